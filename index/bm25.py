@@ -1,0 +1,48 @@
+"""Okapi BM25 with a query-relative normalisation.
+
+Raw BM25 is not comparable across queries, so `score` also returns each document's share of the
+query's total idf mass (≈1.0 when every query term matches once in an average-length document).
+Query terms the corpus has never seen count with the maximal idf: a question about 股市 scores low.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+
+import numpy as np
+
+
+class BM25:
+    def __init__(self, docs: list[list[str]], k1: float = 1.2, b: float = 0.75):
+        self.k1, self.b = k1, b
+        self.n = len(docs)
+        self.doc_len = np.array([len(d) for d in docs], dtype=np.float32)
+        self.avgdl = float(self.doc_len.mean()) if self.n else 1.0
+        df: Counter[str] = Counter()
+        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for i, doc in enumerate(docs):
+            for term, tf in Counter(doc).items():
+                self.postings[term].append((i, tf))
+                df[term] += 1
+        self.idf = {t: self._idf(c) for t, c in df.items()}
+        self.unseen_idf = self._idf(0)
+        self._norm = self.k1 * (1 - self.b + self.b * self.doc_len / self.avgdl)
+
+    def _idf(self, df: int) -> float:
+        return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
+
+    def score(self, query: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Return (raw BM25, normalised score in [0, 1]) for every document."""
+        raw = np.zeros(self.n, dtype=np.float32)
+        mass = 0.0
+        for term, qtf in Counter(query).items():
+            idf = self.idf.get(term)
+            mass += (idf if idf is not None else self.unseen_idf) * qtf
+            if idf is None:
+                continue
+            for i, tf in self.postings[term]:
+                raw[i] += qtf * idf * tf * (self.k1 + 1) / (tf + self._norm[i])
+        if mass <= 0:
+            return raw, raw
+        return raw, np.minimum(raw / mass, 1.0)

@@ -1,0 +1,217 @@
+"""Build an index version from the knowledge files, re-embedding only texts the last version lacks.
+
+Every build is incremental by construction: vectors are keyed by (embedder, mode, text), so an
+edited FAQ entry costs only its changed questions. `apply_faq_changes` does the same for a single
+entry without reading the knowledge folder (the path the admin console uses).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+from tqdm import tqdm
+
+from config import resolve_path
+from index import text as tx
+from index.embedders import Embedder
+from index.store import IndexStore
+from knowledge.documents import Document, load_documents
+from knowledge.faq import FaqEntry, load_faq
+
+EMBED_BATCH = 32
+PLACES_FILE = "other_places.txt"
+
+
+def section_label(path: str, titles: list[str]) -> str:
+    if not path:
+        return "前言"
+    parts = path.split(".")
+    out = []
+    for i, part in enumerate(parts):
+        title = titles[i] if i < len(titles) else ""
+        if part.startswith("("):
+            out.append(f"{part}{title}")
+        elif part.isdigit():
+            out.append(f"{part}.{title}")
+        else:
+            out.append(f"{part}、{title}")
+    return " > ".join(out)
+
+
+def _key(embedder: Embedder, mode: str, text: str) -> str:
+    return hashlib.sha1(f"{embedder.name}\x00{mode}\x00{text}".encode()).hexdigest()
+
+
+def knowledge_payload(docs: list[Document], faq: list[FaqEntry], places: list[str],
+                      user_dicts: list[str]) -> dict[str, Any]:
+    """The JSON-serialisable knowledge a version carries (only documents marked 有效)."""
+    live = [d for d in docs if d.valid]
+    corpus = "".join(d.body for d in live)
+    chunks: dict[str, Any] = {}
+    first_chunk: dict[tuple[str, int], str] = {}
+    for d in live:
+        for c in d.chunks:
+            chunks[c.id] = {
+                "id": c.id, "doc": d.id, "section": c.section, "section_titles": c.section_titles,
+                "section_label": section_label(c.section, c.section_titles), "task": c.task,
+                "task_title": c.task_title, "text": c.text, "start": c.start, "end": c.end,
+                "sentences": [s.text for s in c.sentences],
+                "numbered": c.section.rsplit(".", 1)[-1].isdigit(),
+            }
+            first_chunk.setdefault((d.id, c.task), c.id)
+    faq_out = {}
+    for e in faq:
+        if (e.doc, e.tasks[0]) not in first_chunk:
+            continue  # its document is expired or gone: never cite it
+        faq_out[e.id] = {**e.to_dict(), "chunk": first_chunk[(e.doc, e.tasks[0])]}
+    return {
+        "docs": {d.id: {**d.meta, "title": d.title, "written": d.written} for d in live},
+        "chunks": chunks,
+        "faq": faq_out,
+        "other_places": [p for p in places if p not in corpus],
+        "user_dicts": user_dicts,
+    }
+
+
+def make_units(kb: dict[str, Any]) -> list[dict[str, Any]]:
+    """Retrieval units: each FAQ question (question-to-question matching) and each sentence."""
+    units = []
+    for e in kb["faq"].values():
+        for q in e["questions"]:
+            units.append({"kind": "faq", "ref": e["id"], "text": q, "mode": "query", "embed": q,
+                          "tokens": tx.tokens(q)})
+    for c in kb["chunks"].values():
+        for sid, sent in enumerate(c["sentences"]):
+            units.append({"kind": "chunk", "ref": c["id"], "sid": sid, "text": sent, "mode": "passage",
+                          "embed": f"{c['task_title']}：{sent}",
+                          "tokens": tx.tokens(sent) + tx.words(c["task_title"])})
+    return units
+
+
+def _previous_vectors(store: IndexStore, embedder: Embedder) -> dict[str, np.ndarray]:
+    cur = store.current()
+    if not cur or store.meta(cur).get("embedder") != embedder.name:
+        return {}
+    path = store.path(cur)
+    vecs = np.load(path / "vectors.npy")
+    keys = [json.loads(line)["key"] for line in (path / "units.jsonl").read_text(encoding="utf-8").splitlines()]
+    return dict(zip(keys, vecs))
+
+
+def write_version(store: IndexStore, embedder: Embedder, kb: dict[str, Any],
+                  units: list[dict[str, Any]], progress: bool = False, note: str = "") -> dict[str, Any]:
+    """Embed what is new, write a complete version directory, then swap the pointer."""
+    t0 = time.perf_counter()
+    cache = _previous_vectors(store, embedder)
+    for u in units:
+        u["key"] = _key(embedder, u["mode"], u["embed"])
+    todo = [u for u in units if u["key"] not in cache]
+    bar = tqdm(total=len(todo), desc="embedding", unit="text", disable=not progress or not todo)
+    for mode in ("query", "passage"):
+        batch = [u for u in todo if u["mode"] == mode]
+        fn = embedder.embed_queries if mode == "query" else embedder.embed_passages
+        for i in range(0, len(batch), EMBED_BATCH):
+            part = batch[i:i + EMBED_BATCH]
+            for u, v in zip(part, fn([u["embed"] for u in part])):
+                cache[u["key"]] = v
+            bar.update(len(part))
+    bar.close()
+    vectors = np.stack([cache[u["key"]] for u in units]).astype(np.float32) if units \
+        else np.zeros((0, embedder.dim), dtype=np.float32)
+    index = faiss.IndexFlatIP(embedder.dim)
+    index.add(vectors)
+
+    version, path = store.new_version_dir()
+    (path / "knowledge.json").write_text(json.dumps(kb, ensure_ascii=False), encoding="utf-8")
+    with open(path / "units.jsonl", "w", encoding="utf-8") as fh:
+        for u in units:
+            fh.write(json.dumps({k: v for k, v in u.items() if k != "embed"}, ensure_ascii=False) + "\n")
+    np.save(path / "vectors.npy", vectors)
+    faiss.write_index(index, str(path / "dense.faiss"))
+    meta = {
+        "version": version, "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "embedder": embedder.name, "dim": embedder.dim, "units": len(units),
+        "faq_entries": len(kb["faq"]), "chunks": len(kb["chunks"]), "docs": sorted(kb["docs"]),
+        "embedded_new": len(todo), "reused": len(units) - len(todo),
+        "seconds": round(time.perf_counter() - t0, 3), "note": note,
+    }
+    store.commit(version, meta)
+    return meta
+
+
+def load_knowledge(settings: dict[str, Any]) -> dict[str, Any]:
+    k = settings["knowledge"]
+    docs = load_documents(resolve_path(k["docs_dir"]))
+    faq = load_faq(resolve_path(k["faq_dir"]), docs)
+    dict_dir = resolve_path(k["user_dict"]).parent
+    places_file = dict_dir / PLACES_FILE
+    places = []
+    if places_file.exists():
+        for line in places_file.read_text(encoding="utf-8").splitlines():
+            if not line.startswith("#"):
+                places.extend(line.split())
+    user_dict = resolve_path(k["user_dict"])
+    tx.load_user_dict(user_dict)
+    return knowledge_payload(docs, faq, places, [str(user_dict)])
+
+
+def build(settings: dict[str, Any], embedder: Embedder, progress: bool = False) -> dict[str, Any]:
+    store = IndexStore(resolve_path(settings["index"]["dir"]), settings["index"].get("keep_versions", 5))
+    kb = load_knowledge(settings)
+    return write_version(store, embedder, kb, make_units(kb), progress=progress, note="build")
+
+
+def apply_faq_changes(store: IndexStore, embedder: Embedder, upserts: Iterable[FaqEntry] = (),
+                      deletes: Iterable[str] = ()) -> dict[str, Any]:
+    """New version = current version with some FAQ entries replaced, added or removed."""
+    cur = store.current()
+    if cur is None:
+        raise ValueError("no index version yet: build one first")
+    path = store.path(cur)
+    kb = json.loads((path / "knowledge.json").read_text(encoding="utf-8"))
+    for d in kb.get("user_dicts", []):
+        tx.load_user_dict(d)
+    units = [json.loads(line) for line in (path / "units.jsonl").read_text(encoding="utf-8").splitlines()]
+    changed = set(deletes)
+    first_chunk = {}
+    for cid, c in kb["chunks"].items():
+        first_chunk.setdefault((c["doc"], c["task"]), cid)
+    new_units = []
+    for e in upserts:
+        if (e.doc, e.tasks[0]) not in first_chunk:
+            raise ValueError(f"FAQ {e.id}: task {e.tasks[0]} of {e.doc} is not in the live index")
+        changed.add(e.id)
+        kb["faq"][e.id] = {**e.to_dict(), "chunk": first_chunk[(e.doc, e.tasks[0])]}
+        for q in e.questions:
+            new_units.append({"kind": "faq", "ref": e.id, "text": q, "mode": "query", "tokens": tx.tokens(q)})
+    for eid in deletes:
+        kb["faq"].pop(eid, None)
+    kept = [u for u in units if not (u["kind"] == "faq" and u["ref"] in changed)]
+    for u in kept:  # embed text of kept units is recoverable from the unit
+        u["embed"] = u["text"] if u["kind"] == "faq" else \
+            f"{kb['chunks'][u['ref']]['task_title']}：{u['text']}"
+    for u in new_units:
+        u["embed"] = u["text"]
+    return write_version(store, embedder, kb, new_units + kept, note=f"faq change: {sorted(changed)}")
+
+
+def knowledge_fingerprint(settings: dict[str, Any]) -> str:
+    """Hash of everything a build reads, to skip builds when nothing changed."""
+    k = settings["knowledge"]
+    h = hashlib.sha1()
+    h.update(json.dumps(settings["index"], sort_keys=True).encode())
+    roots = [resolve_path(k["docs_dir"]), resolve_path(k["faq_dir"]), resolve_path(k["user_dict"]).parent,
+             Path(__file__).parent]
+    for root in roots:
+        for p in sorted(root.rglob("*")):
+            if p.is_file() and p.suffix in (".txt", ".yaml", ".yml", ".py"):
+                h.update(str(p.relative_to(root)).encode())
+                h.update(p.read_bytes())
+    return h.hexdigest()

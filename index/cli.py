@@ -1,0 +1,162 @@
+"""Command line for the index: build, ask, eval, bench, versions, rollback.
+
+    python -m index.cli build [--if-changed]
+    python -m index.cli ask "出口退税要多久"
+    python -m index.cli eval QUESTIONS.jsonl [--failures]
+    python -m index.cli bench QUESTIONS.jsonl
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from config import load_settings, resolve_path
+from index.build import build, knowledge_fingerprint
+from index.embedders import make_embedder
+from index.evaluate import failures, load_questions, percentile, run_retrieval_eval, summarize
+from index.live import LiveIndex
+from index.store import IndexStore
+from knowledge.documents import DocumentError
+from knowledge.faq import FaqError
+
+STAMP = ".fingerprint"
+
+
+def _store(settings: dict[str, Any]) -> IndexStore:
+    cfg = settings["index"]
+    return IndexStore(resolve_path(cfg["dir"]), cfg.get("keep_versions", 5))
+
+
+def cmd_build(settings: dict[str, Any], args: argparse.Namespace) -> int:
+    store = _store(settings)
+    fp = knowledge_fingerprint(settings)
+    stamp = store.root / STAMP
+    if args.if_changed and store.current() and stamp.exists() and stamp.read_text() == fp:
+        print(f"index up to date ({store.current()})")
+        return 0
+    meta = build(settings, make_embedder(settings["index"]), progress=sys.stderr.isatty() or args.progress)
+    stamp.write_text(fp)
+    print(f"built index {meta['version']}: {meta['faq_entries']} FAQ entries, {meta['chunks']} chunks, "
+          f"{meta['units']} units ({meta['embedded_new']} embedded, {meta['reused']} reused) "
+          f"in {meta['seconds']} s with {meta['embedder']}")
+    return 0
+
+
+def cmd_ask(settings: dict[str, Any], args: argparse.Namespace) -> int:
+    live = LiveIndex(settings)
+    r = live.retriever.search(args.question, k=args.k)
+    if args.json:
+        print(json.dumps(r.to_dict(), ensure_ascii=False, indent=1))
+        return 0
+    if r.answer:
+        print(r.answer["text"])
+        print(r.answer["citation"]["text"])
+    else:
+        print(f"[declined: {r.reason}]")
+    print(f"explain: {json.dumps(r.explain, ensure_ascii=False)}")
+    for h in r.results:
+        print(f"  {h.score:.3f} bm25={h.bm25:.3f} dense={h.dense:.3f} {h.kind:5} task={h.task:<2} "
+              f"{h.matched[:40]}")
+    return 0
+
+
+def cmd_eval(settings: dict[str, Any], args: argparse.Namespace) -> int:
+    live = LiveIndex(settings)
+    cases = [c for c in load_questions(args.questions) if c.get("expect") != "complaint"]
+    live.retriever.search("预热", k=1)
+    shown = run_retrieval_eval(live.retriever, cases, k=args.k)
+    if args.failures:
+        for line in failures(cases, shown):
+            print(line)
+    print(json.dumps(summarize(cases, shown), ensure_ascii=False))
+    return 0
+
+
+def cmd_bench(settings: dict[str, Any], args: argparse.Namespace) -> int:
+    cases = [c for c in load_questions(args.questions) if c.get("expect") != "complaint"]
+    t0 = time.perf_counter()
+    cmd_build(settings, argparse.Namespace(if_changed=False, progress=False))
+    build_s = time.perf_counter() - t0
+    live = LiveIndex(settings)
+    r = live.retriever
+    r.search("预热", k=1)
+    rows = []
+    for mode in ("hybrid", "bm25", "dense"):
+        shown = run_retrieval_eval(r, cases, mode=mode, k=args.k)
+        m = summarize(cases, shown)
+        rows.append((mode, m))
+    t1 = time.perf_counter()
+    qs = [c["q"] for c in cases] * args.repeat
+    lat = []
+    for q in qs:
+        s = time.perf_counter()
+        r.search(q, k=args.k)
+        lat.append((time.perf_counter() - s) * 1000)
+    wall = time.perf_counter() - t1
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"questions: {len(cases)} from {args.questions} · embedder {r.meta['embedder']} · "
+          f"index {r.version} ({r.meta['units']} units)")
+    print(f"{'engine':8} {'top1':>6} {'top3':>6} {'fact@3':>7} {'ans_fact':>8} {'decline':>8} "
+          f"{'f_decl':>7} {'p50ms':>7} {'p95ms':>7}")
+    for mode, m in rows:
+        print(f"{mode:8} {m['top1']:6.3f} {m['top3']:6.3f} {m['fact_at_3']:7.3f} {m['answer_fact']:8.3f} "
+              f"{m['decline_accuracy']:8.3f} {m['false_decline']:7.3f} {m['p50_ms']:7.2f} {m['p95_ms']:7.2f}")
+    print(f"hybrid latency over {len(lat)} queries: p50 {percentile(lat, 50):.2f} ms, "
+          f"p95 {percentile(lat, 95):.2f} ms, throughput {len(lat) / wall:.1f} q/s (1 thread)")
+    print(f"full index build (cold embedding cache): {build_s:.2f} s · peak RSS {rss_mb:.0f} MB")
+    return 0
+
+
+def cmd_versions(settings: dict[str, Any], args: argparse.Namespace) -> int:
+    store = _store(settings)
+    cur = store.current()
+    for v in store.versions():
+        m = store.meta(v)
+        print(f"{'*' if v == cur else ' '} {v}  {m['embedder']}  {m['units']} units  {m.get('note', '')}")
+    return 0
+
+
+def cmd_rollback(settings: dict[str, Any], args: argparse.Namespace) -> int:
+    store = _store(settings)
+    print(f"live index is now {store.rollback()}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m index.cli", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True)
+    b = sub.add_parser("build", help="build a new index version from knowledge/")
+    b.add_argument("--if-changed", action="store_true", help="skip when knowledge and settings are unchanged")
+    b.add_argument("--progress", action="store_true", help="show a progress bar even without a terminal")
+    a = sub.add_parser("ask", help="answer one question with citation and scores")
+    a.add_argument("question")
+    a.add_argument("-k", type=int, default=5)
+    a.add_argument("--json", action="store_true")
+    e = sub.add_parser("eval", help="evaluate on a questions .jsonl; last line is a JSON summary")
+    e.add_argument("questions", type=Path)
+    e.add_argument("-k", type=int, default=5)
+    e.add_argument("--failures", action="store_true", help="list the questions that went wrong")
+    be = sub.add_parser("bench", help="latency/quality vs BM25-only and dense-only, build time, RSS")
+    be.add_argument("questions", type=Path)
+    be.add_argument("-k", type=int, default=5)
+    be.add_argument("--repeat", type=int, default=3)
+    sub.add_parser("versions", help="list index versions (* = live)")
+    sub.add_parser("rollback", help="make the previous version live")
+    args = ap.parse_args(argv)
+    settings = load_settings()
+    try:
+        return {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "bench": cmd_bench,
+                "versions": cmd_versions, "rollback": cmd_rollback}[args.cmd](settings, args)
+    except (FaqError, DocumentError) as exc:
+        print(f"knowledge error:\n{exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

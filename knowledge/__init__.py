@@ -1,0 +1,1 @@
+"""Knowledge content (documents, FAQ, domain dictionary) and the code that reads it."""
