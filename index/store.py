@@ -44,15 +44,19 @@ class IndexStore:
         return json.loads((self.path(version) / "meta.json").read_text(encoding="utf-8"))
 
     def new_version_dir(self) -> tuple[str, Path]:
-        """A fresh staging directory; it becomes a version when `commit` writes its meta.json."""
+        """A fresh staging directory; it becomes a version when `commit` writes its meta.json.
+
+        Names are `v<sequence>-<UTC time>`: the sequence never repeats, so name order is build order.
+        """
         self.versions_dir.mkdir(parents=True, exist_ok=True)
+        seqs = [int(p.name[1:7]) for p in self.versions_dir.iterdir() if p.name[:1] == "v" and p.name[1:7].isdigit()]
+        seq = max(seqs, default=0) + 1
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
-        for n in range(1000):
-            name = f"{stamp}-{n:03d}"
-            path = self.versions_dir / name
+        for n in range(seq, seq + 1000):
+            path = self.versions_dir / f"v{n:06d}-{stamp}"
             try:
                 path.mkdir()
-                return name, path
+                return path.name, path
             except FileExistsError:
                 continue
         raise RuntimeError("could not allocate an index version directory")

@@ -92,9 +92,9 @@ def validate_entry(raw: Any, docs: dict[str, Document], default_doc: str | None,
         tasks = []
     elif doc is not None:
         known = {c.task for c in doc.chunks}
-        for t in tasks:
-            if t not in known:
-                problems.append(f"{where}: task {t} does not exist in {doc_id}")
+        for t in [t for t in tasks if t not in known]:
+            problems.append(f"{where}: task {t} does not exist in {doc_id}")
+            tasks = []
     topic = raw.get("topic")
     if topic not in TOPICS:
         problems.append(f"{where}: 'topic' must be one of {', '.join(TOPICS)}, got {topic!r}")

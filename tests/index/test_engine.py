@@ -1,0 +1,137 @@
+"""The engine on the real knowledge base: answers with citations, declines, incremental updates."""
+
+import copy
+import dataclasses
+import shutil
+
+import pytest
+
+from config import ROOT
+from index.build import apply_faq_changes, build
+from index.engine import Retriever
+from index.live import LiveIndex
+from index.store import IndexStore
+from knowledge.documents import load_documents
+from knowledge.faq import load_faq
+from tests.conftest import seed_index_dir, settings_with_index
+
+
+def test_answer_carries_a_full_citation(live):
+    r = live.retriever.search("出口企业退税一般要多长时间", k=3)
+    assert not r.declined and r.reason == "answered"
+    assert "3个工作日" in r.answer["text"]
+    c = r.answer["citation"]
+    assert c["task"] == 8 and c["section"] == "二.(二).8" and c["task_title"] == "持续提升企业纳税便利度"
+    assert c["doc_title"] == "青岛西海岸新区2023年优化营商环境创新突破实施方案"
+    assert c["date"] == "2023-09-11" and c["number"] == "青西新优商组〔2023〕1号"
+    assert "第8项任务" in c["text"] and "成文日期 2023-09-11" in c["text"]
+    first = r.to_dict()["results"][0]
+    assert set(first) >= {"id", "kind", "text", "score", "task", "section", "title", "doc", "date"}
+    assert first["kind"] in ("faq", "chunk")
+
+
+@pytest.mark.parametrize("q, task, fact", [
+    ("公司在好几个地方有门店，要每个地方都办分公司吗", 5, "一照多址"),
+    ("房子还有贷款没还清能过户吗", 9, "带押过户"),
+    ("打官司之前能先调解吗", 24, "诉前"),
+    ("新区有没有给小微企业的稳岗贷款", 13, "普惠稳岗贷"),
+])
+def test_colloquial_questions_find_the_right_task(live, q, task, fact):
+    r = live.retriever.search(q, k=3)
+    assert r.answer and r.answer["citation"]["task"] == task
+    assert fact in r.answer["text"]
+
+
+@pytest.mark.parametrize("q, reason", [
+    ("杭州的人才补贴怎么领", "other_place"),
+    ("深圳开公司有什么补贴", "other_place"),
+    ("今天股市行情怎么样", "weak_evidence"),
+    ("明天天气怎么样", "weak_evidence"),
+])
+def test_declines_with_an_explained_reason(live, q, reason):
+    r = live.retriever.search(q, k=3)
+    assert r.declined and r.answer is None and r.reason == reason
+    ex = r.explain
+    assert ex["decision"] == reason and "best_score" in ex and "threshold" in ex
+    if reason == "weak_evidence":
+        assert ex["best_score"] < ex["threshold"]
+
+
+def test_empty_query_is_an_error(live):
+    with pytest.raises(ValueError):
+        live.retriever.search("   ")
+
+
+@pytest.fixture()
+def private_index(index_settings, tmp_path):
+    """A copy of the test index that a test may change."""
+    shutil.copytree(index_settings["index"]["dir"], tmp_path / "idx")
+    return settings_with_index(index_settings, tmp_path / "idx")
+
+
+def test_one_faq_edit_updates_the_index_without_a_rebuild(private_index, embedder):
+    store = IndexStore(private_index["index"]["dir"])
+    docs = load_documents(ROOT / "knowledge" / "docs")
+    entries = {e.id: e for e in load_faq(ROOT / "knowledge" / "faq", docs)}
+    before = store.current()
+    old = Retriever(store.path(before), embedder, private_index["index"])
+    target = next(e for e in entries.values() if 13 in e.tasks and "普惠稳岗贷" in e.answer)
+    new_q = "小老板想贷款稳住员工岗位有啥专门产品"
+    edited = dataclasses.replace(target, questions=[*target.questions, new_q],
+                                 answer="持续推动“一金两贷”,力争年末“专精特新”专属信贷累计投放超30亿元、普惠稳岗贷累计投放超30亿元。")
+    meta = apply_faq_changes(store, embedder, upserts=[edited])
+    assert meta["embedded_new"] == 1, "only the one new question is embedded"
+    assert meta["reused"] == meta["units"] - 1
+    assert store.current() != before and before in store.versions()
+    new = Retriever(store.path(store.current()), embedder, private_index["index"])
+    assert new.faq[target.id]["answer"] == edited.answer
+    r = new.search(new_q, k=3)
+    assert r.answer["faq_id"] == target.id and r.answer["text"] == edited.answer
+    # the old version is untouched and can be made live again
+    assert old.faq[target.id]["answer"] == target.answer
+    assert store.rollback() == before
+
+
+def test_deleting_and_adding_entries(private_index, embedder):
+    store = IndexStore(private_index["index"]["dir"])
+    docs = load_documents(ROOT / "knowledge" / "docs")
+    entries = load_faq(ROOT / "knowledge" / "faq", docs)
+    victim = entries[0]
+    apply_faq_changes(store, embedder, deletes=[victim.id])
+    r = Retriever(store.path(store.current()), embedder, private_index["index"])
+    assert victim.id not in r.faq
+    assert all(u["ref"] != victim.id for u in r.units)
+    added = dataclasses.replace(victim, id="new-entry-001", questions=["这是新加的问题吗"])
+    apply_faq_changes(store, embedder, upserts=[added])
+    r = Retriever(store.path(store.current()), embedder, private_index["index"])
+    assert "new-entry-001" in r.faq
+
+
+def test_live_index_swaps_to_a_new_version(private_index, embedder):
+    live = LiveIndex(private_index, embedder)
+    v1 = live.version or (live.refresh() and live.version)
+    assert not live.refresh()
+    store = IndexStore(private_index["index"]["dir"])
+    entry = load_faq(ROOT / "knowledge" / "faq", load_documents(ROOT / "knowledge" / "docs"))[3]
+    apply_faq_changes(store, embedder, upserts=[dataclasses.replace(entry, questions=[*entry.questions, "新问法"])])
+    assert live.refresh() and live.version != v1
+
+
+def test_expired_documents_are_never_cited(index_settings, embedder, tmp_path):
+    docs_dir = tmp_path / "docs"
+    docs_dir.mkdir()
+    plan = (ROOT / "knowledge" / "docs" / "xha-yshj-2023.txt").read_text(encoding="utf-8")
+    (docs_dir / "xha-yshj-2023.txt").write_text(plan, encoding="utf-8")
+    old = plan.replace("id: xha-yshj-2023", "id: old-plan").replace("validity: 有效", "validity: 失效")
+    old = old.replace("3个工作日以内", "10个工作日以内")
+    (docs_dir / "old-plan.txt").write_text(old, encoding="utf-8")
+    s = settings_with_index(copy.deepcopy(index_settings), tmp_path / "idx")
+    s["knowledge"]["docs_dir"] = str(docs_dir)
+    seed_index_dir(tmp_path / "idx", index_settings)
+    build(s, embedder)
+    r = LiveIndex(s, embedder).retriever
+    assert "old-plan" not in r.docs
+    assert all(c["doc"] != "old-plan" for c in r.chunks.values())
+    res = r.search("出口退税平均多少个工作日", k=10)
+    assert all(h.doc_id == "xha-yshj-2023" for h in res.results)
+    assert all("10个工作日" not in h.text for h in res.results)

@@ -1,0 +1,1 @@
+"""The aiohttp web service: knowledge API (and, as the product grows, chat gateway and consoles)."""

@@ -1,0 +1,45 @@
+"""Request/response helpers every handler uses, so all errors look the same to clients."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+
+def error(status: int, message: str, **extra: Any) -> web.Response:
+    return web.json_response({"error": message, **extra}, status=status,
+                             dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+def ok(payload: Any, status: int = 200) -> web.Response:
+    return web.json_response(payload, status=status, dumps=lambda o: json.dumps(o, ensure_ascii=False))
+
+
+class BadRequest(Exception):
+    """Raised by input parsing; the middleware turns it into a 400 with the message."""
+
+
+async def json_body(request: web.Request) -> dict[str, Any]:
+    if request.content_length is not None and request.content_length > 64 * 1024:
+        raise BadRequest("请求体过大")
+    try:
+        data = await request.json(loads=json.loads)
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        raise BadRequest("请求体必须是 JSON 对象") from None
+    if not isinstance(data, dict):
+        raise BadRequest("请求体必须是 JSON 对象")
+    return data
+
+
+@web.middleware
+async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        return await handler(request)
+    except BadRequest as exc:
+        return error(400, str(exc))
+    except web.HTTPException as exc:
+        if exc.status >= 400 and exc.content_type != "application/json":
+            return error(exc.status, exc.reason)
+        raise
