@@ -23,10 +23,12 @@ from index import text as tx
 from index.embedders import Embedder
 from index.store import IndexStore
 from knowledge.documents import Document, load_documents
-from knowledge.faq import FaqEntry, load_faq
+from knowledge.faq import SEGMENT_SEP, FaqEntry, load_faq, normalize_quote
 
 EMBED_BATCH = 32
 PLACES_FILE = "other_places.txt"
+HOME_PLACES_FILE = "home_places.txt"
+DETAILS_FILE = "detail_terms.txt"
 
 
 def section_label(path: str, titles: list[str]) -> str:
@@ -45,12 +47,33 @@ def section_label(path: str, titles: list[str]) -> str:
     return " > ".join(out)
 
 
+def whole_sentences(answer: str, sentences: list[str]) -> str:
+    """Widen a quoted answer to the full sentences it was cut from, so users never see half a sentence."""
+    picked: list[int] = []
+    for seg in answer.split(SEGMENT_SEP):
+        target = normalize_quote(seg)
+        if not target:
+            continue
+        joined, spans = "", []
+        for s in sentences:
+            n = normalize_quote(s)
+            spans.append((len(joined), len(joined) + len(n)))
+            joined += n
+        at = joined.find(target)
+        if at < 0:
+            return answer
+        end = at + len(target)
+        picked.extend(i for i, (a, b) in enumerate(spans) if a < end and b > at and i not in picked)
+    return "".join(sentences[i] for i in sorted(picked)) or answer
+
+
 def _key(embedder: Embedder, mode: str, text: str) -> str:
     return hashlib.sha1(f"{embedder.name}\x00{mode}\x00{text}".encode()).hexdigest()
 
 
 def knowledge_payload(docs: list[Document], faq: list[FaqEntry], places: list[str],
-                      user_dicts: list[str]) -> dict[str, Any]:
+                      user_dicts: list[str], home_places: list[str] | None = None,
+                      details: dict[str, dict[str, list[str]]] | None = None) -> dict[str, Any]:
     """The JSON-serialisable knowledge a version carries (only documents marked 有效)."""
     live = [d for d in docs if d.valid]
     corpus = "".join(d.body for d in live)
@@ -67,15 +90,20 @@ def knowledge_payload(docs: list[Document], faq: list[FaqEntry], places: list[st
             }
             first_chunk.setdefault((d.id, c.task), c.id)
     faq_out = {}
+    by_doc = {d.id: d for d in live}
     for e in faq:
         if (e.doc, e.tasks[0]) not in first_chunk:
             continue  # its document is expired or gone: never cite it
-        faq_out[e.id] = {**e.to_dict(), "chunk": first_chunk[(e.doc, e.tasks[0])]}
+        sentences = [s.text for c in by_doc[e.doc].chunks if c.task in e.tasks for s in c.sentences]
+        faq_out[e.id] = {**e.to_dict(), "chunk": first_chunk[(e.doc, e.tasks[0])],
+                         "answer_text": whole_sentences(e.answer, sentences)}
     return {
         "docs": {d.id: {**d.meta, "title": d.title, "written": d.written} for d in live},
         "chunks": chunks,
         "faq": faq_out,
         "other_places": [p for p in places if p not in corpus],
+        "home_places": list(home_places or []),
+        "details": details or {},
         "user_dicts": user_dicts,
     }
 
@@ -151,15 +179,34 @@ def load_knowledge(settings: dict[str, Any]) -> dict[str, Any]:
     docs = load_documents(resolve_path(k["docs_dir"]))
     faq = load_faq(resolve_path(k["faq_dir"]), docs)
     dict_dir = resolve_path(k["user_dict"]).parent
-    places_file = dict_dir / PLACES_FILE
-    places = []
-    if places_file.exists():
-        for line in places_file.read_text(encoding="utf-8").splitlines():
-            if not line.startswith("#"):
-                places.extend(line.split())
     user_dict = resolve_path(k["user_dict"])
     tx.load_user_dict(user_dict)
-    return knowledge_payload(docs, faq, places, [str(user_dict)])
+    return knowledge_payload(docs, faq, read_word_list(dict_dir / PLACES_FILE), [str(user_dict)],
+                             read_word_list(dict_dir / HOME_PLACES_FILE), read_details(dict_dir / DETAILS_FILE))
+
+
+def read_details(path: Path) -> dict[str, dict[str, list[str]]]:
+    """`name: asking words | evidence words` lines (see knowledge/dict/detail_terms.txt)."""
+    out: dict[str, dict[str, list[str]]] = {}
+    if not path.exists():
+        return out
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        name, sep, rest = line.partition(":")
+        ask, bar, evidence = rest.partition("|")
+        if not sep or not bar or not ask.split() or not evidence.split():
+            raise ValueError(f"{path}:{n}: expected 'name: asking words | evidence words'")
+        out[name.strip()] = {"ask": ask.split(), "evidence": evidence.split()}
+    return out
+
+
+def read_word_list(path: Path) -> list[str]:
+    """Whitespace-separated words of a text file, '#' lines being comments; missing file = empty."""
+    if not path.exists():
+        return []
+    return [w for line in path.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")
+            for w in line.split()]
 
 
 def build(settings: dict[str, Any], embedder: Embedder, progress: bool = False) -> dict[str, Any]:
@@ -188,7 +235,10 @@ def apply_faq_changes(store: IndexStore, embedder: Embedder, upserts: Iterable[F
         if (e.doc, e.tasks[0]) not in first_chunk:
             raise ValueError(f"FAQ {e.id}: task {e.tasks[0]} of {e.doc} is not in the live index")
         changed.add(e.id)
-        kb["faq"][e.id] = {**e.to_dict(), "chunk": first_chunk[(e.doc, e.tasks[0])]}
+        sentences = [s for c in kb["chunks"].values() if c["doc"] == e.doc and c["task"] in e.tasks
+                     for s in c["sentences"]]
+        kb["faq"][e.id] = {**e.to_dict(), "chunk": first_chunk[(e.doc, e.tasks[0])],
+                           "answer_text": whole_sentences(e.answer, sentences)}
         for q in e.questions:
             new_units.append({"kind": "faq", "ref": e.id, "text": q, "mode": "query", "tokens": tx.tokens(q)})
     for eid in deletes:

@@ -55,7 +55,7 @@ class Hit:
 class SearchResponse:
     query: str
     declined: bool
-    reason: str  # "answered" | "weak_evidence" | "other_place" | "empty_index"
+    reason: str  # "answered" | "weak_evidence" | "other_place" | "detail_not_covered" | "empty_index"
     answer: dict[str, Any] | None
     results: list[Hit]
     explain: dict[str, Any]
@@ -85,6 +85,8 @@ class Retriever:
         self.chunks: dict[str, dict[str, Any]] = kb["chunks"]
         self.faq: dict[str, dict[str, Any]] = kb["faq"]
         self.places: list[str] = kb.get("other_places", [])
+        self.home_places: list[str] = kb.get("home_places", [])
+        self.details: dict[str, dict[str, list[str]]] = kb.get("details", {})
         self.units: list[dict[str, Any]] = [
             json.loads(line) for line in (self.path / "units.jsonl").read_text(encoding="utf-8").splitlines()
         ]
@@ -147,14 +149,20 @@ class Retriever:
                    "version": self.version, "mode": mode,
                    "best_bm25": round(hits[0].bm25, 4) if hits else 0.0,
                    "best_dense": round(hits[0].dense, 4) if hits else 0.0}
+        answer = self._answer(hits[0], s["fused"]) if hits else None
+        missing = self._missing_detail(q, answer["text"]) if answer else None
+        explain["missing_detail"] = missing
         if place:
             reason = "other_place"
         elif best < threshold:
             reason = "weak_evidence"
+        elif missing:
+            reason = "detail_not_covered"
         else:
             reason = "answered"
         explain["decision"] = reason
-        answer = None if reason != "answered" else self._answer(hits[0], s["fused"])
+        if reason != "answered":
+            answer = None
         return SearchResponse(query, reason != "answered", reason, answer, hits, explain)
 
     # -- candidates ----------------------------------------------------------------------------
@@ -177,7 +185,7 @@ class Retriever:
         if u["kind"] == "faq":
             e = self.faq[u["ref"]]
             chunk = self.chunks[e["chunk"]]
-            return Hit(e["id"], "faq", e["answer"], score, chunk["task"], chunk["section"],
+            return Hit(e["id"], "faq", e.get("answer_text", e["answer"]), score, chunk["task"], chunk["section"],
                        chunk["task_title"], self.docs[e["doc"]]["title"], e["doc"],
                        self.docs[e["doc"]]["written"], u["text"], bm, dn)
         chunk = self.chunks[u["ref"]]
@@ -200,18 +208,33 @@ class Retriever:
             shown.append(body)
         return out
 
-    def _other_place(self, q: str) -> str | None:
-        for place in self.places:
-            if place in q:
-                return place
+    def _missing_detail(self, q: str, answer: str) -> str | None:
+        """A detail the question asks for (利率, 地址, 多久 …) that the answer does not give."""
+        for name, d in self.details.items():
+            if any(w in q for w in d["ask"]) and not any(
+                    re.search(w[3:], answer) if w.startswith("re:") else w in answer for w in d["evidence"]):
+                return name
         return None
+
+    def _other_place(self, q: str) -> str | None:
+        """The first other place the question names, unless it also names the New Area itself."""
+        found = [p for p in self.places if p in q]
+        if not found:
+            return None
+        rest = q
+        for place in found:  # "成都高新区", "浦东新区": the other place's own 新区 is no anchor
+            rest = re.sub(re.escape(place) + r"[\u4e00-\u9fff]{0,3}?(?:高新区|新区|开发区|区|市|省)?", " ", rest)
+        rest = rest.replace("高新区", " ")
+        if any(home in rest for home in self.home_places):
+            return None
+        return found[0]
 
     # -- answer --------------------------------------------------------------------------------
     def _answer(self, top: Hit, fused: np.ndarray) -> dict[str, Any]:
         if top.kind == "faq":
             e = self.faq[top.id]
             chunk = self.chunks[e["chunk"]]
-            text = e["answer"]
+            text = e.get("answer_text", e["answer"])
             extra = {"faq_id": e["id"], "question": top.matched, "department": e["department"],
                      "topic": e["topic"]}
         else:
