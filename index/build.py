@@ -178,7 +178,7 @@ def load_knowledge(settings: dict[str, Any]) -> dict[str, Any]:
     k = settings["knowledge"]
     docs = load_documents(resolve_path(k["docs_dir"]))
     faq = load_faq(resolve_path(k["faq_dir"]), docs)
-    dict_dir = resolve_path(k["user_dict"]).parent
+    dict_dir = resolve_path(k["dict_dir"])
     user_dict = resolve_path(k["user_dict"])
     tx.load_user_dict(user_dict)
     return knowledge_payload(docs, faq, read_word_list(dict_dir / PLACES_FILE), [str(user_dict)],
@@ -257,7 +257,7 @@ def knowledge_fingerprint(settings: dict[str, Any]) -> str:
     k = settings["knowledge"]
     h = hashlib.sha1()
     h.update(json.dumps(settings["index"], sort_keys=True).encode())
-    roots = [resolve_path(k["docs_dir"]), resolve_path(k["faq_dir"]), resolve_path(k["user_dict"]).parent,
+    roots = [resolve_path(k["docs_dir"]), resolve_path(k["faq_dir"]), resolve_path(k["dict_dir"]),
              Path(__file__).parent]
     for root in roots:
         for p in sorted(root.rglob("*")):

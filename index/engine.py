@@ -21,6 +21,10 @@ from index.bm25 import BM25
 from index.embedders import CrossEncoderReranker, Embedder
 
 DENSE_CANDIDATES = 64
+# a short message opening like this continues the previous question ("那要多久？", "需要什么材料？")
+FOLLOW_UP_OPENERS = ("那", "那么", "还有", "另外", "这个", "那个", "它", "他们", "如果", "需要", "要", "怎么", "在哪",
+                     "多久", "多长", "什么时候", "哪些", "能不能", "可以", "是不是")
+FOLLOW_UP_MAX_CHARS = 12
 
 
 @dataclass
@@ -59,11 +63,12 @@ class SearchResponse:
     answer: dict[str, Any] | None
     results: list[Hit]
     explain: dict[str, Any]
+    related: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"query": self.query, "declined": self.declined, "reason": self.reason,
                 "answer": self.answer, "results": [h.public() for h in self.results],
-                "explain": self.explain}
+                "related": self.related, "explain": self.explain}
 
 
 class Retriever:
@@ -126,10 +131,19 @@ class Retriever:
         fused = self.cfg["weight_bm25"] * bm + self.cfg["weight_dense"] * dn
         return {"bm25": bm, "cos": cos, "dense": dn, "fused": fused}
 
-    def search(self, query: str, k: int = 5, mode: str = "hybrid") -> SearchResponse:
+    @staticmethod
+    def is_follow_up(q: str) -> bool:
+        """Short and opening like a continuation: read it together with the previous question."""
+        body = q.strip(" ?？。!！,，")
+        return len(body) <= FOLLOW_UP_MAX_CHARS and body.startswith(FOLLOW_UP_OPENERS)
+
+    def search(self, query: str, k: int = 5, mode: str = "hybrid", context: str | None = None) -> SearchResponse:
         q = tx.normalize(query)
         if not q:
             raise ValueError("empty query")
+        follow_up = bool(context and context.strip() and self.is_follow_up(q))
+        if follow_up:
+            q = f"{tx.normalize(context or '')} {q}"
         if not self.units:
             return SearchResponse(query, True, "empty_index", None, [], {"reason": "index is empty"})
         s = self.unit_scores(q)
@@ -146,6 +160,7 @@ class Retriever:
         best = hits[0].score if hits else 0.0
         threshold = self.cfg["min_score"] if mode == "hybrid" else self.cfg.get(f"min_score_{mode}", 0.3)
         explain = {"best_score": round(best, 4), "threshold": threshold, "other_place": place,
+                   "follow_up": follow_up, "effective_query": q,
                    "version": self.version, "mode": mode,
                    "best_bm25": round(hits[0].bm25, 4) if hits else 0.0,
                    "best_dense": round(hits[0].dense, 4) if hits else 0.0}
@@ -163,7 +178,21 @@ class Retriever:
         explain["decision"] = reason
         if reason != "answered":
             answer = None
-        return SearchResponse(query, reason != "answered", reason, answer, hits, explain)
+        return SearchResponse(query, reason != "answered", reason, answer, hits, explain,
+                              related=self._related(hits, answer))
+
+    def _related(self, hits: list[Hit], answer: dict[str, Any] | None, n: int = 3) -> list[str]:
+        """Canonical questions of the next-best FAQ entries, offered as follow-up buttons."""
+        skip = answer.get("faq_id") if answer else None
+        out: list[str] = []
+        for h in hits:
+            if h.kind == "faq" and h.id != skip and h.score >= 0.5 * (hits[0].score or 1):
+                q = self.faq[h.id]["questions"][0]
+                if q not in out:
+                    out.append(q)
+            if len(out) >= n:
+                break
+        return out
 
     # -- candidates ----------------------------------------------------------------------------
     def _collect(self, score: np.ndarray, s: dict[str, np.ndarray], limit: int) -> list[Hit]:

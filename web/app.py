@@ -1,7 +1,8 @@
-"""Application factory and the knowledge API routes.
+"""Application factory: knowledge API, chat gateway, tickets, unanswered log, background workers.
 
-Searches run in a worker thread: embedding a query is CPU-bound C code and must not stall the
-event loop. The live index is re-checked every second so a publish is visible without a restart.
+Searches run in a worker thread: embedding a query is CPU-bound C code and must not stall the event
+loop. Background tasks: the index pointer is re-checked every second (a publish goes live without a
+restart), the 诉速办 outbox is drained, and records spooled by the action server are taken in.
 """
 
 from __future__ import annotations
@@ -10,29 +11,36 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
-from config import load_settings
+from config import load_settings, resolve_path
 from index.live import LiveIndex
+from web import chat, tickets, unanswered
+from web.chat import ChatGateway
 from web.http import BadRequest, errors_middleware, json_body, ok
+from web.state import CHAT, DISPATCHER, LIVE, ROUTING, SETTINGS, STORE
+from web.store import Store
+from web.susuban import Dispatcher, Routing
 
 log = logging.getLogger(__name__)
-LIVE = web.AppKey("live", LiveIndex)
-SETTINGS = web.AppKey("settings", dict)
 MAX_K = 20
 REFRESH_SECONDS = 1.0
+SPOOL_SECONDS = 5.0
 
 
 async def health(request: web.Request) -> web.Response:
     live = request.app[LIVE]
     version = live.version
     return ok({"status": "ok" if version else "no_index", "index_version": version,
-               "embedder": live.embedder.name}, status=200 if version else 503)
+               "embedder": live.embedder.name, "store_schema": request.app[STORE].schema_version,
+               "susuban": "endpoint" if request.app[DISPATCHER] else "local_inbox"},
+              status=200 if version else 503)
 
 
-def parse_search(data: dict[str, Any], max_chars: int) -> tuple[str, int]:
+def parse_search(data: dict[str, Any], max_chars: int) -> tuple[str, int, str | None]:
     q = data.get("q")
     if not isinstance(q, str) or not q.strip():
         raise BadRequest("q 不能为空")
@@ -41,36 +49,52 @@ def parse_search(data: dict[str, Any], max_chars: int) -> tuple[str, int]:
     k = data.get("k", 5)
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise BadRequest(f"k 必须是 1 到 {MAX_K} 之间的整数")
-    return q.strip(), k
+    context = data.get("context")
+    if context is not None and (not isinstance(context, str) or len(context) > max_chars):
+        raise BadRequest(f"context 必须是不超过 {max_chars} 个字符的字符串")
+    return q.strip(), k, context
 
 
 async def search(request: web.Request) -> web.Response:
-    q, k = parse_search(await json_body(request), request.app[SETTINGS]["web"]["max_query_chars"])
+    q, k, context = parse_search(await json_body(request), request.app[SETTINGS]["web"]["max_query_chars"])
     retriever = request.app[LIVE].retriever
     t0 = time.perf_counter()
-    result = await asyncio.get_running_loop().run_in_executor(None, retriever.search, q, k)
+    result = await asyncio.get_running_loop().run_in_executor(
+        None, lambda: retriever.search(q, k, context=context))
     payload = result.to_dict()
     payload["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     return ok(payload)
 
 
-async def _refresh_loop(app: web.Application) -> None:
-    live = app[LIVE]
+async def _every(seconds: float, fn: Callable[[], Any], what: str) -> None:
     loop = asyncio.get_running_loop()
     while True:
         try:
-            await loop.run_in_executor(None, live.refresh)
-        except Exception:  # a broken version must not kill the service; the old one stays live
-            log.exception("index refresh failed")
-        await asyncio.sleep(REFRESH_SECONDS)
+            await loop.run_in_executor(None, fn)
+        except Exception:  # a failing pass must not kill the service
+            log.exception("%s failed", what)
+        await asyncio.sleep(seconds)
 
 
-async def _background(app: web.Application):  # type: ignore[no-untyped-def]
-    task = asyncio.create_task(_refresh_loop(app))
+async def _background(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    spool = resolve_path(settings["actions"]["spool"])
+    await app[CHAT].start()
+    jobs: list[Awaitable[Any]] = [
+        _every(REFRESH_SECONDS, app[LIVE].refresh, "index refresh"),
+        _every(SPOOL_SECONDS, lambda: unanswered.import_spool(app[STORE], settings, spool), "spool import"),
+    ]
+    if app[DISPATCHER] is not None:
+        jobs.append(app[DISPATCHER].run())
+    tasks = [asyncio.create_task(j) for j in jobs]  # type: ignore[arg-type]
     yield
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
+    for t in tasks:
+        t.cancel()
+    for t in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await t
+    await app[CHAT].close()
+    app[STORE].close()
 
 
 def create_app(settings: dict[str, Any] | None = None, live: LiveIndex | None = None) -> web.Application:
@@ -79,7 +103,17 @@ def create_app(settings: dict[str, Any] | None = None, live: LiveIndex | None = 
     app[SETTINGS] = settings
     app[LIVE] = live or LiveIndex(settings)
     app[LIVE].refresh()
+    app[STORE] = Store(resolve_path(settings["web"]["store"]))
+    app[ROUTING] = Routing(resolve_path(settings["susuban"]["routing"]))
+    ss = settings["susuban"]
+    app[DISPATCHER] = Dispatcher(app[STORE], ss["url"], ss["secret"], timeout=float(ss["timeout"]),
+                                 max_attempts=int(ss["max_attempts"]), backoff_base=float(ss["backoff_base"]),
+                                 backoff_max=float(ss["backoff_max"])) if ss["url"] else None
+    app[CHAT] = ChatGateway(settings)
     app.cleanup_ctx.append(_background)
     app.router.add_get("/api/health", health)
     app.router.add_post("/api/search", search)
+    chat.add_routes(app)
+    tickets.add_routes(app)
+    unanswered.add_routes(app)
     return app

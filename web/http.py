@@ -43,3 +43,30 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
         if exc.status >= 400 and exc.content_type != "application/json":
             return error(exc.status, exc.reason)
         raise
+
+
+def require_token(request: web.Request, expected: str, header: str = "X-Internal-Token") -> None:
+    """Constant-time check of a shared-secret header; a missing server-side secret disables the endpoint."""
+    import hmac
+
+    if not expected:
+        raise web.HTTPServiceUnavailable(reason="endpoint disabled: no token configured")
+    given = request.headers.get(header, "")
+    if header == "Authorization":
+        given = given.removeprefix("Bearer ").strip()
+    if not hmac.compare_digest(given.encode(), expected.encode()):
+        raise web.HTTPUnauthorized(reason="missing or wrong token")
+
+
+def text_field(data: dict[str, Any], name: str, max_len: int, required: bool = True, label: str = "") -> str:
+    value = data.get(name, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise BadRequest(f"{label or name} 必须是字符串")
+    value = value.strip()
+    if required and not value:
+        raise BadRequest(f"{label or name} 不能为空")
+    if len(value) > max_len:
+        raise BadRequest(f"{label or name} 过长：最多 {max_len} 个字符")
+    return value

@@ -1,0 +1,20 @@
+"""Typed keys of the objects the application holds (aiohttp AppKey), in one place."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from index.live import LiveIndex
+from web.store import Store
+from web.susuban import Dispatcher, Routing
+
+LIVE = web.AppKey("live", LiveIndex)
+SETTINGS = web.AppKey("settings", dict)
+STORE = web.AppKey("store", Store)
+ROUTING = web.AppKey("routing", Routing)
+DISPATCHER = web.AppKey("dispatcher", Any)  # Dispatcher | None (no 诉速办 endpoint configured)
+CHAT = web.AppKey("chat", Any)
+
+__all__ = ["LIVE", "SETTINGS", "STORE", "ROUTING", "DISPATCHER", "CHAT", "Dispatcher"]

@@ -1,0 +1,225 @@
+"""The app store: the one module that knows the SQLite schema (tickets, outbox, unanswered log…).
+
+Schema changes are numbered migrations applied in order at open; `schema_version` records the last one.
+Calls are synchronous and short (a local file in WAL mode); one connection guarded by a lock is shared
+by the request handlers and the 诉速办 dispatcher.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+MIGRATIONS: list[str] = [
+    # 1: tickets with their delivery outbox state, an event history, per-day numbering, unanswered log
+    """
+    CREATE TABLE tickets (
+        id INTEGER PRIMARY KEY,
+        ticket_no TEXT NOT NULL UNIQUE,
+        idempotency_key TEXT NOT NULL UNIQUE,
+        channel TEXT NOT NULL DEFAULT '',
+        sender_hash TEXT NOT NULL DEFAULT '',
+        company TEXT NOT NULL,
+        contact TEXT NOT NULL,
+        phone TEXT NOT NULL,
+        category TEXT NOT NULL,
+        department TEXT NOT NULL,
+        description TEXT NOT NULL,
+        location TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL,            -- queued | delivered | accepted | processing | resolved | rejected | local
+        delivery TEXT NOT NULL,          -- pending | delivered | failed | local
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at REAL NOT NULL DEFAULT 0,
+        last_error TEXT NOT NULL DEFAULT '',
+        external_id TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE INDEX tickets_outbox ON tickets(delivery, next_attempt_at);
+    CREATE TABLE ticket_events (
+        id INTEGER PRIMARY KEY,
+        ticket_id INTEGER NOT NULL REFERENCES tickets(id),
+        at REAL NOT NULL,
+        kind TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE ticket_numbers (day TEXT PRIMARY KEY, last INTEGER NOT NULL);
+    CREATE TABLE unanswered (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        channel TEXT NOT NULL,
+        sender_hash TEXT NOT NULL,
+        text TEXT NOT NULL,              -- PII-masked
+        reason TEXT NOT NULL,
+        candidates TEXT NOT NULL,        -- JSON list of {id, task, score, text}
+        previous_turn TEXT NOT NULL DEFAULT '',
+        status TEXT NOT NULL DEFAULT 'open'
+    );
+    CREATE INDEX unanswered_at ON unanswered(at);
+    """,
+]
+
+
+class Store:
+    def __init__(self, path: Path | str):
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
+        self._conn.row_factory = sqlite3.Row
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.execute("PRAGMA synchronous=FULL")
+        self._conn.execute("PRAGMA foreign_keys=ON")
+        self._lock = threading.RLock()
+        self._migrate()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    @contextmanager
+    def tx(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction (BEGIN IMMEDIATE: no other writer can interleave)."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    def query(self, sql: str, args: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    def _migrate(self) -> None:
+        with self.tx() as c:
+            c.execute("CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)")
+            row = c.execute("SELECT version FROM schema_version").fetchone()
+            current = row[0] if row else 0
+            if row is None:
+                c.execute("INSERT INTO schema_version VALUES (0)")
+            for n, sql in enumerate(MIGRATIONS[current:], start=current + 1):
+                for stmt in (s for s in sql.split(";") if s.strip()):
+                    c.execute(stmt)
+                c.execute("UPDATE schema_version SET version = ?", (n,))
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.query("SELECT version FROM schema_version")[0][0])
+
+    # -- tickets -------------------------------------------------------------------------------
+    def create_ticket(self, fields: dict[str, Any], idempotency_key: str, delivery: str) -> tuple[dict[str, Any], bool]:
+        """Store a ticket once per idempotency key; returns (ticket, created)."""
+        now = time.time()
+        with self.tx() as c:
+            row = c.execute("SELECT * FROM tickets WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
+            if row:
+                return dict(row), False
+            day = time.strftime("%Y%m%d", time.localtime(now))
+            c.execute("INSERT INTO ticket_numbers(day, last) VALUES (?, 1) "
+                      "ON CONFLICT(day) DO UPDATE SET last = last + 1", (day,))
+            seq = c.execute("SELECT last FROM ticket_numbers WHERE day = ?", (day,)).fetchone()[0]
+            ticket_no = f"SSB-{day}-{seq:04d}"
+            status = "queued" if delivery == "pending" else "local"
+            cur = c.execute(
+                "INSERT INTO tickets (ticket_no, idempotency_key, channel, sender_hash, company, contact, phone,"
+                " category, department, description, location, status, delivery, created_at, updated_at)"
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (ticket_no, idempotency_key, fields.get("channel", ""), fields.get("sender_hash", ""),
+                 fields["company"], fields["contact"], fields["phone"], fields["category"], fields["department"],
+                 fields["description"], fields.get("location", ""), status, delivery, now, now))
+            c.execute("INSERT INTO ticket_events (ticket_id, at, kind, detail) VALUES (?,?,?,?)",
+                      (cur.lastrowid, now, "created", status))
+            row = c.execute("SELECT * FROM tickets WHERE id = ?", (cur.lastrowid,)).fetchone()
+            return dict(row), True
+
+    def ticket(self, ticket_no: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM tickets WHERE ticket_no = ?", (ticket_no,))
+        return dict(rows[0]) if rows else None
+
+    def ticket_events(self, ticket_id: int) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.query("SELECT at, kind, detail FROM ticket_events WHERE ticket_id = ? "
+                                            "ORDER BY id", (ticket_id,))]
+
+    def tickets(self, status: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+        if status:
+            rows = self.query("SELECT * FROM tickets WHERE status = ? ORDER BY id DESC LIMIT ?", (status, limit))
+        else:
+            rows = self.query("SELECT * FROM tickets ORDER BY id DESC LIMIT ?", (limit,))
+        return [dict(r) for r in rows]
+
+    def claim_due(self, now: float, lease_seconds: float, limit: int = 10) -> list[dict[str, Any]]:
+        """Pending tickets whose turn has come, leased so no other dispatcher sends them meanwhile."""
+        with self.tx() as c:
+            rows = [dict(r) for r in c.execute(
+                "SELECT * FROM tickets WHERE delivery = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
+                (now, limit))]
+            for r in rows:
+                c.execute("UPDATE tickets SET next_attempt_at = ? WHERE id = ?", (now + lease_seconds, r["id"]))
+        return rows
+
+    def record_attempt(self, ticket_id: int, ok: bool, detail: str, next_attempt_at: float = 0.0,
+                       give_up: bool = False, external_id: str = "") -> None:
+        now = time.time()
+        with self.tx() as c:
+            if ok:
+                c.execute("UPDATE tickets SET delivery='delivered', status=CASE WHEN status='queued' THEN "
+                          "'delivered' ELSE status END, attempts=attempts+1, last_error='', external_id=?, "
+                          "updated_at=? WHERE id=? AND delivery='pending'", (external_id, now, ticket_id))
+            else:
+                c.execute("UPDATE tickets SET delivery=?, attempts=attempts+1, last_error=?, next_attempt_at=?, "
+                          "updated_at=? WHERE id=? AND delivery='pending'",
+                          ("failed" if give_up else "pending", detail[:500], next_attempt_at, now, ticket_id))
+            c.execute("INSERT INTO ticket_events (ticket_id, at, kind, detail) VALUES (?,?,?,?)",
+                      (ticket_id, now, "delivered" if ok else ("failed" if give_up else "retry"), detail[:500]))
+
+    def retry_ticket(self, ticket_no: str) -> bool:
+        """Put a failed delivery back in the outbox (admin action)."""
+        now = time.time()
+        with self.tx() as c:
+            row = c.execute("SELECT id FROM tickets WHERE ticket_no=? AND delivery='failed'", (ticket_no,)).fetchone()
+            if not row:
+                return False
+            c.execute("UPDATE tickets SET delivery='pending', next_attempt_at=0, attempts=0, updated_at=? "
+                      "WHERE id=?", (now, row[0]))
+            c.execute("INSERT INTO ticket_events (ticket_id, at, kind, detail) VALUES (?,?,?,?)",
+                      (row[0], now, "retry_requested", ""))
+            return True
+
+    def update_status(self, ticket_no: str, status: str, note: str) -> dict[str, Any] | None:
+        now = time.time()
+        with self.tx() as c:
+            row = c.execute("SELECT id FROM tickets WHERE ticket_no=?", (ticket_no,)).fetchone()
+            if not row:
+                return None
+            c.execute("UPDATE tickets SET status=?, updated_at=? WHERE id=?", (status, now, row[0]))
+            c.execute("INSERT INTO ticket_events (ticket_id, at, kind, detail) VALUES (?,?,?,?)",
+                      (row[0], now, f"status:{status}", note[:500]))
+        return self.ticket(ticket_no)
+
+    # -- unanswered questions --------------------------------------------------------------------
+    def log_unanswered(self, channel: str, sender_hash: str, text: str, reason: str,
+                       candidates: list[dict[str, Any]], previous_turn: str = "") -> int:
+        with self.tx() as c:
+            cur = c.execute(
+                "INSERT INTO unanswered (at, channel, sender_hash, text, reason, candidates, previous_turn) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (time.time(), channel, sender_hash, text, reason, json.dumps(candidates, ensure_ascii=False),
+                 previous_turn))
+            return int(cur.lastrowid)
+
+    def unanswered(self, status: str = "open", limit: int = 200) -> list[dict[str, Any]]:
+        rows = self.query("SELECT * FROM unanswered WHERE status = ? ORDER BY id DESC LIMIT ?", (status, limit))
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["candidates"] = json.loads(d["candidates"])
+            out.append(d)
+        return out
