@@ -66,7 +66,8 @@ def main() -> None:
                 declined = o.declined or o.explain["best_score"] < thr
                 if "tasks" in c:
                     ok["top1"] += o.results[0].task in c["tasks"]
-                    ok["fact"] += (not declined) and o.answer is not None and all(f in o.answer["text"] for f in c["facts"])
+                    ok["fact"] += (not declined) and o.answer is not None and all(
+                        f in o.answer["text"] for f in c["facts"])
                     ok["fd"] += declined
                 else:
                     ok["dec"] += declined

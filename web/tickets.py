@@ -24,8 +24,9 @@ STATUS_LABELS = {
 
 def public_ticket(t: dict[str, Any], events: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """What a requester may see of a ticket: no phone, no internal ids."""
-    out = {"ticket_no": t["ticket_no"], "status": t["status"], "status_label": STATUS_LABELS.get(t["status"], t["status"]),
-           "category": t["category"], "department": t["department"], "delivery": t["delivery"],
+    out = {"ticket_no": t["ticket_no"], "status": t["status"],
+           "status_label": STATUS_LABELS.get(t["status"], t["status"]), "category": t["category"],
+           "department": t["department"], "delivery": t["delivery"],
            "created_at": _iso(t["created_at"]), "updated_at": _iso(t["updated_at"])}
     if events is not None:
         out["history"] = [{"at": _iso(e["at"]), "kind": e["kind"], "detail": e["detail"]} for e in events]
