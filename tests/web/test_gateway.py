@@ -1,0 +1,70 @@
+"""The chat gateway and internal APIs on a web service with no Rasa behind it."""
+
+import json
+import urllib.error
+import urllib.request
+
+from web.chat import RateLimiter, to_widget
+
+
+def post(url: str, payload: object, headers: dict | None = None) -> tuple[int, dict]:
+    req = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode(), method="POST",
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def get(url: str, headers: dict | None = None) -> tuple[int, dict]:
+    req = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_rasa_unreachable_gives_polite_reply_and_logs(web_server):
+    msg = "我的身份证370211199001011234，退税多久"
+    status, body = post(web_server + "/api/chat", {"sender": "g-1", "message": msg})
+    assert status == 200 and body["degraded"] and "12345" in body["messages"][0]["text"]
+    status, listed = get(web_server + "/api/unanswered", {"Authorization": "Bearer t-admin"})
+    item = next(i for i in listed["items"] if "退税多久" in i["text"])
+    assert "370211********1234" in item["text"] and "199001011234" not in item["text"]
+
+
+def test_per_sender_rate_limit(web_server):
+    codes = [post(web_server + "/api/chat", {"sender": "g-rate", "message": f"问题{i}"})[0] for i in range(21)]
+    assert codes[:20] == [200] * 20 and codes[20] == 429
+    assert post(web_server + "/api/chat", {"sender": "g-other", "message": "你好"})[0] == 200
+
+
+def test_internal_and_admin_endpoints_need_their_tokens(web_server):
+    assert get(web_server + "/api/unanswered")[0] == 401
+    assert get(web_server + "/api/unanswered", {"Authorization": "Bearer t-internal"})[0] == 401
+    ticket = {"company": "某公司", "contact": "王", "phone": "13812345678", "category": "政务服务",
+              "description": "办事难", "idempotency_key": "k-1"}
+    assert post(web_server + "/api/tickets", ticket)[0] == 401
+    status, t = post(web_server + "/api/tickets", ticket, {"X-Internal-Token": "t-internal"})
+    assert status == 201 and t["status"] == "local" and t["ticket_no"].startswith("SSB-")
+    status, again = post(web_server + "/api/tickets", ticket, {"X-Internal-Token": "t-internal"})
+    assert status == 200 and again["ticket_no"] == t["ticket_no"] and again["created"] is False
+    bad = dict(ticket, phone="123", idempotency_key="k-2")
+    status, body = post(web_server + "/api/tickets", bad, {"X-Internal-Token": "t-internal"})
+    assert status == 400 and "电话" in body["error"]
+
+
+def test_rate_limiter_window():
+    rl = RateLimiter(2)
+    assert rl.allow("a", 0) and rl.allow("a", 1) and not rl.allow("a", 2)
+    assert rl.allow("a", 61.5)
+
+
+def test_custom_payload_enriches_the_text_before_it():
+    raw = [{"text": "答案\n\n来源：…", "buttons": [{"title": "相关", "payload": "相关"}]},
+           {"custom": {"type": "answer", "citation": {"task": 5}}}, {"text": "<b>不是HTML</b>"}]
+    out = to_widget(raw)
+    assert len(out) == 2 and out[0]["type"] == "answer" and out[0]["citation"] == {"task": 5}
+    assert out[1]["text"] == "<b>不是HTML</b>"

@@ -1,0 +1,60 @@
+import threading
+
+from web.store import MIGRATIONS, Store
+
+
+def fields(**kw):
+    base = {"company": "c", "contact": "p", "phone": "13812345678", "category": "政务服务",
+            "department": "区行政审批服务局", "description": "d"}
+    return {**base, **kw}
+
+
+def test_migrations_apply_once_and_reopen(tmp_path):
+    s = Store(tmp_path / "a.db")
+    assert s.schema_version == len(MIGRATIONS)
+    s.close()
+    assert Store(tmp_path / "a.db").schema_version == len(MIGRATIONS)
+
+
+def test_ticket_numbers_are_unique_and_readable_under_concurrency(tmp_path):
+    s = Store(tmp_path / "a.db")
+    nos: list[str] = []
+
+    def work(i: int) -> None:
+        t, _ = s.create_ticket(fields(), f"key-{i}", "pending")
+        nos.append(t["ticket_no"])
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(40)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(set(nos)) == 40
+    assert sorted(int(n[-4:]) for n in nos) == list(range(1, 41))
+
+
+def test_idempotency_key_returns_the_same_ticket(tmp_path):
+    s = Store(tmp_path / "a.db")
+    t1, created1 = s.create_ticket(fields(), "same", "pending")
+    t2, created2 = s.create_ticket(fields(description="other"), "same", "pending")
+    assert created1 and not created2 and t1["ticket_no"] == t2["ticket_no"]
+
+
+def test_claimed_ticket_is_not_claimed_twice_and_delivery_is_recorded_once(tmp_path):
+    s = Store(tmp_path / "a.db")
+    t, _ = s.create_ticket(fields(), "k", "pending")
+    assert [x["id"] for x in s.claim_due(now=1e12, lease_seconds=10)] == [t["id"]]
+    assert s.claim_due(now=1e12, lease_seconds=10) == []
+    s.record_attempt(t["id"], True, "HTTP 201")
+    s.record_attempt(t["id"], True, "HTTP 201")  # a late duplicate acknowledgement changes nothing
+    got = s.ticket(t["ticket_no"])
+    assert got["delivery"] == "delivered" and got["attempts"] == 1 and got["status"] == "delivered"
+
+
+def test_failed_delivery_can_be_retried(tmp_path):
+    s = Store(tmp_path / "a.db")
+    t, _ = s.create_ticket(fields(), "k", "pending")
+    s.record_attempt(t["id"], False, "HTTP 503", give_up=True)
+    assert s.ticket(t["ticket_no"])["delivery"] == "failed"
+    assert s.retry_ticket(t["ticket_no"]) and s.ticket(t["ticket_no"])["delivery"] == "pending"
+    assert not s.retry_ticket(t["ticket_no"])
