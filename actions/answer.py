@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.complaint import complaint_start_events
 from actions.knowledge_api import ApiError, KnowledgeAPI
+from actions.wording import looks_like_question, sounds_like_grievance
 
 COVERAGE = ("我可以解答新区营商环境政策问题，例如企业开办与注销、纳税、不动产登记、工程建设审批、"
             "融资、用工、纠纷解决、知识产权等。")
@@ -67,6 +69,9 @@ class ActionAnswerQuestion(Action):
             dispatcher.utter_message(text=f"{API_DOWN_TEXT}{COVERAGE}", buttons=OFFER_BUTTONS)
             await self.api.log_unanswered({**log_record, "reason": "api_error"})
             return []
+        if result["declined"] and sounds_like_grievance(text) and not looks_like_question(text):
+            # a grievance the NLU took for a question: start the complaint form instead of declining
+            return [*await complaint_start_events(self.api, text), FollowupAction("complaint_form")]
         if result["declined"]:
             ex = result.get("explain", {})
             detail = DETAIL_NAMES.get(ex.get("missing_detail") or "", ex.get("missing_detail") or "")
@@ -82,7 +87,7 @@ class ActionAnswerQuestion(Action):
         citation = answer["citation"]
         related = result.get("related", [])[:3]
         dispatcher.utter_message(
-            text=f"{answer['text']}\n\n{citation['text']}",
+            text=f"{answer['text']}\n{citation['text']}",  # REST splits messages on blank lines
             buttons=[{"title": q, "payload": q} for q in related],
             json_message={"type": "answer", "answer": answer["text"], "citation": citation, "related": related},
         )

@@ -12,6 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.knowledge_api import ApiError, KnowledgeAPI
+from actions.wording import looks_like_question, sounds_like_grievance
 
 FORM_SLOTS = ["complaint_company", "complaint_contact", "complaint_phone", "complaint_category",
               "complaint_description", "complaint_location", "complaint_confirm", "suggested_category"]
@@ -21,6 +22,7 @@ NONE_WORDS = {"无", "没有", "无地点", "不涉及", "跳过", "不用", "�
 # opening words that carry no facts: "我要投诉" alone is not a description
 FILLER_RE = re.compile(r"我(要|想)?(投诉|举报|反映(一下)?|反应)|投诉|举报|反映一下|反映问题|帮我|一下|[，。,.!！?？\s]")
 MIN_DESCRIPTION_CHARS = 6
+OVERRIDE_MIN_SCORE = 0.6
 
 
 def find_phone(text: str) -> str | None:
@@ -33,11 +35,33 @@ def is_substantive(text: str) -> bool:
     return len(FILLER_RE.sub("", text)) >= MIN_DESCRIPTION_CHARS
 
 
+async def complaint_start_events(api: KnowledgeAPI, text: str) -> list[dict[str, Any]]:
+    """Fresh form slots, with the first message kept as the description and a suggested category."""
+    events = [SlotSet(s, None) for s in FORM_SLOTS]
+    if text and not text.startswith("/") and is_substantive(text):
+        events.append(SlotSet("complaint_description", text))
+        try:
+            suggestion = await api.suggest_category(text)
+            events.append(SlotSet("suggested_category", suggestion["category"]))
+        except ApiError:
+            pass
+    return events
+
+
 class ActionStartComplaint(Action):
     """Keep the first message as the description and suggest a category before the form starts."""
 
     def __init__(self) -> None:
         self.api = KnowledgeAPI()
+
+    async def is_answerable_question(self, text: str) -> bool:
+        if not text or text.startswith("/") or not looks_like_question(text) or sounds_like_grievance(text):
+            return False
+        try:
+            result = await self.api.search(text, k=1)
+        except ApiError:
+            return False
+        return not result["declined"] and result["explain"]["best_score"] >= OVERRIDE_MIN_SCORE
 
     def name(self) -> str:
         return "action_start_complaint"
@@ -45,15 +69,9 @@ class ActionStartComplaint(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
-        events = [SlotSet(s, None) for s in FORM_SLOTS]
-        if text and not text.startswith("/") and is_substantive(text):
-            events.append(SlotSet("complaint_description", text))
-            try:
-                suggestion = await self.api.suggest_category(text)
-                events.append(SlotSet("suggested_category", suggestion["category"]))
-            except ApiError:
-                pass
-        return events
+        if await self.is_answerable_question(text):
+            return [FollowupAction("action_answer_question")]
+        return await complaint_start_events(self.api, text)
 
 
 class ActionAskComplaintCategory(Action):
