@@ -48,7 +48,7 @@ class ActionAnswerQuestion(Action):
     """Retrieval answers with a citation or declines; declines and failures are logged for admins."""
 
     def __init__(self) -> None:
-        self.api = KnowledgeAPI()
+        self.api = KnowledgeAPI.shared()
 
     def name(self) -> str:
         return "action_answer_question"

@@ -52,7 +52,7 @@ class ActionStartComplaint(Action):
     """Keep the first message as the description and suggest a category before the form starts."""
 
     def __init__(self) -> None:
-        self.api = KnowledgeAPI()
+        self.api = KnowledgeAPI.shared()
 
     async def is_answerable_question(self, text: str) -> bool:
         if not text or text.startswith("/") or not looks_like_question(text) or sounds_like_grievance(text):
@@ -78,7 +78,7 @@ class ActionAskComplaintCategory(Action):
     """Offer the suggested category for confirmation, and every category as a button."""
 
     def __init__(self) -> None:
-        self.api = KnowledgeAPI()
+        self.api = KnowledgeAPI.shared()
 
     def name(self) -> str:
         return "action_ask_complaint_category"
@@ -119,7 +119,7 @@ class ActionAskComplaintConfirm(Action):
 
 class ValidateComplaintForm(FormValidationAction):
     def __init__(self) -> None:
-        self.api = KnowledgeAPI()
+        self.api = KnowledgeAPI.shared()
 
     def name(self) -> str:
         return "validate_complaint_form"
@@ -186,7 +186,7 @@ class ActionSubmitComplaint(Action):
     """Create the ticket (idempotent per form run) and tell the user its number."""
 
     def __init__(self) -> None:
-        self.api = KnowledgeAPI()
+        self.api = KnowledgeAPI.shared()
 
     def name(self) -> str:
         return "action_submit_complaint"

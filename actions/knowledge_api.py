@@ -6,6 +6,7 @@ written to the spool folder as one file each; the web service takes them in when
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -30,26 +31,42 @@ class ApiError(Exception):
 
 
 class KnowledgeAPI:
+    _shared: KnowledgeAPI | None = None
+
+    @classmethod
+    def shared(cls) -> KnowledgeAPI:
+        """The action server's one client (one connection pool for every action)."""
+        if cls._shared is None:
+            cls._shared = cls()
+        return cls._shared
+
     def __init__(self, settings: dict[str, Any] | None = None):
         settings = settings or load_settings()
         self.base = settings["actions"]["api_url"].rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=float(settings["actions"]["timeout"]))
         self.token = settings["web"]["internal_token"]
         self.spool = resolve_path(settings["actions"]["spool"])
+        self._session: aiohttp.ClientSession | None = None
+
+    def _client(self) -> aiohttp.ClientSession:
+        """One keep-alive session per event loop: no new TCP connection per action."""
+        loop = asyncio.get_running_loop()
+        if self._session is None or self._session.closed or self._session._loop is not loop:
+            self._session = aiohttp.ClientSession(timeout=self.timeout)
+        return self._session
 
     async def _call(self, method: str, path: str, payload: dict[str, Any] | None = None) -> dict[str, Any]:
         headers = {"X-Internal-Token": self.token}
         try:
-            async with aiohttp.ClientSession(timeout=self.timeout) as session:
-                async with session.request(method, self.base + path, json=payload, headers=headers) as resp:
-                    try:
-                        data = await resp.json(content_type=None)
-                    except (ValueError, aiohttp.ContentTypeError):
-                        data = {}
-                    if resp.status >= 400:
-                        raise ApiError(str((data or {}).get("error", f"HTTP {resp.status}")), resp.status)
-                    return data
-        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            async with self._client().request(method, self.base + path, json=payload, headers=headers) as resp:
+                try:
+                    data = await resp.json(content_type=None)
+                except (ValueError, aiohttp.ContentTypeError):
+                    data = {}
+                if resp.status >= 400:
+                    raise ApiError(str((data or {}).get("error", f"HTTP {resp.status}")), resp.status)
+                return data
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             raise ApiError(f"{type(exc).__name__}: {exc}") from exc
 
     async def search(self, q: str, k: int = 4, context: str | None = None) -> dict[str, Any]:

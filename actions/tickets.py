@@ -37,7 +37,7 @@ class ValidateTicketForm(FormValidationAction):
 
 class ActionTicketStatus(Action):
     def __init__(self) -> None:
-        self.api = KnowledgeAPI()
+        self.api = KnowledgeAPI.shared()
 
     def name(self) -> str:
         return "action_ticket_status"

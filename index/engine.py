@@ -102,9 +102,13 @@ class Retriever:
         self.bm25 = BM25([u["tokens"] for u in self.units])
         self.is_faq = np.array([u["kind"] == "faq" for u in self.units])
         self.chunk_units: dict[str, list[tuple[int, int]]] = {}
+        self.faq_units_by_task: dict[int, list[int]] = {}
         for i, u in enumerate(self.units):
             if u["kind"] == "chunk":
                 self.chunk_units.setdefault(u["ref"], []).append((u["sid"], i))
+            elif u["ref"] in self.faq:
+                task = self.chunks[self.faq[u["ref"]]["chunk"]]["task"]
+                self.faq_units_by_task.setdefault(task, []).append(i)
         for user_dict in kb.get("user_dicts", []):
             tx.load_user_dict(user_dict)
 
@@ -192,20 +196,17 @@ class Retriever:
         if reason != "answered":
             answer = None
         return SearchResponse(query, reason != "answered", reason, answer, hits, explain,
-                              related=self._related(hits, answer))
+                              related=self._related(answer, s["fused"]) if answer else [])
 
-    def _related(self, hits: list[Hit], answer: dict[str, Any] | None, n: int = 3) -> list[str]:
-        """Canonical questions of the next-best FAQ entries, offered as follow-up buttons."""
-        skip = answer.get("faq_id") if answer else None
-        out: list[str] = []
-        for h in hits:
-            if h.kind == "faq" and h.id != skip and h.score >= 0.5 * (hits[0].score or 1):
-                q = self.faq[h.id]["questions"][0]
-                if q not in out:
-                    out.append(q)
-            if len(out) >= n:
-                break
-        return out
+    def _related(self, answer: dict[str, Any], fused: np.ndarray, n: int = 3) -> list[str]:
+        """Other FAQ entries on the answer's task, best-matching first, as follow-up buttons."""
+        task = answer["citation"]["task"]
+        best: dict[str, float] = {}
+        for i in self.faq_units_by_task.get(task, []):
+            ref = self.units[i]["ref"]
+            if ref != answer.get("faq_id"):
+                best[ref] = max(best.get(ref, 0.0), float(fused[i]))
+        return [self.faq[ref]["questions"][0] for ref in sorted(best, key=lambda r: -best[r])[:n]]
 
     # -- candidates ----------------------------------------------------------------------------
     def _collect(self, score: np.ndarray, s: dict[str, np.ndarray], limit: int) -> list[Hit]:

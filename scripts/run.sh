@@ -39,7 +39,7 @@ echo "starting web service, action server and Rasa server…"
 pids+=($!)
 .venv-rasa/bin/rasa run actions --actions actions --port "$RASA_ACTIONS_PORT" > var/log/actions.log 2>&1 &
 pids+=($!)
-.venv-rasa/bin/rasa run --port "$RASA_PORT" --model "$MODEL" --endpoints config/endpoints.yml \
+.venv-rasa/bin/python -m bot.rasa_main run --port "$RASA_PORT" --model "$MODEL" --endpoints config/endpoints.yml \
   --credentials config/credentials.yml > var/log/rasa.log 2>&1 &
 pids+=($!)
 wait_for "web service" "http://$WEB_HOST:$WEB_PORT/api/health" 60

@@ -132,9 +132,10 @@ class Stack:
         self.actions = Proc("actions", [str(RASA_VENV / "rasa"), "run", "actions", "--actions", "actions",
                                         "--port", str(self.actions_port)],
                             f"http://127.0.0.1:{self.actions_port}/health", env, tmp)
-        self.rasa = Proc("rasa", [str(RASA_VENV / "rasa"), "run", "--port", str(self.rasa_port), "--model",
-                                  str(MODEL), "--endpoints", "config/endpoints.yml", "--credentials",
-                                  "config/credentials.yml"], f"http://127.0.0.1:{self.rasa_port}/", env, tmp, 240)
+        rasa_cmd = [str(RASA_VENV / "python"), "-m", "bot.rasa_main", "run", "--port", str(self.rasa_port),
+                    "--model", str(MODEL), "--endpoints", "config/endpoints.yml",
+                    "--credentials", "config/credentials.yml"]
+        self.rasa = Proc("rasa", rasa_cmd, f"http://127.0.0.1:{self.rasa_port}/", env, tmp, 240)
 
     @property
     def url(self) -> str:

@@ -12,6 +12,7 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
@@ -21,7 +22,7 @@ from index.live import LiveIndex
 from web import chat, tickets, unanswered
 from web.chat import ChatGateway
 from web.http import BadRequest, errors_middleware, json_body, ok
-from web.state import CHAT, DISPATCHER, LIVE, ROUTING, SETTINGS, STORE
+from web.state import CHAT, DISPATCHER, LIVE, ROUTING, SEARCH_POOL, SETTINGS, STORE
 from web.store import Store
 from web.susuban import Dispatcher, Routing
 
@@ -60,7 +61,7 @@ async def search(request: web.Request) -> web.Response:
     retriever = request.app[LIVE].retriever
     t0 = time.perf_counter()
     result = await asyncio.get_running_loop().run_in_executor(
-        None, lambda: retriever.search(q, k, context=context))
+        request.app[SEARCH_POOL], lambda: retriever.search(q, k, context=context))
     payload = result.to_dict()
     payload["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
     return ok(payload)
@@ -94,6 +95,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
         with contextlib.suppress(asyncio.CancelledError):
             await t
     await app[CHAT].close()
+    app[SEARCH_POOL].shutdown(wait=False)
     app[STORE].close()
 
 
@@ -110,6 +112,9 @@ def create_app(settings: dict[str, Any] | None = None, live: LiveIndex | None = 
                                  max_attempts=int(ss["max_attempts"]), backoff_base=float(ss["backoff_base"]),
                                  backoff_max=float(ss["backoff_max"])) if ss["url"] else None
     app[CHAT] = ChatGateway(settings)
+    # one search thread: the embedder's OpenMP team stays warm on it, and searches (CPU-bound) queue
+    # instead of fighting over the two cores
+    app[SEARCH_POOL] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
     app.cleanup_ctx.append(_background)
     app.router.add_get("/api/health", health)
     app.router.add_post("/api/search", search)

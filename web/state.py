@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from aiohttp import web
@@ -16,5 +17,6 @@ STORE = web.AppKey("store", Store)
 ROUTING = web.AppKey("routing", Routing)
 DISPATCHER = web.AppKey("dispatcher", Any)  # Dispatcher | None (no 诉速办 endpoint configured)
 CHAT = web.AppKey("chat", Any)
+SEARCH_POOL = web.AppKey("search_pool", ThreadPoolExecutor)
 
-__all__ = ["LIVE", "SETTINGS", "STORE", "ROUTING", "DISPATCHER", "CHAT", "Dispatcher"]
+__all__ = ["LIVE", "SETTINGS", "STORE", "ROUTING", "DISPATCHER", "CHAT", "SEARCH_POOL", "Dispatcher"]

@@ -57,6 +57,20 @@ def test_declines_with_an_explained_reason(live, q, reason):
         assert ex["best_score"] < ex["threshold"]
 
 
+def test_related_questions_come_from_the_answers_task(live):
+    r = live.retriever.search("普惠稳岗贷今年计划放多少", k=3)
+    assert 1 <= len(r.related) <= 3
+    task_questions = {e["questions"][0] for e in live.retriever.faq.values()
+                      if live.retriever.chunks[e["chunk"]]["task"] == 13 and e["id"] != r.answer.get("faq_id")}
+    assert set(r.related) <= task_questions
+
+
+def test_follow_up_reads_the_previous_question(live):
+    r = live.retriever.search("那要多久？", context="出口退税有什么便利措施")
+    assert r.explain["follow_up"] and "3个工作日" in r.answer["text"]
+    assert not live.retriever.search("企业注销要跑几个部门", context="出口退税有什么便利措施").explain["follow_up"]
+
+
 def test_empty_query_is_an_error(live):
     with pytest.raises(ValueError):
         live.retriever.search("   ")

@@ -37,6 +37,7 @@ def test_question_gets_a_cited_answer(stack):
     assert c["task"] == 5 and c["section"] == "二.(二).5" and c["date"] == "2023-09-11"
     assert c["doc_title"] == "青岛西海岸新区2023年优化营商环境创新突破实施方案"
     assert "来源：" in answer["text"]
+    assert 1 <= len(answer["buttons"]) <= 3 and answer["related"] == [b["title"] for b in answer["buttons"]]
 
 
 def test_follow_up_is_answered_in_context(stack):

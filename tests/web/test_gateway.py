@@ -68,3 +68,31 @@ def test_custom_payload_enriches_the_text_before_it():
     out = to_widget(raw)
     assert len(out) == 2 and out[0]["type"] == "answer" and out[0]["citation"] == {"task": 5}
     assert out[1]["text"] == "<b>不是HTML</b>"
+
+
+def test_susuban_callback_must_be_signed(web_server):
+    from web.signing import sign
+
+    ticket = {"company": "某公司", "contact": "王", "phone": "0532-86981234", "category": "劳动用工",
+              "description": "拖欠工资三个月", "idempotency_key": "cb-1"}
+    _, t = post(web_server + "/api/tickets", ticket, {"X-Internal-Token": "t-internal"})
+    assert t["department"] == "区人力资源和社会保障局"
+    body = json.dumps({"ticket_no": t["ticket_no"], "status": "accepted", "note": "已转承办部门"}).encode()
+
+    def callback(headers: dict) -> tuple[int, dict]:
+        req = urllib.request.Request(web_server + "/api/susuban/callback", data=body, method="POST",
+                                     headers={"Content-Type": "application/json", **headers})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as exc:
+            return exc.code, json.loads(exc.read())
+
+    assert callback({})[0] == 401
+    assert callback(sign("wrong-secret", body))[0] == 401
+    assert callback(sign("t-ssb", body, timestamp=1))[0] == 401, "replayed old callback"
+    status, updated = callback(sign("t-ssb", body))
+    assert status == 200 and updated["status"] == "accepted" and updated["status_label"] == "已受理"
+    _, got = get(web_server + f"/api/tickets/{t['ticket_no']}", {"X-Internal-Token": "t-internal"})
+    assert got["status"] == "accepted" and any(h["kind"] == "status:accepted" for h in got["history"])
+    assert "phone" not in got
