@@ -192,11 +192,7 @@ def load_knowledge(settings: dict[str, Any]) -> dict[str, Any]:
 def read_synonyms(path: Path) -> dict[str, list[str]]:
     """`official term: everyday word …` lines → {everyday word: [official terms]} for query expansion."""
     out: dict[str, list[str]] = {}
-    if not path.exists():
-        return out
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+    for n, line in _dict_lines(path):
         term, sep, words = line.partition(":")
         if not sep or not term.strip() or not words.split():
             raise ValueError(f"{path}:{n}: expected 'official term: everyday words'")
@@ -208,11 +204,7 @@ def read_synonyms(path: Path) -> dict[str, list[str]]:
 def read_details(path: Path) -> dict[str, dict[str, list[str]]]:
     """`name: asking words | evidence words` lines (see knowledge/dict/detail_terms.txt)."""
     out: dict[str, dict[str, list[str]]] = {}
-    if not path.exists():
-        return out
-    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
+    for n, line in _dict_lines(path):
         name, sep, rest = line.partition(":")
         ask, bar, evidence = rest.partition("|")
         if not sep or not bar or not ask.split() or not evidence.split():
@@ -221,12 +213,17 @@ def read_details(path: Path) -> dict[str, dict[str, list[str]]]:
     return out
 
 
-def read_word_list(path: Path) -> list[str]:
-    """Whitespace-separated words of a text file, '#' lines being comments; missing file = empty."""
+def _dict_lines(path: Path) -> list[tuple[int, str]]:
+    """(line number, line) of a dictionary file without blanks and '#' comments; missing file = none."""
     if not path.exists():
         return []
-    return [w for line in path.read_text(encoding="utf-8").splitlines() if not line.lstrip().startswith("#")
-            for w in line.split()]
+    return [(n, line) for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+            if line.strip() and not line.lstrip().startswith("#")]
+
+
+def read_word_list(path: Path) -> list[str]:
+    """Whitespace-separated words of a text file."""
+    return [w for _, line in _dict_lines(path) for w in line.split()]
 
 
 def build(settings: dict[str, Any], embedder: Embedder, progress: bool = False) -> dict[str, Any]:

@@ -11,15 +11,13 @@ import subprocess
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
 from config import ROOT
-from tests.util import free_port, wait_http
+from tests.util import free_port, http_json, wait_http
 from web.signing import verify
 
 RASA_VENV = ROOT / ".venv-rasa" / "bin"
@@ -157,14 +155,7 @@ class Stack:
     # -- client helpers ------------------------------------------------------------------------
     def call(self, path: str, payload: Any = None, method: str | None = None,
              headers: dict[str, str] | None = None) -> tuple[int, Any]:
-        data = None if payload is None else json.dumps(payload, ensure_ascii=False).encode()
-        req = urllib.request.Request(self.url + path, data=data, method=method or ("POST" if data else "GET"),
-                                     headers={"Content-Type": "application/json", **(headers or {})})
-        try:
-            with urllib.request.urlopen(req, timeout=30) as resp:
-                return resp.status, json.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
+        return http_json(self.url + path, payload, method=method, headers=headers)
 
     def chat(self, sender: str, message: str) -> list[dict[str, Any]]:
         status, body = self.call("/api/chat", {"sender": sender, "message": message})

@@ -26,3 +26,19 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
         except OSError:
             time.sleep(0.2)
     raise TimeoutError(f"{url} did not answer within {timeout}s")
+
+
+def http_json(url: str, payload: object = None, method: str | None = None, headers: dict | None = None,
+              raw: bytes | None = None, timeout: float = 30) -> tuple[int, dict]:
+    """One JSON request; returns (status, decoded body) for 2xx and error statuses alike."""
+    import json
+    import urllib.error
+
+    data = raw if raw is not None else (None if payload is None else json.dumps(payload, ensure_ascii=False).encode())
+    req = urllib.request.Request(url, data=data, method=method or ("POST" if data is not None else "GET"),
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())

@@ -2,8 +2,6 @@
 
 import dataclasses
 import json
-import urllib.error
-import urllib.request
 
 import pytest
 
@@ -12,15 +10,11 @@ from index.build import apply_faq_changes
 from index.store import IndexStore
 from knowledge.documents import load_documents
 from knowledge.faq import load_faq
+from tests.util import http_json
 
 
 def call(url: str, body: bytes | None = None, method: str = "POST") -> tuple[int, dict]:
-    req = urllib.request.Request(url, data=body, method=method, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    return http_json(url, raw=body, method=method)
 
 
 def search(base: str, payload: object) -> tuple[int, dict]:

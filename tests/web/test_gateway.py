@@ -1,29 +1,17 @@
 """The chat gateway and internal APIs on a web service with no Rasa behind it."""
 
 import json
-import urllib.error
-import urllib.request
 
+from tests.util import http_json
 from web.chat import RateLimiter, to_widget
 
 
 def post(url: str, payload: object, headers: dict | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(url, data=json.dumps(payload, ensure_ascii=False).encode(), method="POST",
-                                 headers={"Content-Type": "application/json", **(headers or {})})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    return http_json(url, payload, headers=headers)
 
 
 def get(url: str, headers: dict | None = None) -> tuple[int, dict]:
-    req = urllib.request.Request(url, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as resp:
-            return resp.status, json.loads(resp.read())
-    except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read())
+    return http_json(url, headers=headers)
 
 
 def test_rasa_unreachable_gives_polite_reply_and_logs(web_server):
@@ -80,13 +68,7 @@ def test_susuban_callback_must_be_signed(web_server):
     body = json.dumps({"ticket_no": t["ticket_no"], "status": "accepted", "note": "已转承办部门"}).encode()
 
     def callback(headers: dict) -> tuple[int, dict]:
-        req = urllib.request.Request(web_server + "/api/susuban/callback", data=body, method="POST",
-                                     headers={"Content-Type": "application/json", **headers})
-        try:
-            with urllib.request.urlopen(req, timeout=10) as resp:
-                return resp.status, json.loads(resp.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, json.loads(exc.read())
+        return http_json(web_server + "/api/susuban/callback", raw=body, headers=headers)
 
     assert callback({})[0] == 401
     assert callback(sign("wrong-secret", body))[0] == 401
