@@ -247,7 +247,7 @@
     ".root { font-family: -apple-system, BlinkMacSystemFont, \"PingFang SC\", \"Hiragino Sans GB\", \"Microsoft YaHei\", \"Noto Sans CJK SC\", \"Source Han Sans SC\", \"Helvetica Neue\", Arial, sans-serif;",
     "  font-size: 14px; line-height: 1.5; color: #191919; -webkit-font-smoothing: antialiased; text-align: left; }",
     "button { font: inherit; cursor: pointer; margin: 0; }",
-    "button:focus-visible, input:focus-visible { outline: 2px solid #07C160; outline-offset: 2px; }",
+    "button:focus-visible { outline: 2px solid #07C160; outline-offset: 2px; }",
 
     /* launcher */
     ".launcher { position: fixed; right: 24px; bottom: 24px; z-index: 2147483000; width: 56px; height: 56px; padding: 0;",
@@ -872,6 +872,13 @@
     if (document.getElementById(HOST_ID)) return;
     var host = document.createElement("div");
     host.id = HOST_ID;
+    // Shield the host element itself from page CSS (e.g. `div { border: ... }`): inline !important
+    // declarations beat author stylesheets; set through CSSOM so a strict style-src CSP allows it.
+    host.style.setProperty("all", "initial", "important");
+    host.style.setProperty("display", "block", "important");
+    host.style.setProperty("position", "static", "important");
+    host.style.setProperty("width", "0", "important");
+    host.style.setProperty("height", "0", "important");
     var shadow = host.attachShadow({ mode: "open" });
     var style = document.createElement("style");
     style.textContent = CSS;
