@@ -14,7 +14,7 @@ URL ?= http://127.0.0.1:8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup index model run test eval bench eval-chat bench-chat lint versions rollback clean
+.PHONY: help setup browser index model run test eval bench eval-chat bench-chat lint versions rollback clean
 
 help:
 	@echo "make run    - set up if needed, build the index, start the services, print the URLs"
@@ -38,7 +38,13 @@ help:
 	.venv-rasa/bin/pip install -q -r requirements-rasa.txt
 	touch $@
 
-setup: .venv/.stamp .venv-rasa/.stamp
+setup: .venv/.stamp .venv-rasa/.stamp browser
+
+# Debian's Chromium for the browser tests (Playwright cannot download browsers here), CJK fonts for
+# readable screenshots
+browser:
+	@command -v chromium >/dev/null && fc-list 2>/dev/null | grep -qi "noto.*cjk" || { \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk; }
 
 index: .venv/.stamp
 	$(PY) -m index.cli build --if-changed

@@ -18,6 +18,8 @@ ENV_PREFIX = "XHA_"
 
 def _coerce(raw: str, current: Any) -> Any:
     """Env vars are strings; give them the type of the value they replace."""
+    if isinstance(current, list):
+        return [part.strip() for part in raw.split(",") if part.strip()]
     if isinstance(current, bool):
         return raw.strip().lower() in ("1", "true", "yes", "on")
     if isinstance(current, int):

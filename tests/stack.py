@@ -116,10 +116,12 @@ class Stack:
                         "XHA_WEB__SENDER_SALT": "test-salt", "XHA_SUSUBAN__SECRET": "test-ssb-secret"}
         self.receiver = Receiver(self.secrets["XHA_SUSUBAN__SECRET"]).start()
         self.web_port, self.rasa_port, self.actions_port = free_port(), free_port(), free_port()
+        self.embed_port = free_port()  # a second origin that embeds the widget
         env = {**os.environ, **self.secrets, "RASA_TELEMETRY_ENABLED": "false",
                "XHA_INDEX__DIR": index_dir, "XHA_WEB__PORT": str(self.web_port),
                "XHA_WEB__STORE": str(tmp / "app.db"), "XHA_WEB__RASA_URL": f"http://127.0.0.1:{self.rasa_port}",
                "XHA_WEB__RATE_LIMIT_PER_MINUTE": "1000",
+               "XHA_WEB__ALLOWED_ORIGINS": f"http://127.0.0.1:{self.web_port},http://127.0.0.1:{self.embed_port}",
                "XHA_SUSUBAN__URL": self.receiver.url, "XHA_SUSUBAN__BACKOFF_BASE": "0.3",
                "XHA_SUSUBAN__BACKOFF_MAX": "1", "XHA_SUSUBAN__TIMEOUT": "2",
                "XHA_ACTIONS__API_URL": f"http://127.0.0.1:{self.web_port}",

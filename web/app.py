@@ -13,6 +13,7 @@ import logging
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -21,7 +22,7 @@ from config import load_settings, resolve_path
 from index.live import LiveIndex
 from web import chat, tickets, unanswered
 from web.chat import ChatGateway
-from web.http import BadRequest, errors_middleware, json_body, ok
+from web.http import BadRequest, cors_middleware, errors_middleware, json_body, ok
 from web.state import CHAT, DISPATCHER, LIVE, ROUTING, SEARCH_POOL, SETTINGS, STORE
 from web.store import Store
 from web.susuban import Dispatcher, Routing
@@ -30,6 +31,7 @@ log = logging.getLogger(__name__)
 MAX_K = 20
 REFRESH_SECONDS = 1.0
 SPOOL_SECONDS = 5.0
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 async def health(request: web.Request) -> web.Response:
@@ -101,7 +103,8 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: dict[str, Any] | None = None, live: LiveIndex | None = None) -> web.Application:
     settings = settings or load_settings()
-    app = web.Application(middlewares=[errors_middleware], client_max_size=64 * 1024)
+    app = web.Application(middlewares=[cors_middleware(settings["web"]["allowed_origins"]), errors_middleware],
+                          client_max_size=64 * 1024)
     app[SETTINGS] = settings
     app[LIVE] = live or LiveIndex(settings)
     app[LIVE].refresh()
@@ -116,6 +119,9 @@ def create_app(settings: dict[str, Any] | None = None, live: LiveIndex | None = 
     # instead of fighting over the two cores
     app[SEARCH_POOL] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
     app.cleanup_ctx.append(_background)
+    app.router.add_get("/", lambda _: web.FileResponse(STATIC / "index.html"))
+    app.router.add_get("/widget.js", lambda _: web.FileResponse(STATIC / "widget.js",
+                                                                 headers={"Cache-Control": "no-cache"}))
     app.router.add_get("/api/health", health)
     app.router.add_post("/api/search", search)
     chat.add_routes(app)

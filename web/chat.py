@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from web.http import BadRequest, error, json_body, ok, text_field
+from web.http import BadRequest, error, json_body, ok, require_token, text_field
 from web.privacy import hash_sender, mask_pii
 from web.state import CHAT, SETTINGS, STORE
 
@@ -133,5 +133,34 @@ async def chat(request: web.Request) -> web.Response:
                "took_ms": round((time.perf_counter() - t0) * 1000, 1)})
 
 
+async def feedback(request: web.Request) -> web.Response:
+    """👍/👎 on an answer the widget showed."""
+    settings = request.app[SETTINGS]
+    data = await json_body(request)
+    sender = text_field(data, "sender", 100, label="sender")
+    if not SENDER_RE.match(sender):
+        raise BadRequest("sender 只能包含字母、数字和 _ . : -")
+    rating = text_field(data, "rating", 10, label="rating")
+    if rating not in ("up", "down"):
+        raise BadRequest("rating 必须是 up 或 down")
+    task = data.get("citation_task")
+    if task is not None and (isinstance(task, bool) or not isinstance(task, int)):
+        raise BadRequest("citation_task 必须是整数")
+    fid = request.app[STORE].record_feedback(
+        channel=text_field(data, "channel", 20, required=False) or "widget",
+        sender_hash=hash_sender(sender, settings["web"]["sender_salt"]),
+        message_id=text_field(data, "message_id", 64, label="message_id"),
+        question=mask_pii(text_field(data, "question", 500, required=False)),
+        answer=text_field(data, "answer", 4000, required=False), task=task, rating=rating)
+    return ok({"id": fid, "rating": rating}, status=201)
+
+
+async def list_feedback(request: web.Request) -> web.Response:
+    require_token(request, request.app[SETTINGS]["web"]["admin_token"], header="Authorization")
+    return ok({"items": request.app[STORE].feedback(request.query.get("rating") or None)})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/chat", chat)
+    app.router.add_post("/api/feedback", feedback)
+    app.router.add_get("/api/feedback", list_feedback)

@@ -70,3 +70,31 @@ def text_field(data: dict[str, Any], name: str, max_len: int, required: bool = T
     if len(value) > max_len:
         raise BadRequest(f"{label or name} 过长：最多 {max_len} 个字符")
     return value
+
+
+CORS_PATHS = ("/api/chat", "/api/feedback", "/api/handoff")
+
+
+def cors_middleware(allowed_origins: list[str]) -> Any:
+    """Let the widget, embedded on the listed origins, call the public chat endpoints."""
+    allowed = {o.rstrip("/") for o in allowed_origins}
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        origin = request.headers.get("Origin", "")
+        public = request.path.startswith(CORS_PATHS)
+        if request.method == "OPTIONS" and public and request.headers.get("Access-Control-Request-Method"):
+            if origin not in allowed:
+                return error(403, "该来源未被允许调用此接口")
+            resp: web.StreamResponse = web.Response(status=204)
+        else:
+            resp = await handler(request)
+        if public and origin in allowed:
+            resp.headers["Access-Control-Allow-Origin"] = origin
+            resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+            resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
+            resp.headers["Access-Control-Max-Age"] = "600"
+            resp.headers["Vary"] = "Origin"
+        return resp
+
+    return middleware

@@ -63,6 +63,22 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX unanswered_at ON unanswered(at);
     """,
+    # 2: 👍/👎 on answers, one vote per shown message (a second click changes it)
+    """
+    CREATE TABLE feedback (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        channel TEXT NOT NULL,
+        sender_hash TEXT NOT NULL,
+        message_id TEXT NOT NULL,
+        question TEXT NOT NULL,          -- PII-masked
+        answer TEXT NOT NULL,
+        task INTEGER,
+        rating TEXT NOT NULL,            -- up | down
+        UNIQUE (sender_hash, message_id)
+    );
+    CREATE INDEX feedback_at ON feedback(at);
+    """,
 ]
 
 
@@ -203,6 +219,26 @@ class Store:
             c.execute("INSERT INTO ticket_events (ticket_id, at, kind, detail) VALUES (?,?,?,?)",
                       (row[0], now, f"status:{status}", note[:500]))
         return self.ticket(ticket_no)
+
+    # -- feedback ---------------------------------------------------------------------------------
+    def record_feedback(self, channel: str, sender_hash: str, message_id: str, question: str, answer: str,
+                        task: int | None, rating: str) -> int:
+        with self.tx() as c:
+            c.execute(
+                "INSERT INTO feedback (at, channel, sender_hash, message_id, question, answer, task, rating) "
+                "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(sender_hash, message_id) DO UPDATE SET "
+                "rating=excluded.rating, at=excluded.at",
+                (time.time(), channel, sender_hash, message_id, question, answer, task, rating))
+            row = c.execute("SELECT id FROM feedback WHERE sender_hash=? AND message_id=?",
+                            (sender_hash, message_id)).fetchone()
+            return int(row[0])
+
+    def feedback(self, rating: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        if rating:
+            rows = self.query("SELECT * FROM feedback WHERE rating=? ORDER BY id DESC LIMIT ?", (rating, limit))
+        else:
+            rows = self.query("SELECT * FROM feedback ORDER BY id DESC LIMIT ?", (limit,))
+        return [dict(r) for r in rows]
 
     # -- unanswered questions --------------------------------------------------------------------
     def log_unanswered(self, channel: str, sender_hash: str, text: str, reason: str,
