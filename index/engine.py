@@ -71,6 +71,10 @@ class SearchResponse:
                 "related": self.related, "explain": self.explain}
 
 
+def _bare(text: str) -> str:
+    return re.sub(r"[\s\W_]+", "", tx.normalize(text))
+
+
 class Retriever:
     """Immutable view of one index version plus the shared embedder."""
 
@@ -182,11 +186,14 @@ class Retriever:
                    "best_bm25": round(hits[0].bm25, 4) if hits else 0.0,
                    "best_dense": round(hits[0].dense, 4) if hits else 0.0}
         answer = self._answer(hits[0], s["fused"]) if hits else None
-        missing = self._missing_detail(q, answer["text"]) if answer else None
+        # a question an admin filed under an FAQ entry word for word is answered by that entry
+        curated = bool(hits) and hits[0].kind == "faq" and _bare(hits[0].matched) == _bare(q)
+        explain["curated"] = curated
+        missing = self._missing_detail(q, answer["text"]) if answer and not curated else None
         explain["missing_detail"] = missing
-        if place:
+        if place and not curated:
             reason = "other_place"
-        elif best < threshold:
+        elif best < threshold and not curated:
             reason = "weak_evidence"
         elif missing:
             reason = "detail_not_covered"
@@ -295,6 +302,10 @@ class Retriever:
         others = sorted((s for s in scores if s != best and scores[s] >= 0.85 * top),
                         key=lambda s: -scores[s])[:2]
         return sorted([best, *others])
+
+    def citation_for(self, hit: Hit) -> dict[str, Any]:
+        chunk_id = self.faq[hit.id]["chunk"] if hit.kind == "faq" else hit.id.rsplit("/s", 1)[0]
+        return self.citation(self.chunks[chunk_id])
 
     def citation(self, chunk: dict[str, Any]) -> dict[str, Any]:
         doc = self.docs[chunk["doc"]]

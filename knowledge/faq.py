@@ -163,3 +163,47 @@ def load_faq(faq_dir: Path, docs: list[Document]) -> list[FaqEntry]:
     if problems:
         raise FaqError(problems)
     return entries
+
+
+def load_overrides(path: Path, entries: list[FaqEntry], docs: list[Document]) -> list[FaqEntry]:
+    """Apply the admin's published changes (a YAML file of whole entries or `{id, deleted: true}`)."""
+    if not path.exists():
+        return entries
+    data, lines = _entries_with_lines(path.read_text(encoding="utf-8"), str(path))
+    by_doc = {d.id: d for d in docs}
+    default_doc = data.get("doc") or (docs[0].id if len(docs) == 1 else None)
+    merged = {e.id: e for e in entries}
+    problems: list[str] = []
+    for i, raw in enumerate(data["entries"]):
+        where = f"{path}:{lines[i] if i < len(lines) else 0}"
+        if isinstance(raw, dict) and raw.get("deleted"):
+            merged.pop(str(raw.get("id")), None)
+            continue
+        entry, errs = validate_entry(raw, by_doc, default_doc, where)
+        problems.extend(errs)
+        if entry:
+            entry.source_file = str(path)
+            merged[entry.id] = entry
+    if problems:
+        raise FaqError(problems)
+    return list(merged.values())
+
+
+def dump_overrides(path: Path, overrides: dict[str, dict[str, Any] | None]) -> None:
+    """Write the admin's changes atomically; `None` marks a deleted entry."""
+    import os
+
+    items = [{"id": k, "deleted": True} if v is None else v for k, v in sorted(overrides.items())]
+    text = "# Published by the admin console. Entries here replace or delete entries of the same id.\n"
+    text += yaml.safe_dump({"entries": items}, allow_unicode=True, sort_keys=False)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def read_overrides(path: Path) -> dict[str, dict[str, Any] | None]:
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(e["id"]): (None if e.get("deleted") else e) for e in data.get("entries", [])}

@@ -29,7 +29,7 @@ def wait_http(url: str, timeout: float = 60.0) -> None:
 
 
 def http_json(url: str, payload: object = None, method: str | None = None, headers: dict | None = None,
-              raw: bytes | None = None, timeout: float = 30) -> tuple[int, dict]:
+              raw: bytes | None = None, timeout: float = 30, opener: object = None) -> tuple[int, dict]:
     """One JSON request; returns (status, decoded body) for 2xx and error statuses alike."""
     import json
     import urllib.error
@@ -38,7 +38,7 @@ def http_json(url: str, payload: object = None, method: str | None = None, heade
     req = urllib.request.Request(url, data=data, method=method or ("POST" if data is not None else "GET"),
                                  headers={"Content-Type": "application/json", **(headers or {})})
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
+        with (opener.open if opener else urllib.request.urlopen)(req, timeout=timeout) as resp:
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())

@@ -20,10 +20,11 @@ from aiohttp import web
 
 from config import load_settings, resolve_path
 from index.live import LiveIndex
-from web import chat, tickets, unanswered
+from web import admin, agent, auth, chat, handoff, tickets, unanswered
 from web.chat import ChatGateway
 from web.http import BadRequest, cors_middleware, errors_middleware, json_body, ok
-from web.state import CHAT, DISPATCHER, LIVE, ROUTING, SEARCH_POOL, SETTINGS, STORE
+from web.publish import Publisher
+from web.state import CHAT, DISPATCHER, LIVE, PUBLISHER, ROUTING, SEARCH_POOL, SETTINGS, STORE
 from web.store import Store
 from web.susuban import Dispatcher, Routing
 
@@ -118,13 +119,21 @@ def create_app(settings: dict[str, Any] | None = None, live: LiveIndex | None = 
     # one search thread: the embedder's OpenMP team stays warm on it, and searches (CPU-bound) queue
     # instead of fighting over the two cores
     app[SEARCH_POOL] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
+    app[PUBLISHER] = Publisher(settings, app[LIVE], app[STORE])
     app.cleanup_ctx.append(_background)
     app.router.add_get("/", lambda _: web.FileResponse(STATIC / "index.html"))
     app.router.add_get("/widget.js", lambda _: web.FileResponse(STATIC / "widget.js",
                                                                  headers={"Cache-Control": "no-cache"}))
+    app.router.add_get("/agent", lambda _: web.FileResponse(STATIC / "agent.html"))
+    app.router.add_get("/admin", lambda _: web.FileResponse(STATIC / "admin.html"))
+    app.router.add_static("/static/", STATIC)
     app.router.add_get("/api/health", health)
     app.router.add_post("/api/search", search)
     chat.add_routes(app)
     tickets.add_routes(app)
     unanswered.add_routes(app)
+    auth.add_routes(app)
+    agent.add_routes(app)
+    handoff.add_routes(app)
+    admin.add_routes(app)
     return app

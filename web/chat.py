@@ -115,6 +115,12 @@ async def chat(request: web.Request) -> web.Response:
     channel = text_field(data, "channel", 20, required=False) or "widget"
     if not gw.limiter.allow(sender):
         return error(429, "发送太频繁，请稍后再试")
+    store = request.app[STORE]
+    handoff = store.open_handoff_for(sender)
+    if handoff is not None:  # a person is (or will be) answering: the message goes to them, not to Rasa
+        store.add_handoff_message(handoff["id"], "user", message)
+        store.log_turn(sender, channel, message, "", "agent")
+        return ok({"sender": sender, "messages": [], "degraded": False, "handoff": handoff["status"]})
     previous = gw.remember(sender, message)
     t0 = time.perf_counter()
     try:
@@ -126,9 +132,14 @@ async def chat(request: web.Request) -> web.Response:
         messages, degraded, reason = [], True, f"rasa_unavailable:{type(exc).__name__}"
     if degraded:
         messages = [{"type": "error", "text": DOWN_REPLY}]
-        request.app[STORE].log_unanswered(
+        store.log_unanswered(
             channel=channel, sender_hash=hash_sender(sender, settings["web"]["sender_salt"]),
             text=mask_pii(message), reason=reason[:40], candidates=[], previous_turn=mask_pii(previous))
+    first = messages[0]
+    citation = next((m.get("citation") for m in messages if m.get("citation")), None) or {}
+    store.log_turn(sender, channel, message, "\n".join(m.get("text", "") for m in messages),
+                   first.get("type", "text"), citation.get("task"),
+                   next((m.get("topic", "") for m in messages if m.get("topic")), ""))
     return ok({"sender": sender, "messages": messages, "degraded": degraded,
                "took_ms": round((time.perf_counter() - t0) * 1000, 1)})
 

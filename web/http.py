@@ -72,7 +72,8 @@ def text_field(data: dict[str, Any], name: str, max_len: int, required: bool = T
     return value
 
 
-CORS_PATHS = ("/api/chat", "/api/feedback", "/api/handoff")
+CORS_PATHS = ("/api/chat", "/api/feedback", "/api/handoff/")
+CORS_EXACT = ("/api/handoff",)
 
 
 def cors_middleware(allowed_origins: list[str]) -> Any:
@@ -82,7 +83,7 @@ def cors_middleware(allowed_origins: list[str]) -> Any:
     @web.middleware
     async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
         origin = request.headers.get("Origin", "")
-        public = request.path.startswith(CORS_PATHS)
+        public = request.path.startswith(CORS_PATHS) or request.path in CORS_EXACT
         if request.method == "OPTIONS" and public and request.headers.get("Access-Control-Request-Method"):
             if origin not in allowed:
                 return error(403, "该来源未被允许调用此接口")

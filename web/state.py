@@ -18,5 +18,6 @@ ROUTING = web.AppKey("routing", Routing)
 DISPATCHER = web.AppKey("dispatcher", Any)  # Dispatcher | None (no 诉速办 endpoint configured)
 CHAT = web.AppKey("chat", Any)
 SEARCH_POOL = web.AppKey("search_pool", ThreadPoolExecutor)
+PUBLISHER = web.AppKey("publisher", Any)  # web.publish.Publisher
 
-__all__ = ["LIVE", "SETTINGS", "STORE", "ROUTING", "DISPATCHER", "CHAT", "SEARCH_POOL", "Dispatcher"]
+__all__ = ["LIVE", "SETTINGS", "STORE", "ROUTING", "DISPATCHER", "CHAT", "SEARCH_POOL", "PUBLISHER", "Dispatcher"]

@@ -8,6 +8,7 @@ by the request handlers and the 诉速办 dispatcher.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import threading
 import time
@@ -79,6 +80,83 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX feedback_at ON feedback(at);
     """,
+    # 3: consoles — users and sessions, audit log, FAQ drafts, uploaded documents, chat turns, handoffs
+    """
+    CREATE TABLE users (
+        username TEXT PRIMARY KEY,
+        password_hash TEXT NOT NULL,
+        role TEXT NOT NULL,              -- admin | agent
+        active INTEGER NOT NULL DEFAULT 1,
+        created_at REAL NOT NULL,
+        last_login REAL
+    );
+    CREATE TABLE sessions (
+        token_hash TEXT PRIMARY KEY,
+        username TEXT NOT NULL REFERENCES users(username),
+        csrf_token TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        expires_at REAL NOT NULL
+    );
+    CREATE TABLE login_failures (
+        id INTEGER PRIMARY KEY,
+        key TEXT NOT NULL,               -- username or client address
+        at REAL NOT NULL
+    );
+    CREATE INDEX login_failures_key ON login_failures(key, at);
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        username TEXT NOT NULL,
+        action TEXT NOT NULL,
+        target TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE faq_drafts (
+        id TEXT PRIMARY KEY,
+        data TEXT,                       -- JSON entry; NULL = delete
+        updated_by TEXT NOT NULL,
+        updated_at REAL NOT NULL
+    );
+    CREATE TABLE documents (
+        id TEXT PRIMARY KEY,
+        text TEXT NOT NULL,              -- full document file (front matter + body)
+        state TEXT NOT NULL,             -- draft | published
+        uploaded_by TEXT NOT NULL,
+        uploaded_at REAL NOT NULL
+    );
+    CREATE TABLE chat_turns (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        sender TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        question TEXT NOT NULL,
+        reply TEXT NOT NULL,
+        reply_type TEXT NOT NULL,        -- answer | declined | form | ticket | text | error | agent
+        task INTEGER,
+        topic TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX chat_turns_sender ON chat_turns(sender, id);
+    CREATE INDEX chat_turns_at ON chat_turns(at);
+    CREATE TABLE handoffs (
+        id INTEGER PRIMARY KEY,
+        sender TEXT NOT NULL,
+        status TEXT NOT NULL,            -- waiting | active | closed
+        agent TEXT NOT NULL DEFAULT '',
+        created_at REAL NOT NULL,
+        updated_at REAL NOT NULL,
+        closed_reason TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX handoffs_sender ON handoffs(sender, status);
+    CREATE TABLE handoff_messages (
+        id INTEGER PRIMARY KEY,
+        handoff_id INTEGER NOT NULL REFERENCES handoffs(id),
+        at REAL NOT NULL,
+        role TEXT NOT NULL,              -- user | agent | system
+        text TEXT NOT NULL
+    );
+    ALTER TABLE unanswered ADD COLUMN group_id INTEGER;
+    ALTER TABLE unanswered ADD COLUMN resolved_entry TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 
@@ -122,7 +200,8 @@ class Store:
             if row is None:
                 c.execute("INSERT INTO schema_version VALUES (0)")
             for n, sql in enumerate(MIGRATIONS[current:], start=current + 1):
-                for stmt in (s for s in sql.split(";") if s.strip()):
+                code = re.sub(r"--[^\n]*", "", sql)  # comments may contain ';'
+                for stmt in (s for s in code.split(";") if s.strip()):
                     c.execute(stmt)
                 c.execute("UPDATE schema_version SET version = ?", (n,))
 
@@ -259,3 +338,170 @@ class Store:
             d["candidates"] = json.loads(d["candidates"])
             out.append(d)
         return out
+
+    def mark_unanswered_resolved(self, ids: list[int], entry_id: str) -> int:
+        with self.tx() as c:
+            c.executemany("UPDATE unanswered SET status='resolved', resolved_entry=? WHERE id=?",
+                          [(entry_id, i) for i in ids])
+        return len(ids)
+
+    # -- users and sessions ----------------------------------------------------------------------
+    def create_user(self, username: str, password_hash: str, role: str) -> None:
+        with self.tx() as c:
+            c.execute("INSERT INTO users (username, password_hash, role, created_at) VALUES (?,?,?,?)",
+                      (username, password_hash, role, time.time()))
+
+    def user(self, username: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM users WHERE username = ?", (username,))
+        return dict(rows[0]) if rows else None
+
+    def users(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.query("SELECT username, role, active, created_at, last_login FROM users "
+                                            "ORDER BY username")]
+
+    def update_user(self, username: str, **fields: Any) -> None:
+        allowed = {k: v for k, v in fields.items() if k in ("password_hash", "role", "active", "last_login")}
+        if not allowed:
+            return
+        with self.tx() as c:
+            c.execute(f"UPDATE users SET {', '.join(f'{k}=?' for k in allowed)} WHERE username=?",
+                      (*allowed.values(), username))
+            if "active" in allowed and not allowed["active"] or "password_hash" in allowed:
+                c.execute("DELETE FROM sessions WHERE username=?", (username,))
+
+    def create_session(self, token_hash: str, username: str, csrf: str, ttl: float) -> None:
+        now = time.time()
+        with self.tx() as c:
+            c.execute("DELETE FROM sessions WHERE expires_at < ?", (now,))
+            c.execute("INSERT INTO sessions VALUES (?,?,?,?,?)", (token_hash, username, csrf, now, now + ttl))
+            c.execute("UPDATE users SET last_login=? WHERE username=?", (now, username))
+
+    def session(self, token_hash: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT s.csrf_token, u.username, u.role FROM sessions s JOIN users u "
+                          "ON u.username = s.username WHERE s.token_hash=? AND s.expires_at > ? AND u.active=1",
+                          (token_hash, time.time()))
+        return dict(rows[0]) if rows else None
+
+    def delete_session(self, token_hash: str) -> None:
+        with self.tx() as c:
+            c.execute("DELETE FROM sessions WHERE token_hash=?", (token_hash,))
+
+    def login_failures(self, key: str, since: float) -> int:
+        return int(self.query("SELECT COUNT(*) FROM login_failures WHERE key=? AND at>=?", (key, since))[0][0])
+
+    def record_login_failure(self, key: str) -> None:
+        with self.tx() as c:
+            c.execute("INSERT INTO login_failures (key, at) VALUES (?,?)", (key, time.time()))
+
+    def clear_login_failures(self, key: str) -> None:
+        with self.tx() as c:
+            c.execute("DELETE FROM login_failures WHERE key=?", (key,))
+
+    # -- audit -----------------------------------------------------------------------------------
+    def audit(self, username: str, action: str, target: str, detail: str = "") -> None:
+        with self.tx() as c:
+            c.execute("INSERT INTO audit (at, username, action, target, detail) VALUES (?,?,?,?,?)",
+                      (time.time(), username, action, target, detail[:4000]))
+
+    def audit_log(self, limit: int = 300) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))]
+
+    # -- FAQ drafts and uploaded documents ---------------------------------------------------------
+    def save_faq_draft(self, entry_id: str, data: dict[str, Any] | None, username: str) -> None:
+        with self.tx() as c:
+            c.execute("INSERT INTO faq_drafts (id, data, updated_by, updated_at) VALUES (?,?,?,?) "
+                      "ON CONFLICT(id) DO UPDATE SET data=excluded.data, updated_by=excluded.updated_by, "
+                      "updated_at=excluded.updated_at",
+                      (entry_id, None if data is None else json.dumps(data, ensure_ascii=False), username,
+                       time.time()))
+
+    def faq_drafts(self) -> dict[str, dict[str, Any]]:
+        return {r["id"]: {"data": json.loads(r["data"]) if r["data"] else None, "updated_by": r["updated_by"],
+                          "updated_at": r["updated_at"]}
+                for r in self.query("SELECT * FROM faq_drafts ORDER BY updated_at")}
+
+    def clear_faq_drafts(self, ids: list[str]) -> None:
+        with self.tx() as c:
+            c.executemany("DELETE FROM faq_drafts WHERE id=?", [(i,) for i in ids])
+
+    def save_document(self, doc_id: str, text: str, state: str, username: str) -> None:
+        with self.tx() as c:
+            c.execute("INSERT INTO documents VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET text=excluded.text, "
+                      "state=excluded.state, uploaded_by=excluded.uploaded_by, uploaded_at=excluded.uploaded_at",
+                      (doc_id, text, state, username, time.time()))
+
+    def documents(self) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.query("SELECT * FROM documents ORDER BY uploaded_at")]
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM documents WHERE id=?", (doc_id,))
+        return dict(rows[0]) if rows else None
+
+    def delete_document(self, doc_id: str) -> None:
+        with self.tx() as c:
+            c.execute("DELETE FROM documents WHERE id=?", (doc_id,))
+
+    # -- chat turns (analytics, handoff history) -----------------------------------------------------
+    def log_turn(self, sender: str, channel: str, question: str, reply: str, reply_type: str,
+                 task: int | None = None, topic: str = "") -> None:
+        with self.tx() as c:
+            c.execute("INSERT INTO chat_turns (at, sender, channel, question, reply, reply_type, task, topic) "
+                      "VALUES (?,?,?,?,?,?,?,?)",
+                      (time.time(), sender, channel, question, reply[:4000], reply_type, task, topic))
+
+    def turns(self, sender: str, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self.query("SELECT * FROM chat_turns WHERE sender=? ORDER BY id DESC LIMIT ?", (sender, limit))
+        return [dict(r) for r in reversed(rows)]
+
+    def turns_since(self, since: float) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.query("SELECT at, question, reply_type, task, topic FROM chat_turns "
+                                            "WHERE at >= ? ORDER BY id", (since,))]
+
+    # -- human handoff -------------------------------------------------------------------------------
+    def open_handoff(self, sender: str) -> tuple[dict[str, Any], bool]:
+        """The sender's open handoff, or a new one waiting in the queue; returns (handoff, created)."""
+        now = time.time()
+        with self.tx() as c:
+            row = c.execute("SELECT * FROM handoffs WHERE sender=? AND status IN ('waiting','active')",
+                            (sender,)).fetchone()
+            if row:
+                return dict(row), False
+            cur = c.execute("INSERT INTO handoffs (sender, status, created_at, updated_at) VALUES (?,?,?,?)",
+                            (sender, "waiting", now, now))
+            return dict(c.execute("SELECT * FROM handoffs WHERE id=?", (cur.lastrowid,)).fetchone()), True
+
+    def handoff(self, hid: int) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM handoffs WHERE id=?", (hid,))
+        return dict(rows[0]) if rows else None
+
+    def open_handoff_for(self, sender: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM handoffs WHERE sender=? AND status IN ('waiting','active') "
+                          "ORDER BY id DESC LIMIT 1", (sender,))
+        return dict(rows[0]) if rows else None
+
+    def latest_handoff_for(self, sender: str) -> dict[str, Any] | None:
+        rows = self.query("SELECT * FROM handoffs WHERE sender=? ORDER BY id DESC LIMIT 1", (sender,))
+        return dict(rows[0]) if rows else None
+
+    def handoffs(self, status: str, limit: int = 100) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.query("SELECT * FROM handoffs WHERE status=? ORDER BY id LIMIT ?",
+                                            (status, limit))]
+
+    def update_handoff(self, hid: int, expect: tuple[str, ...], **fields: Any) -> bool:
+        """Change a handoff only if it is in one of the `expect` states (two agents cannot both take it)."""
+        fields["updated_at"] = time.time()
+        with self.tx() as c:
+            cur = c.execute(f"UPDATE handoffs SET {', '.join(f'{k}=?' for k in fields)} WHERE id=? AND status IN "
+                            f"({','.join('?' * len(expect))})", (*fields.values(), hid, *expect))
+            return cur.rowcount == 1
+
+    def add_handoff_message(self, hid: int, role: str, text: str) -> dict[str, Any]:
+        with self.tx() as c:
+            cur = c.execute("INSERT INTO handoff_messages (handoff_id, at, role, text) VALUES (?,?,?,?)",
+                            (hid, time.time(), role, text))
+            c.execute("UPDATE handoffs SET updated_at=? WHERE id=?", (time.time(), hid))
+            return dict(c.execute("SELECT * FROM handoff_messages WHERE id=?", (cur.lastrowid,)).fetchone())
+
+    def handoff_messages(self, hid: int, after: int = 0) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.query("SELECT * FROM handoff_messages WHERE handoff_id=? AND id>? "
+                                            "ORDER BY id", (hid, after))]

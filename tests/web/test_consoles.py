@@ -1,0 +1,145 @@
+"""Console APIs over a real server: sign-in, roles, CSRF, throttling, FAQ drafts → publish, handoff."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+from http.cookiejar import CookieJar
+from pathlib import Path
+
+import pytest
+
+from config import ROOT
+from tests.util import http_json
+
+ADMIN_PW = "admin-pass-2026"
+AGENT_PW = "agent-pass-2026"
+
+
+def cli_create(store: Path, *args: str, password: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "XHA_WEB__STORE": str(store)}
+    return subprocess.run([sys.executable, "-m", "web.users", *args, "--password-stdin"], cwd=ROOT, env=env,
+                          input=password + "\n", capture_output=True, text=True, timeout=60)
+
+
+@pytest.fixture(scope="module")
+def users(web_server, index_settings):
+    store = Path(index_settings["index"]["dir"]) / "app.db"
+    assert cli_create(store, "create-admin", "root", password=ADMIN_PW).returncode == 0
+    assert cli_create(store, "create", "zhang", "--role", "agent", password=AGENT_PW).returncode == 0
+    return web_server
+
+
+class Client:
+    """A browser-like client: keeps the session cookie, sends the CSRF token on writes."""
+
+    def __init__(self, base: str):
+        self.base, self.csrf = base, ""
+        self.jar = CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def call(self, path: str, payload: object = None, method: str | None = None, csrf: bool = True):
+        headers = {"X-CSRF-Token": self.csrf} if csrf and self.csrf else {}
+        return http_json(self.base + path, payload, method=method, headers=headers, opener=self.opener)
+
+    def login(self, username: str, password: str) -> int:
+        status, body = self.call("/api/auth/login", {"username": username, "password": password})
+        if status == 200:
+            self.csrf = body["csrf_token"]
+        return status
+
+
+def test_first_admin_only_from_the_cli_and_weak_passwords_refused(users, index_settings):
+    store = Path(index_settings["index"]["dir"]) / "app.db"
+    weak = cli_create(store, "create-admin", "weak", password="123")
+    assert weak.returncode == 2 and "至少 10" in weak.stderr
+    assert cli_create(store, "create-admin", "root", password=ADMIN_PW).returncode == 2  # exists
+
+
+def test_roles_are_enforced(users):
+    anon, agent, admin = Client(users), Client(users), Client(users)
+    assert agent.login("zhang", AGENT_PW) == 200 and admin.login("root", ADMIN_PW) == 200
+    for path in ("/api/admin/faq", "/api/admin/users", "/api/admin/analytics", "/api/admin/audit"):
+        assert anon.call(path)[0] == 401
+        assert agent.call(path)[0] == 403
+        assert admin.call(path)[0] == 200
+    assert anon.call("/api/agent/suggest", {"q": "退税"})[0] == 401
+    status, body = agent.call("/api/agent/suggest", {"q": "出口退税平均要几天"})
+    assert status == 200 and len(body["results"]) <= 3 and "来源：" in body["results"][0]["citation_text"]
+    assert agent.call("/api/admin/publish", {})[0] == 403
+
+
+def test_csrf_is_required_for_writes(users):
+    c = Client(users)
+    assert c.login("zhang", AGENT_PW) == 200
+    status, body = c.call("/api/agent/unresolved", {"q": "某个没有答案的问题"}, csrf=False)
+    assert status == 403 and "CSRF" in body["error"]
+    assert c.call("/api/agent/unresolved", {"q": "某个没有答案的问题"})[0] == 201
+
+
+def test_session_cookie_flags(users):
+    req = urllib.request.Request(users + "/api/auth/login", method="POST",
+                                 data=b'{"username": "zhang", "password": "agent-pass-2026"}',
+                                 headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as resp:
+        cookie = resp.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
+
+
+def test_login_is_throttled(users):
+    c = Client(users)
+    codes = [c.login("nobody-x", "wrong-password") for _ in range(6)]
+    assert codes[:5] == [401] * 5 and codes[5] == 429
+
+
+def test_faq_edit_publish_and_rollback(users):
+    admin = Client(users)
+    assert admin.login("root", ADMIN_PW) == 200
+    _, before = http_json(users + "/api/search", {"q": "诉速办平台是做什么的", "k": 1})
+    faq_id = before["answer"]["faq_id"]
+    _, entry = admin.call(f"/api/admin/faq/{faq_id}")
+    bad = dict(entry, answer="这是一段文件里没有的话。")
+    status, body = admin.call(f"/api/admin/faq/{faq_id}", bad, method="PUT")
+    assert status == 400 and body["problems"]
+    new_answer = "持续优化个人二手房交易服务,上线“二手房便民服务平台”小程序,避免二手房市场虚假房源和价格乱象。"
+    status, saved = admin.call(f"/api/admin/faq/{faq_id}", dict(entry, answer=new_answer), method="PUT")
+    assert status == 201 and saved["state"] == "draft"
+    status, pub = admin.call("/api/admin/publish", {})
+    assert status == 200 and pub["changed"] == 1
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        _, after = http_json(users + "/api/search", {"q": "诉速办平台是做什么的", "k": 1})
+        if after["answer"] and "二手房便民服务平台" in after["answer"]["text"]:
+            break
+        time.sleep(0.1)
+    assert "二手房便民服务平台" in after["answer"]["text"], "the published answer is live within 2 s"
+    _, versions = admin.call("/api/admin/versions")
+    previous = versions["versions"][1]["version"]
+    assert admin.call("/api/admin/rollback", {"version": previous})[0] == 200
+    _, audit = admin.call("/api/admin/audit")
+    assert {"save_faq_draft", "publish_faq", "rollback"} <= {a["action"] for a in audit["items"]}
+
+
+def test_handoff_between_widget_and_agent(users):
+    sender = f"w-{int(time.time() * 1000)}"
+    status, body = http_json(users + "/api/handoff", {"sender": sender})
+    assert status == 200 and body["status"] == "waiting"
+    _, routed = http_json(users + "/api/chat", {"sender": sender, "message": "我要找人工，问下退税的事"})
+    assert routed["messages"] == [] and routed["handoff"] == "waiting"
+    agent = Client(users)
+    assert agent.login("zhang", AGENT_PW) == 200
+    _, queue = agent.call("/api/handoffs?status=waiting")
+    item = next(i for i in queue["items"] if i["sender_label"].endswith(sender[-6:]))
+    assert agent.call(f"/api/handoffs/{item['id']}/take", {})[0] == 200
+    assert agent.call(f"/api/handoffs/{item['id']}/take", {})[0] == 409
+    _, conv = agent.call(f"/api/handoffs/{item['id']}")
+    assert any(m["from"] == "user" and "退税" in m["text"] for m in conv["messages"])
+    assert agent.call(f"/api/handoffs/{item['id']}/reply", {"text": "您好，我是客服小张"})[0] == 201
+    _, got = http_json(users + f"/api/handoff/{sender}/messages?after=0")
+    assert got["status"] == "active" and any(m["from"] == "agent" and "小张" in m["text"] for m in got["messages"])
+    assert agent.call(f"/api/handoffs/{item['id']}/return", {})[0] == 200
+    _, got = http_json(users + f"/api/handoff/{sender}/messages?after=0")
+    assert got["status"] == "closed"

@@ -1,0 +1,138 @@
+"""Sign-in for the consoles: scrypt password hashes, server-side sessions, CSRF, roles, throttling.
+
+The session id lives only in an HttpOnly, SameSite=Strict cookie and only its SHA-256 is stored. Every
+state-changing request of a signed-in user must echo the session's CSRF token in X-CSRF-Token.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import hmac
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+
+from web.http import BadRequest, error, json_body, ok, text_field
+from web.state import SETTINGS, STORE
+
+COOKIE = "xha_session"
+SESSION_TTL = 8 * 3600
+THROTTLE_WINDOW = 15 * 60
+THROTTLE_MAX = 5          # failures per user name in the window
+THROTTLE_MAX_ADDR = 30    # per client address: a whole office may sit behind one address
+ROLES = ("admin", "agent")
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
+SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
+
+
+def hash_password(password: str) -> str:
+    salt = secrets.token_bytes(16)
+    digest = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **SCRYPT)
+    b64 = base64.b64encode
+    return f"scrypt${SCRYPT['n']}${SCRYPT['r']}${SCRYPT['p']}${b64(salt).decode()}${b64(digest).decode()}"
+
+
+def check_password(password: str, stored: str) -> bool:
+    try:
+        scheme, n, r, p, salt, digest = stored.split("$")
+        if scheme != "scrypt":
+            return False
+        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), dklen=32, n=int(n), r=int(r),
+                             p=int(p))
+        return hmac.compare_digest(got, base64.b64decode(digest))
+    except (ValueError, TypeError):
+        return False
+
+
+def validate_password(password: str) -> None:
+    if len(password) < 10:
+        raise BadRequest("密码至少 10 个字符")
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def current_user(request: web.Request) -> dict[str, Any] | None:
+    token = request.cookies.get(COOKIE)
+    return request.app[STORE].session(_token_hash(token)) if token else None
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def require_role(*roles: str) -> Callable[[Handler], Handler]:
+    """Signed in, with one of `roles`, and (for writes) the session's CSRF token."""
+
+    def decorate(handler: Handler) -> Handler:
+        @functools.wraps(handler)
+        async def wrapper(request: web.Request) -> web.StreamResponse:
+            user = current_user(request)
+            if user is None:
+                return error(401, "请先登录")
+            if user["role"] not in roles:
+                return error(403, "没有权限")
+            if request.method not in SAFE_METHODS and not hmac.compare_digest(
+                    request.headers.get("X-CSRF-Token", ""), user["csrf_token"]):
+                return error(403, "CSRF 校验失败，请刷新页面后重试")
+            request["user"] = user
+            return await handler(request)
+
+        return wrapper
+
+    return decorate
+
+
+def _throttled(request: web.Request, username: str) -> bool:
+    store, since = request.app[STORE], time.time() - THROTTLE_WINDOW
+    return (store.login_failures(f"user:{username}", since) >= THROTTLE_MAX
+            or store.login_failures(f"addr:{request.remote}", since) >= THROTTLE_MAX_ADDR)
+
+
+async def login(request: web.Request) -> web.Response:
+    data = await json_body(request)
+    username = text_field(data, "username", 50, label="用户名")
+    password = text_field(data, "password", 200, label="密码")
+    store = request.app[STORE]
+    if _throttled(request, username):
+        return error(429, "登录失败次数过多，请 15 分钟后再试")
+    user = store.user(username)
+    if not user or not user["active"] or not check_password(password, user["password_hash"]):
+        store.record_login_failure(f"user:{username}")
+        store.record_login_failure(f"addr:{request.remote}")
+        return error(401, "用户名或密码错误")
+    store.clear_login_failures(f"user:{username}")
+    token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
+    store.create_session(_token_hash(token), username, csrf, SESSION_TTL)
+    store.audit(username, "login", username)
+    resp = ok({"user": {"username": username, "role": user["role"]}, "csrf_token": csrf})
+    resp.set_cookie(COOKIE, token, max_age=SESSION_TTL, httponly=True, samesite="Strict", path="/",
+                    secure=bool(request.app[SETTINGS]["web"].get("secure_cookies")))
+    return resp
+
+
+async def logout(request: web.Request) -> web.Response:
+    user = current_user(request)
+    if user and hmac.compare_digest(request.headers.get("X-CSRF-Token", ""), user["csrf_token"]):
+        request.app[STORE].delete_session(_token_hash(request.cookies[COOKIE]))
+    resp = ok({})
+    resp.del_cookie(COOKIE, path="/")
+    return resp
+
+
+async def me(request: web.Request) -> web.Response:
+    user = current_user(request)
+    if user is None:
+        return error(401, "请先登录")
+    return ok({"user": {"username": user["username"], "role": user["role"]}, "csrf_token": user["csrf_token"]})
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/auth/login", login)
+    app.router.add_post("/api/auth/logout", logout)
+    app.router.add_get("/api/auth/me", me)

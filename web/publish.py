@@ -1,0 +1,128 @@
+"""Publishing knowledge from the admin console: drafts become files, files become a new index version.
+
+Published knowledge lives in plain files under `knowledge.local_dir` (faq/admin.yaml, docs/*.txt,
+validity.yaml), so `make index` rebuilds exactly what the console published. A publish builds the new
+version off the request path; searches keep using the live version until the pointer moves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from config import resolve_path
+from index.build import (
+    ADMIN_DOCS,
+    ADMIN_FAQ,
+    VALIDITY,
+    apply_faq_changes,
+    build,
+    knowledge_fingerprint,
+    load_documents_with_local,
+)
+from index.cli import STAMP
+from index.live import LiveIndex
+from knowledge.documents import parse_document_text
+from knowledge.faq import FaqEntry, FaqError, dump_overrides, read_overrides, validate_entry
+from web.store import Store
+
+
+class Publisher:
+    def __init__(self, settings: dict[str, Any], live: LiveIndex, store: Store):
+        self.settings, self.live, self.store = settings, live, store
+        self.local = resolve_path(settings["knowledge"]["local_dir"])
+        self._lock = threading.Lock()
+
+    # -- validation ------------------------------------------------------------------------------
+    def validate(self, raw: dict[str, Any]) -> FaqEntry:
+        docs = {d.id: d for d in load_documents_with_local(self.settings) if d.valid}
+        default = next(iter(self.live.retriever.docs), None)
+        entry, problems = validate_entry(raw, docs, raw.get("doc") or default, "条目")
+        if problems or entry is None:
+            raise FaqError(problems)
+        return entry
+
+    # -- FAQ -------------------------------------------------------------------------------------
+    def publish_faq(self, username: str) -> dict[str, Any]:
+        with self._lock:
+            drafts = self.store.faq_drafts()
+            if not drafts:
+                return {"version": self.live.store.current(), "changed": 0, "seconds": 0.0}
+            t0 = time.perf_counter()
+            upserts = [self.validate(d["data"]) for d in drafts.values() if d["data"] is not None]
+            deletes = [i for i, d in drafts.items() if d["data"] is None]
+            overrides = read_overrides(self.local / ADMIN_FAQ)
+            for e in upserts:
+                overrides[e.id] = e.to_dict()
+            for i in deletes:
+                overrides[i] = None
+            dump_overrides(self.local / ADMIN_FAQ, overrides)
+            meta = apply_faq_changes(self.live.store, self.live.embedder, upserts, deletes)
+            self._stamp()
+            self.store.clear_faq_drafts(list(drafts))
+            self.store.audit(username, "publish_faq", meta["version"],
+                             json.dumps({"upserts": [e.id for e in upserts], "deletes": deletes}, ensure_ascii=False))
+            self.live.refresh()
+            return {"version": meta["version"], "changed": len(drafts), "seconds": round(time.perf_counter() - t0, 3)}
+
+    # -- documents -------------------------------------------------------------------------------
+    def publish_document(self, doc_id: str, username: str) -> dict[str, Any]:
+        with self._lock:
+            doc = self.store.document(doc_id)
+            if doc is None:
+                raise KeyError(doc_id)
+            parse_document_text(doc["text"], doc_id)
+            path = self.local / ADMIN_DOCS / f"{doc_id}.txt"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path, doc["text"])
+            meta = self._rebuild(f"document {doc_id}")
+            self.store.save_document(doc_id, doc["text"], "published", username)
+            self.store.audit(username, "publish_document", doc_id, meta["version"])
+            return {"version": meta["version"]}
+
+    def set_validity(self, doc_id: str, validity: str, username: str) -> dict[str, Any]:
+        with self._lock:
+            path = self.local / VALIDITY
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+            data = data or {}
+            data[doc_id] = validity
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _atomic_write(path, yaml.safe_dump(data, allow_unicode=True))
+            meta = self._rebuild(f"validity {doc_id}={validity}")
+            self.store.audit(username, "set_validity", doc_id, validity)
+            return {"version": meta["version"]}
+
+    def rollback(self, version: str, username: str) -> str:
+        with self._lock:
+            self.live.store.set_current(version)
+            self.store.audit(username, "rollback", version)
+            self.live.refresh()
+            return version
+
+    def _rebuild(self, note: str) -> dict[str, Any]:
+        meta = build(self.settings, self.live.embedder)
+        self._stamp()
+        self.live.refresh()
+        return meta
+
+    def _stamp(self) -> None:
+        """Tell `make index --if-changed` that the live version matches the files."""
+        (self.live.store.root / STAMP).write_text(knowledge_fingerprint(self.settings))
+
+    async def run(self, fn: Any, *args: Any) -> Any:
+        """Publishing is CPU work (embedding): off the event loop, on its own thread."""
+        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    import os
+
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
