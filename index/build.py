@@ -49,6 +49,15 @@ def section_label(path: str, titles: list[str]) -> str:
     return " > ".join(out)
 
 
+def quoted_chunk(e: FaqEntry, chunks: dict[str, Any], first_chunk: dict[tuple[str, int], str]) -> str:
+    """The chunk the answer quotes (a task such as 三、组织保障 spans several sections)."""
+    head = normalize_quote(e.answer.split(SEGMENT_SEP)[0])
+    for cid, c in chunks.items():
+        if c["doc"] == e.doc and c["task"] in e.tasks and head and head in normalize_quote(c["text"]):
+            return cid
+    return first_chunk[(e.doc, e.tasks[0])]
+
+
 def whole_sentences(answer: str, sentences: list[str]) -> str:
     """Widen a quoted answer to the full sentences it was cut from, so users never see half a sentence."""
     picked: list[int] = []
@@ -98,7 +107,7 @@ def knowledge_payload(docs: list[Document], faq: list[FaqEntry], places: list[st
         if (e.doc, e.tasks[0]) not in first_chunk:
             continue  # its document is expired or gone: never cite it
         sentences = [s.text for c in by_doc[e.doc].chunks if c.task in e.tasks for s in c.sentences]
-        faq_out[e.id] = {**e.to_dict(), "chunk": first_chunk[(e.doc, e.tasks[0])],
+        faq_out[e.id] = {**e.to_dict(), "chunk": quoted_chunk(e, chunks, first_chunk),
                          "answer_text": whole_sentences(e.answer, sentences)}
     return {
         "docs": {d.id: {**d.meta, "title": d.title, "written": d.written} for d in live},
@@ -275,7 +284,7 @@ def apply_faq_changes(store: IndexStore, embedder: Embedder, upserts: Iterable[F
         changed.add(e.id)
         sentences = [s for c in kb["chunks"].values() if c["doc"] == e.doc and c["task"] in e.tasks
                      for s in c["sentences"]]
-        kb["faq"][e.id] = {**e.to_dict(), "chunk": first_chunk[(e.doc, e.tasks[0])],
+        kb["faq"][e.id] = {**e.to_dict(), "chunk": quoted_chunk(e, kb["chunks"], first_chunk),
                            "answer_text": whole_sentences(e.answer, sentences)}
         for q in e.questions:
             new_units.append({"kind": "faq", "ref": e.id, "text": q, "mode": "query", "tokens": tx.tokens(q)})

@@ -57,9 +57,13 @@ def words(text: str) -> list[str]:
     return out
 
 
+_STOP_PHRASES = re.compile("|".join(sorted((w for w in STOPWORDS if len(w) >= 2), key=len, reverse=True)))
+
+
 def bigrams(text: str) -> list[str]:
+    """Character bigrams of CJK runs, stop phrases (新区, 西海岸, 企业 …) cut out first."""
     grams = []
-    for run in _CJK.findall(normalize(text)):
+    for run in _CJK.findall(_STOP_PHRASES.sub(" ", normalize(text))):
         grams.extend("§" + run[i:i + 2] for i in range(len(run) - 1))
     return grams
 

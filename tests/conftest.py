@@ -43,6 +43,7 @@ def settings_with_index(settings: dict[str, Any], index_dir: Path, **index_overr
     s = copy.deepcopy(settings)
     s["index"]["dir"] = str(index_dir)
     s["index"].update(index_overrides)
+    s["knowledge"]["local_dir"] = str(Path(index_dir) / "knowledge")  # never the developer's var/knowledge
     return s
 
 
@@ -71,7 +72,8 @@ def web_server(index_settings: dict[str, Any]) -> Iterator[str]:
            "XHA_WEB__RASA_URL": f"http://127.0.0.1:{free_port()}",
            "XHA_WEB__STORE": str(Path(index_settings["index"]["dir"]) / "app.db"),
            "XHA_WEB__INTERNAL_TOKEN": "t-internal", "XHA_WEB__ADMIN_TOKEN": "t-admin",
-           "XHA_WEB__SENDER_SALT": "t-salt", "XHA_SUSUBAN__URL": "", "XHA_SUSUBAN__SECRET": "t-ssb"}
+           "XHA_WEB__SENDER_SALT": "t-salt", "XHA_SUSUBAN__URL": "", "XHA_SUSUBAN__SECRET": "t-ssb",
+           "XHA_KNOWLEDGE__LOCAL_DIR": str(Path(index_settings["index"]["dir"]) / "knowledge")}
     log = open(Path(index_settings["index"]["dir"]) / "web.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "web"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -111,7 +111,11 @@ class Proc:
 
 class Stack:
     def __init__(self, tmp: Path, index_dir: str):
+        import shutil
+
         self.tmp = tmp
+        shutil.copytree(index_dir, tmp / "index", ignore=shutil.ignore_patterns("*.db*", "knowledge", "*.log"))
+        index_dir = str(tmp / "index")  # its own copy: publishing here must not touch other fixtures
         self.secrets = {"XHA_WEB__INTERNAL_TOKEN": "test-internal", "XHA_WEB__ADMIN_TOKEN": "test-admin",
                         "XHA_WEB__SENDER_SALT": "test-salt", "XHA_SUSUBAN__SECRET": "test-ssb-secret"}
         self.receiver = Receiver(self.secrets["XHA_SUSUBAN__SECRET"]).start()
@@ -126,6 +130,7 @@ class Stack:
                "XHA_SUSUBAN__BACKOFF_MAX": "1", "XHA_SUSUBAN__TIMEOUT": "2",
                "XHA_ACTIONS__API_URL": f"http://127.0.0.1:{self.web_port}",
                "XHA_ACTIONS__SPOOL": str(tmp / "spool"),
+               "XHA_KNOWLEDGE__LOCAL_DIR": str(tmp / "knowledge"),
                "RASA_ACTIONS_PORT": str(self.actions_port), "RASA_TRACKER_DB": str(tmp / "tracker.db")}
         self.env = env
         self.web = Proc("web", [sys.executable, "-m", "web"], f"{self.url}/api/health", env, tmp, 90)
@@ -141,9 +146,19 @@ class Stack:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.web_port}"
 
+    ADMIN = ("root", "admin-pass-2026")
+    AGENT = ("zhang", "agent-pass-2026")
+
+    def create_users(self) -> None:
+        for args, (name, password) in ((["create-admin"], self.ADMIN), (["create", "--role", "agent"], self.AGENT)):
+            subprocess.run([sys.executable, "-m", "web.users", args[0], name, *args[1:], "--password-stdin"],
+                           cwd=ROOT, env=self.env, input=password + "\n", text=True, check=True,
+                           capture_output=True, timeout=60)
+
     def start(self) -> Stack:
         if not MODEL.exists():
             raise RuntimeError(f"{MODEL} is missing: run `make model` (make test does)")
+        self.create_users()
         self.web.start()
         self.actions.start()
         self.rasa.start()

@@ -1,0 +1,154 @@
+"""Agent and admin consoles in a real browser, working with the widget and the whole stack."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from tests.util import http_json
+from tests.web.test_widget_browser import ARTIFACTS, ask, browser, last_bot, widget  # noqa: F401
+
+pytestmark = pytest.mark.e2e
+
+
+def sign_in(page, base: str, path: str, user: tuple[str, str]) -> None:
+    page.goto(base + path)
+    page.get_by_test_id("login-username").fill(user[0])
+    page.get_by_test_id("login-password").fill(user[1])
+    page.get_by_test_id("login-submit").click()
+    page.get_by_test_id("logout").wait_for(timeout=10000)
+
+
+def test_handoff_agent_reply_reaches_the_widget(stack, browser):  # noqa: F811
+    user = browser.new_context().new_page()
+    user.goto(stack.url + "/")
+    widget(user).get_by_test_id("widget-launcher").click()
+    ask(user, "出口企业退税平均要几天")
+    widget(user).get_by_test_id("widget-handoff").click()
+    widget(user).get_by_test_id("widget-notice").last.wait_for(timeout=10000)
+
+    agent = browser.new_context().new_page()
+    sign_in(agent, stack.url, "/agent", stack.AGENT)
+    item = agent.get_by_test_id("handoff-item").first
+    item.wait_for(timeout=10000)
+    item.click()
+    agent.get_by_test_id("handoff-take").click()
+    agent.get_by_test_id("handoff-message").filter(has_text="出口企业退税").first.wait_for(timeout=10000)
+    agent.get_by_test_id("handoff-reply-input").fill("您好，我是人工客服小张，退税平均3个工作日。")
+    agent.get_by_test_id("handoff-reply-send").click()
+    user.wait_for_function("() => document.querySelector('#xha-widget-host').shadowRoot"
+                           ".textContent.includes('人工客服小张')", timeout=15000)
+    agent.screenshot(path=str(ARTIFACTS / "agent-handoff.png"))
+    user.screenshot(path=str(ARTIFACTS / "widget-handoff.png"))
+    agent.get_by_test_id("handoff-return").click()
+    user.wait_for_function("() => document.querySelector('#xha-widget-host').shadowRoot"
+                           ".textContent.includes('智能助手继续为您服务')", timeout=15000)
+
+
+def test_agent_sees_suggestions_while_typing(stack, browser):  # noqa: F811
+    page = browser.new_context().new_page()
+    sign_in(page, stack.url, "/agent", stack.AGENT)
+    page.get_by_test_id("agent-question").press_sequentially("来电问出口企业退税平均要几天", delay=60)
+    page.get_by_test_id("agent-suggestion").first.wait_for(timeout=10000)
+    cards = page.get_by_test_id("agent-suggestion")
+    assert 1 <= cards.count() <= 3
+    assert "3个工作日" in cards.first.inner_text() and "来源" in cards.first.inner_text()
+    cards.first.get_by_test_id("agent-used").click()
+    page.screenshot(path=str(ARTIFACTS / "agent-suggestions.png"))
+
+
+def test_admin_publish_changes_the_widget_answer_without_failed_searches(stack, browser):  # noqa: F811
+    question = "诉速办平台是做什么的"
+    new_answer = "持续优化个人二手房交易服务,上线“二手房便民服务平台”小程序,避免二手房市场虚假房源和价格乱象。"
+    _, before = http_json(stack.url + "/api/search", {"q": question, "k": 1})
+    faq_id = before["answer"]["faq_id"]
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, stack.url, "/admin", stack.ADMIN)
+    page.get_by_test_id("nav-faq").click()
+    page.get_by_test_id("faq-search").fill(faq_id)
+    page.get_by_test_id("faq-row").filter(has_text=faq_id).first.click()
+    page.get_by_test_id("faq-answer").fill(new_answer)
+    page.get_by_test_id("faq-save").click()
+    page.get_by_test_id("faq-row").filter(has_text=faq_id).first.wait_for(timeout=10000)
+    page.screenshot(path=str(ARTIFACTS / "admin-faq.png"))
+
+    failures: list[str] = []
+    done = threading.Event()
+
+    def load() -> None:  # searches keep coming while the new version is built and swapped in
+        while not done.is_set():
+            status, body = http_json(stack.url + "/api/search", {"q": "企业注销要跑几个部门", "k": 3})
+            if status != 200 or not body.get("answer"):
+                failures.append(f"{status}: {body}")
+
+    threads = [threading.Thread(target=load) for _ in range(3)]
+    for t in threads:
+        t.start()
+    try:
+        page.get_by_test_id("publish").first.click()
+        page.get_by_test_id("publish-result").wait_for(timeout=30000)
+        published = time.monotonic()
+        while time.monotonic() - published < 2:
+            _, now = http_json(stack.url + "/api/search", {"q": question, "k": 1})
+            if "二手房便民服务平台" in now["answer"]["text"]:
+                break
+            time.sleep(0.05)
+        live_after = time.monotonic() - published
+    finally:
+        done.set()
+        for t in threads:
+            t.join()
+    assert failures == [], failures[:3]
+    assert live_after < 2, f"new answer live after {live_after:.2f}s"
+    user = browser.new_context().new_page()
+    user.goto(stack.url + "/")
+    widget(user).get_by_test_id("widget-launcher").click()
+    ask(user, question)
+    assert "二手房便民服务平台" in last_bot(user).inner_text()
+
+
+def test_admin_resolves_an_unanswered_group(stack, browser):  # noqa: F811
+    user = browser.new_context().new_page()
+    user.goto(stack.url + "/")
+    widget(user).get_by_test_id("widget-launcher").click()
+    ask(user, "西海岸最近有啥新鲜好玩的")
+    assert "抱歉" in last_bot(user).inner_text()
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, stack.url, "/admin", stack.ADMIN)
+    page.get_by_test_id("nav-unanswered").click()
+    group = page.get_by_test_id("unanswered-group").filter(has_text="新鲜好玩").first
+    group.wait_for(timeout=15000)
+    page.screenshot(path=str(ARTIFACTS / "admin-unanswered.png"))
+    group.get_by_test_id("unanswered-link-id").fill("t02-yingshang-zhuanlan")
+    group.get_by_test_id("unanswered-link").click()
+    page.wait_for_timeout(300)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        _, r = http_json(stack.url + "/api/search", {"q": "西海岸最近有啥新鲜好玩的", "k": 1})
+        if not r["declined"]:
+            break
+        time.sleep(0.2)
+    assert not r["declined"], r["explain"]
+    ask(user, "西海岸最近有啥新鲜好玩的")
+    assert "专栏" in last_bot(user).inner_text()
+
+
+def test_admin_pages_render(stack, browser):  # noqa: F811
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    sign_in(page, stack.url, "/admin", stack.ADMIN)
+    page.get_by_test_id("nav-hittest").click()
+    page.get_by_test_id("hit-q").fill("杭州的人才补贴怎么领")
+    page.get_by_test_id("hit-run").click()
+    page.get_by_test_id("hit-decision").wait_for(timeout=10000)
+    assert "other_place" in page.get_by_test_id("hit-decision").inner_text() or \
+        "外地" in page.get_by_test_id("hit-decision").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "admin-hittest.png"))
+    for tab in ("tickets", "analytics", "documents", "versions", "users", "audit"):
+        page.get_by_test_id(f"nav-{tab}").click()
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(ARTIFACTS / f"admin-{tab}.png"))
+    assert not errors, errors
