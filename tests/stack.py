@@ -55,14 +55,14 @@ class Receiver:
             return web.json_response({"id": self.tickets[key]["id"], "duplicate": True}, status=200)
         self.tickets[key] = {"id": f"EXT{len(self.tickets) + 1:05d}", "body": json.loads(body)}
         if self.mode == "hang":
-            await asyncio.sleep(3600)
+            await asyncio.sleep(3600)  # the caller gives up (or dies) first
         return web.json_response({"id": self.tickets[key]["id"]}, status=201)
 
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         app = web.Application()
         app.router.add_post("/tickets", self._handle)
-        runner = web.AppRunner(app)
+        runner = self._runner = web.AppRunner(app, shutdown_timeout=0.1)
         self._loop.run_until_complete(runner.setup())
         self._loop.run_until_complete(web.TCPSite(runner, "127.0.0.1", self.port).start())
         self._ready.set()
@@ -74,6 +74,7 @@ class Receiver:
         return self
 
     def stop(self) -> None:
+        asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(timeout=10)
         self._loop.call_soon_threadsafe(self._loop.stop)
 
 

@@ -131,7 +131,7 @@
       return h("th", { class: Array.isArray(c) ? c[1] : null }, label);
     })));
     var tbody = h("tbody", { testid: opts.bodyTestid || null }, rows);
-    return h("div", { class: "table-wrap" }, h("table", { class: "grid" }, thead, tbody));
+    return h("div", { class: "table-wrap" }, h("table", { class: "grid" + (opts.compact ? " compact" : "") }, thead, tbody));
   }
 
   function emptyRow(cols, text) {
@@ -151,6 +151,12 @@
         pad(d.getHours()) + ":" + pad(d.getMinutes());
     }
     return String(v).replace("T", " ").replace(/(\d{2}:\d{2}:\d{2})(\.\d+)?(Z|[+-]\d{2}:?\d{2})?$/, "$1");
+  }
+
+  /** "YYYY-MM-DD HH:MM" (no seconds) for narrow columns. */
+  function shortTime(v) {
+    var t = fmtTime(v);
+    return /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/.test(t) ? t.slice(0, 16) : t;
   }
 
   function fmtScore(v, digits) {
@@ -227,7 +233,9 @@
     err.reported = true;
     if (err instanceof ApiError) {
       if (err.status === 401) return; // already sent back to the login form
-      toast(err.message, "error");
+      var problems = Array.isArray(err.data.problems) ? err.data.problems : [];
+      toast(err.message + (problems.length ? "：" + asText(problems[0]) +
+        (problems.length > 1 ? "（等 " + problems.length + " 项）" : "") : ""), "error");
       return;
     }
     if (window.console) console.error(err);
@@ -519,8 +527,10 @@
   function publishControls(after) {
     var result = h("span", { class: "publish-result", testid: "publish-result", hidden: true });
     var detail = h("span", { class: "muted small" });
+    var problems = h("div", { class: "error-box", testid: "publish-errors", role: "alert", hidden: true });
     var btn = h("button", { class: "btn btn-publish", type: "button", testid: "publish", onclick: function () {
       result.hidden = true;
+      problems.hidden = true;
       detail.textContent = "";
       return busy(btn, "正在发布…", function () { return api("POST", "/api/admin/publish", {}); }).then(function (d) {
         result.textContent = "已发布 版本 " + (d.version === undefined ? "" : d.version);
@@ -531,9 +541,16 @@
         detail.textContent = bits.length ? "（" + bits.join("，") + "）" : "";
         toast("已发布 版本 " + d.version, "ok");
         if (after) after(d);
+      }, function (err) {
+        if (err instanceof ApiError && Array.isArray(err.data.problems) && err.data.problems.length) {
+          replace(problems, h("strong", null, err.message),
+            h("ul", null, err.data.problems.map(function (p) { return h("li", null, asText(p)); })));
+          problems.hidden = false;
+        }
+        throw err;
       });
     } }, "发布");
-    return h("span", { class: "row" }, btn, result, detail);
+    return { controls: h("span", { class: "row" }, btn, result, detail), problems: problems };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -551,6 +568,7 @@
       h("option", { value: "draft" }, "草稿"), h("option", { value: "deleted" }, "已删除"));
     var items = [];
     var seq = 0;
+    var faqPublish = publishControls(function () { if (alive(view)) run(load()); });
 
     function render() {
       var wanted = stateSel.value;
@@ -599,7 +617,8 @@
         h("h2", null, "知识库"),
         h("span", { class: "hint" }, "保存的改动为草稿，发布后才对用户生效"),
         h("span", { class: "spacer" }),
-        publishControls(function () { if (alive(view)) run(load()); })),
+        faqPublish.controls),
+      faqPublish.problems,
       h("div", { class: "card" },
         h("div", { class: "toolbar" }, search, topicSel, taskIn, stateSel, count, h("span", { class: "grow" }),
           h("button", { class: "btn btn-primary", type: "button", testid: "faq-new",
@@ -905,7 +924,7 @@
           return load();
         });
       } }, valid ? "设为失效" : "设为有效");
-      actions.appendChild(toggle);
+      if (doc.state !== "draft") actions.appendChild(toggle); // validity is set on published documents
       if (doc.state === "draft") {
         var pub = h("button", { class: "btn btn-sm btn-primary", type: "button", testid: "doc-publish", onclick: function () {
           return busy(pub, "发布中…", function () {
@@ -922,13 +941,13 @@
             return load();
           });
         } }, "删除");
-        actions.appendChild(document.createTextNode(" "));
         actions.appendChild(pub);
         actions.appendChild(document.createTextNode(" "));
         actions.appendChild(del);
       }
       return h("tr", { testid: "doc-row", "data-id": doc.id },
-        h("td", null, h("div", null, doc.title || doc.id), doc.source ? h("div", { class: "muted small mono" }, doc.source) : null),
+        h("td", null, h("div", null, doc.title || doc.id), doc.source ? h("div", { class: "muted small" },
+          doc.source === "repository" ? "仓库内置" : doc.source === "upload" ? "后台上传" : doc.source) : null),
         h("td", { class: "nowrap" }, doc.number || "—"),
         h("td", { class: "nowrap" }, doc.written || "—"),
         h("td", { class: "nowrap" }, badge(doc.validity || "—", valid ? "badge-green" : "badge-gray")),
@@ -969,7 +988,7 @@
         return load();
       }, function (err) {
         if (err instanceof ApiError && err.status === 413) {
-          showUploadError("文件过大：" + err.message);
+          showUploadError(/过大/.test(err.message) ? err.message : "文件过大（不超过 2 MB）：" + err.message);
         } else if (err instanceof ApiError && err.status !== 401) {
           showUploadError(err.message + (Array.isArray(err.data.problems) && err.data.problems.length
             ? "：" + err.data.problems.map(asText).join("；") : ""));
@@ -984,7 +1003,7 @@
         h("label", { class: "field" }, h("span", null, "发文机关"), issuerIn),
         h("label", { class: "field" }, h("span", null, "成文日期"), writtenIn),
         h("label", { class: "field" }, h("span", null, "生效日期"), effectiveIn)),
-      h("div", { class: "row", style: null }, uploadBtn, h("span", { class: "muted small" }, "上传后先生成草稿和切分预览，确认无误再发布")),
+      h("div", { class: "row form-actions" }, uploadBtn, h("span", { class: "muted small" }, "上传后先生成草稿和切分预览，确认无误再发布")),
       uploadErr);
 
     function showPreview(d) {
@@ -1035,6 +1054,8 @@
     var current = h("span", { class: "mono", testid: "version-current" }, "…");
     var list = h("div", { testid: "version-list" }, h("div", { class: "loading" }, "正在加载…"));
 
+    var verPublish = publishControls(function () { if (alive(view)) run(load()); });
+
     function load() {
       return api("GET", "/api/admin/versions").then(function (d) {
         if (!alive(view)) return;
@@ -1068,7 +1089,8 @@
       h("div", { class: "page-head" },
         h("h2", null, "发布与版本"),
         h("span", { class: "spacer" }),
-        publishControls(function () { if (alive(view)) run(load()); })),
+        verPublish.controls),
+      verPublish.problems,
       h("div", { class: "card" }, h("div", { class: "row" }, h("span", { class: "muted" }, "当前线上版本："), current,
         h("span", { class: "muted small" }, "发布会把全部草稿（知识库条目、文档）构建为新版本并立即上线"))),
       h("div", { class: "card" }, h("h3", null, "历史版本"), list));
@@ -1222,7 +1244,9 @@
         return openEditor({
           mode: "resolve", group: g,
           entry: {
-            questions: qs2.map(function (t) { return String(t).trim(); }).filter(function (t, i, a) { return t && a.indexOf(t) === i; }),
+            // masked PII (***) never becomes a question
+            questions: qs2.map(function (t) { return String(t).trim(); })
+              .filter(function (t, i, a) { return t && t.indexOf("*") < 0 && a.indexOf(t) === i; }),
             tasks: firstTask === null ? [] : [firstTask]
           },
           onDone: function (d) {
@@ -1303,13 +1327,13 @@
             h("td", { class: "w-lg" }, t.status_label || t.status || "—"),
             h("td", { class: "nowrap" }, badge(dl[0], dl[1])),
             h("td", { class: "num" }, t.attempts === undefined || t.attempts === null ? "—" : String(t.attempts)),
-            h("td", { class: "small" }, t.last_error ? h("span", { class: "clip", title: asText(t.last_error) }, asText(t.last_error)) : "—"),
-            h("td", { class: "nowrap small" }, fmtTime(t.created_at)),
-            h("td", { class: "nowrap small" }, fmtTime(t.updated_at)),
+            h("td", { class: "small w-err" }, t.last_error ? h("span", { class: "clip", title: asText(t.last_error) }, asText(t.last_error)) : "—"),
+            h("td", { class: "nowrap small" }, h("div", { title: "创建时间 " + fmtTime(t.created_at) }, shortTime(t.created_at)),
+              h("div", { class: "muted", title: "更新时间 " + fmtTime(t.updated_at) }, shortTime(t.updated_at))),
             h("td", { class: "nowrap" }, retry));
         });
-        replace(list, table(["工单号", "类别", "承办部门", "状态", "投递", ["尝试", "num"], "最近错误", "创建时间", "更新时间", ""],
-          rows.length ? rows : [emptyRow(10, "没有工单")]));
+        replace(list, table(["工单号", "类别", "承办部门", "状态", "投递", ["尝试", "num"], "最近错误", "创建 / 更新", ""],
+          rows.length ? rows : [emptyRow(9, "没有工单")], { compact: true }));
       });
     }
 
