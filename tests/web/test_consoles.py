@@ -143,3 +143,88 @@ def test_handoff_between_widget_and_agent(users):
     assert agent.call(f"/api/handoffs/{item['id']}/return", {})[0] == 200
     _, got = http_json(users + f"/api/handoff/{sender}/messages?after=0")
     assert got["status"] == "closed"
+
+
+def _docx(paragraphs: list[str]) -> bytes:
+    import io
+    import zipfile
+
+    w = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+    body = "".join(f"<w:p><w:r><w:t>{p}</w:t></w:r></w:p>" for p in paragraphs)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("word/document.xml", f'<w:document xmlns:w="{w}"><w:body>{body}</w:body></w:document>')
+    return buf.getvalue()
+
+
+def _upload(client: Client, filename: str, data: bytes, **fields: str) -> tuple[int, dict]:
+    import json
+    import urllib.error
+    import uuid
+
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{filename}"\r\n'
+                 f"Content-Type: application/octet-stream\r\n\r\n".encode() + data + b"\r\n")
+    body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+    req = urllib.request.Request(client.base + "/api/admin/documents", data=body, method="POST",
+                                 headers={"Content-Type": f"multipart/form-data; boundary={boundary}",
+                                          "X-CSRF-Token": client.csrf})
+    try:
+        with client.opener.open(req, timeout=60) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+def test_document_upload_preview_publish_and_expiry(users):
+    admin = Client(users)
+    assert admin.login("root", ADMIN_PW) == 200
+    status, body = _upload(admin, "notes.pdf", b"%PDF-1.4", title="x", written="2024-01-01")
+    assert status == 400 and ".docx" in body["error"]
+    status, body = _upload(admin, "big.txt", b"a" * (2 * 1024 * 1024 + 10), title="x", written="2024-01-01")
+    assert status == 413
+    paragraphs = ["一、支持措施", "1.设立海洋牧场专项基金。对新区海洋牧场企业给予每家最高80万元的设备补助。",
+                  "2.推行渔船检验网上预约。渔船检验实现全程网上预约办理。"]
+    status, body = _upload(admin, "海洋.docx", _docx(paragraphs), title="西海岸新区海洋牧场扶持办法",
+                           written="2024-03-01", number="青西新海字〔2024〕2号")
+    assert status == 201, body
+    doc_id = body["id"]
+    assert [c["task"] for c in body["preview"]["chunks"]] == [1, 2]
+    assert body["preview"]["chunks"][0]["section_label"] == "一、支持措施 > 1.设立海洋牧场专项基金"
+    _, r = http_json(users + "/api/search", {"q": "海洋牧场企业设备补助最高多少", "k": 3})
+    assert all(h["doc"] != "西海岸新区海洋牧场扶持办法" for h in r["results"]), "a draft is not searchable"
+    status, pub = admin.call(f"/api/admin/documents/{doc_id}/publish", {})
+    assert status == 200, pub
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        _, r = http_json(users + "/api/search", {"q": "海洋牧场企业设备补助最高多少", "k": 3})
+        if r["answer"] and "80万元" in r["answer"]["text"]:
+            break
+        time.sleep(0.2)
+    assert "80万元" in r["answer"]["text"] and r["answer"]["citation"]["doc_title"] == "西海岸新区海洋牧场扶持办法"
+    assert r["answer"]["citation"]["date"] == "2024-03-01"
+    assert admin.call(f"/api/admin/documents/{doc_id}/validity", {"validity": "失效"})[0] == 200
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        _, r = http_json(users + "/api/search", {"q": "海洋牧场企业设备补助最高多少", "k": 5})
+        if all(h["doc"] != "西海岸新区海洋牧场扶持办法" for h in r["results"]):
+            break
+        time.sleep(0.2)
+    assert all(h["doc"] != "西海岸新区海洋牧场扶持办法" for h in r["results"]), "expired documents are never cited"
+
+
+def test_admin_manages_users(users):
+    admin = Client(users)
+    assert admin.login("root", ADMIN_PW) == 200
+    assert admin.call("/api/admin/users", {"username": "lisi", "password": "short", "role": "agent"})[0] == 400
+    assert admin.call("/api/admin/users", {"username": "lisi", "password": "li-pass-2026x", "role": "agent"})[0] == 201
+    li = Client(users)
+    assert li.login("lisi", "li-pass-2026x") == 200 and li.call("/api/admin/users")[0] == 403
+    assert admin.call("/api/admin/users/lisi", {"role": "admin"}, method="PUT")[0] == 200
+    assert li.call("/api/admin/users")[0] == 200, "the role change applies to the open session"
+    assert admin.call("/api/admin/users/lisi", {"active": False}, method="PUT")[0] == 200
+    assert li.call("/api/admin/users")[0] == 401, "a deactivated user's sessions end"
+    assert admin.call("/api/admin/users/root", {"active": False}, method="PUT")[0] == 400
