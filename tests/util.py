@@ -42,3 +42,14 @@ def http_json(url: str, payload: object = None, method: str | None = None, heade
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read())
+
+
+def wait_until(fn, timeout: float = 20.0, every: float = 0.2):
+    """Poll `fn` until it returns something truthy; fail the test after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = fn()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError(f"condition not met within {timeout}s")

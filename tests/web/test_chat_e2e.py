@@ -3,26 +3,17 @@
 from __future__ import annotations
 
 import re
-import time
 import uuid
 
 import pytest
+
+from tests.util import wait_until
 
 pytestmark = pytest.mark.e2e
 
 
 def sender() -> str:
     return f"test-{uuid.uuid4().hex[:10]}"
-
-
-def wait_until(fn, timeout: float = 20.0, every: float = 0.2):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = fn()
-        if value:
-            return value
-        time.sleep(every)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def texts(messages: list[dict]) -> str:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from config import ROOT
-from tests.util import http_json
+from tests.util import http_json, wait_until
 
 ADMIN_PW = "admin-pass-2026"
 AGENT_PW = "agent-pass-2026"
@@ -109,13 +109,11 @@ def test_faq_edit_publish_and_rollback(users):
     assert status == 201 and saved["state"] == "draft"
     status, pub = admin.call("/api/admin/publish", {})
     assert status == 200 and pub["changed"] == 1
-    deadline = time.monotonic() + 2
-    while time.monotonic() < deadline:
+    def live_answer() -> bool:
         _, after = http_json(users + "/api/search", {"q": "诉速办平台是做什么的", "k": 1})
-        if after["answer"] and "二手房便民服务平台" in after["answer"]["text"]:
-            break
-        time.sleep(0.1)
-    assert "二手房便民服务平台" in after["answer"]["text"], "the published answer is live within 2 s"
+        return bool(after["answer"]) and "二手房便民服务平台" in after["answer"]["text"]
+
+    wait_until(live_answer, timeout=2, every=0.1)  # the published answer is live within 2 s
     _, versions = admin.call("/api/admin/versions")
     previous = versions["versions"][1]["version"]
     assert admin.call("/api/admin/rollback", {"version": previous})[0] == 200
@@ -198,22 +196,16 @@ def test_document_upload_preview_publish_and_expiry(users):
     assert all(h["doc"] != "西海岸新区海洋牧场扶持办法" for h in r["results"]), "a draft is not searchable"
     status, pub = admin.call(f"/api/admin/documents/{doc_id}/publish", {})
     assert status == 200, pub
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        _, r = http_json(users + "/api/search", {"q": "海洋牧场企业设备补助最高多少", "k": 3})
-        if r["answer"] and "80万元" in r["answer"]["text"]:
-            break
-        time.sleep(0.2)
+    def search(k: int) -> dict:
+        return http_json(users + "/api/search", {"q": "海洋牧场企业设备补助最高多少", "k": k})[1]
+
+    wait_until(lambda: search(3)["answer"] and "80万元" in search(3)["answer"]["text"], timeout=5)
+    r = search(3)
     assert "80万元" in r["answer"]["text"] and r["answer"]["citation"]["doc_title"] == "西海岸新区海洋牧场扶持办法"
     assert r["answer"]["citation"]["date"] == "2024-03-01"
     assert admin.call(f"/api/admin/documents/{doc_id}/validity", {"validity": "失效"})[0] == 200
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        _, r = http_json(users + "/api/search", {"q": "海洋牧场企业设备补助最高多少", "k": 5})
-        if all(h["doc"] != "西海岸新区海洋牧场扶持办法" for h in r["results"]):
-            break
-        time.sleep(0.2)
-    assert all(h["doc"] != "西海岸新区海洋牧场扶持办法" for h in r["results"]), "expired documents are never cited"
+    # expired documents are never cited
+    wait_until(lambda: all(h["doc"] != "西海岸新区海洋牧场扶持办法" for h in search(5)["results"]), timeout=5)
 
 
 def test_admin_manages_users(users):
