@@ -87,6 +87,9 @@ class KnowledgeAPI:
     async def ticket(self, ticket_no: str) -> dict[str, Any]:
         return await self._call("GET", f"/api/tickets/{ticket_no}")
 
+    async def request_handoff(self, sender: str) -> dict[str, Any]:
+        return await self._call("POST", "/api/handoff", {"sender": sender})
+
     async def log_unanswered(self, record: dict[str, Any]) -> None:
         """Log a question the assistant could not answer; spool it if the web service is unreachable."""
         try:

@@ -64,13 +64,23 @@ class ActionTicketStatus(Action):
 
 
 class ActionRequestHuman(Action):
+    """Queue the conversation for a hotline agent (the same queue as the widget's 转人工 button)."""
+
+    def __init__(self) -> None:
+        self.api = KnowledgeAPI.shared()
+
     def name(self) -> str:
         return "action_request_human"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        dispatcher.utter_message(
-            text="好的。人工客服工作时间为工作日 9:00—17:00；您也可以拨打12345政务服务便民热线，"
-                 "或由我帮您向“诉速办”提交诉求，由承办部门联系您。",
-            buttons=[{"title": "向诉速办反映问题", "payload": "/complain"}])
+        try:
+            result = await self.api.request_handoff(tracker.sender_id)
+        except ApiError:
+            dispatcher.utter_message(
+                text="抱歉，暂时无法转接人工客服。您可以拨打12345政务服务便民热线，"
+                     "或由我帮您向“诉速办”提交诉求，由承办部门联系您。",
+                buttons=[{"title": "向诉速办反映问题", "payload": "/complain"}])
+            return []
+        dispatcher.utter_message(text=result["message"], json_message={"type": "handoff", "status": result["status"]})
         return []

@@ -88,7 +88,8 @@ def to_widget(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for m in raw:
         custom = m.get("custom")
-        if isinstance(custom, dict) and out and custom.get("type") in ("answer", "declined", "form", "ticket"):
+        if isinstance(custom, dict) and out and custom.get("type") in ("answer", "declined", "form", "ticket",
+                                                                          "handoff"):
             out[-1].update({k: v for k, v in custom.items() if k != "type"})
             out[-1]["type"] = custom["type"]
             continue

@@ -170,3 +170,13 @@ def test_gateway_rejects_bad_input(stack):
     assert stack.call("/api/chat", {"sender": "a b", "message": "你好"})[0] == 400
     status, body = stack.call("/api/chat", {"sender": sender(), "message": "长" * 501})
     assert status == 400 and "过长" in body["error"]
+
+
+def test_asking_for_a_human_in_words_queues_the_conversation(stack):
+    s = sender()
+    msgs = stack.chat(s, "我要转人工客服")
+    assert any(m.get("type") == "handoff" for m in msgs), msgs
+    _, state = stack.call(f"/api/handoff/{s}/messages?after=0")
+    assert state["status"] == "waiting"
+    status, routed = stack.call("/api/chat", {"sender": s, "message": "我的问题是出口退税"})
+    assert status == 200 and routed["messages"] == [] and routed["handoff"] == "waiting"

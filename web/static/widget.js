@@ -719,6 +719,8 @@
         if (!res.data || typeof res.data !== "object") return addNotice(TEXT.serverDown);
         var messages = Array.isArray(res.data.messages) ? res.data.messages : [];
         messages.forEach(function (m) { addEntry(entryFromServer(m, question)); });
+        // the user asked for a person in words ("转人工"): the bot queued them; follow the handoff
+        if (messages.some(function (m) { return m && m.type === "handoff"; })) return requestHandoff();
         return null;
       });
   }
