@@ -29,9 +29,10 @@ def test_handoff_agent_reply_reaches_the_widget(stack, browser):  # noqa: F811
     widget(user).get_by_test_id("widget-handoff").click()
     widget(user).get_by_test_id("widget-notice").last.wait_for(timeout=10000)
 
+    sender = user.evaluate("localStorage.getItem('xha.sender')")
     agent = browser.new_context().new_page()
     sign_in(agent, stack.url, "/agent", stack.AGENT)
-    item = agent.get_by_test_id("handoff-item").first
+    item = agent.get_by_test_id("handoff-item").filter(has_text=sender[-6:]).first  # other tests queue too
     item.wait_for(timeout=10000)
     item.click()
     agent.get_by_test_id("handoff-take").click()
