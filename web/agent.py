@@ -9,7 +9,7 @@ from typing import Any
 from aiohttp import web
 
 from web.auth import require_role
-from web.http import BadRequest, json_body, ok, text_field
+from web.http import choice_field, json_body, ok, optional_int, text_field
 from web.privacy import hash_sender, mask_pii
 from web.state import LIVE, SEARCH_POOL, SETTINGS, STORE
 
@@ -37,12 +37,8 @@ async def feedback(request: web.Request) -> web.Response:
     data = await json_body(request)
     q = text_field(data, "q", 500, label="问题")
     result_id = text_field(data, "result_id", 200, label="result_id")
-    rating = text_field(data, "rating", 20, label="rating")
-    if rating not in ("used", "unsuitable"):
-        raise BadRequest("rating 必须是 used 或 unsuitable")
-    task = data.get("task")
-    if task is not None and (isinstance(task, bool) or not isinstance(task, int)):
-        raise BadRequest("task 必须是整数")
+    rating = choice_field(data, "rating", ("used", "unsuitable"))
+    task = optional_int(data, "task")
     user = request["user"]["username"]
     salt = request.app[SETTINGS]["web"]["sender_salt"]
     message_id = hashlib.sha256(f"{result_id}|{q}".encode()).hexdigest()[:32]

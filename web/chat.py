@@ -16,7 +16,7 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from web.http import BadRequest, error, json_body, ok, require_token, text_field
+from web.http import BadRequest, choice_field, error, json_body, ok, optional_int, require_token, text_field
 from web.privacy import hash_sender, mask_pii
 from web.state import CHAT, SETTINGS, STORE
 
@@ -152,12 +152,8 @@ async def feedback(request: web.Request) -> web.Response:
     sender = text_field(data, "sender", 100, label="sender")
     if not SENDER_RE.match(sender):
         raise BadRequest("sender 只能包含字母、数字和 _ . : -")
-    rating = text_field(data, "rating", 10, label="rating")
-    if rating not in ("up", "down"):
-        raise BadRequest("rating 必须是 up 或 down")
-    task = data.get("citation_task")
-    if task is not None and (isinstance(task, bool) or not isinstance(task, int)):
-        raise BadRequest("citation_task 必须是整数")
+    rating = choice_field(data, "rating", ("up", "down"))
+    task = optional_int(data, "citation_task")
     fid = request.app[STORE].record_feedback(
         channel=text_field(data, "channel", 20, required=False) or "widget",
         sender_hash=hash_sender(sender, settings["web"]["sender_salt"]),

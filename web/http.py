@@ -72,6 +72,20 @@ def text_field(data: dict[str, Any], name: str, max_len: int, required: bool = T
     return value
 
 
+def choice_field(data: dict[str, Any], name: str, choices: tuple[str, ...]) -> str:
+    value = data.get(name)
+    if value not in choices:
+        raise BadRequest(f"{name} 必须是 {' 或 '.join(choices)}")
+    return str(value)
+
+
+def optional_int(data: dict[str, Any], name: str) -> int | None:
+    value = data.get(name)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+        raise BadRequest(f"{name} 必须是整数")
+    return value
+
+
 CORS_PATHS = ("/api/chat", "/api/feedback", "/api/handoff/")
 CORS_EXACT = ("/api/handoff",)
 
