@@ -20,8 +20,8 @@ from knowledge.formats import UnsupportedFile, extract_text
 from web.auth import ROLES, hash_password, require_role, validate_password
 from web.http import BadRequest, error, json_body, ok, text_field
 from web.privacy import mask_pii
-from web.state import DISPATCHER, LIVE, PUBLISHER, SEARCH_POOL, STORE
-from web.tickets import public_ticket
+from web.state import LIVE, PUBLISHER, SEARCH_POOL, STORE
+from web.tickets import admin_ticket, requeue
 
 MAX_UPLOAD = 2 * 1024 * 1024
 GROUP_SIMILARITY = 0.9
@@ -346,8 +346,7 @@ async def resolve_group(request: web.Request) -> web.Response:
 @admin
 async def list_tickets(request: web.Request) -> web.Response:
     status = request.query.get("status") or None
-    return ok({"items": [public_ticket(t) | {"attempts": t["attempts"], "last_error": t["last_error"]}
-                         for t in request.app[STORE].tickets(status, limit=500)]})
+    return ok({"items": [admin_ticket(t) for t in request.app[STORE].tickets(status, limit=500)]})
 
 
 @admin
@@ -355,18 +354,15 @@ async def get_ticket(request: web.Request) -> web.Response:
     t = request.app[STORE].ticket(request.match_info["ticket_no"].upper())
     if t is None:
         return error(404, "没有这个工单")
-    return ok(public_ticket(t, request.app[STORE].ticket_events(t["id"])) | {"attempts": t["attempts"],
-                                                                              "last_error": t["last_error"]})
+    return ok(admin_ticket(t, request.app[STORE].ticket_events(t["id"])))
 
 
 @admin
 async def retry_ticket(request: web.Request) -> web.Response:
     no = request.match_info["ticket_no"].upper()
-    if not request.app[STORE].retry_ticket(no):
+    if not requeue(request.app, no):
         return error(409, f"工单 {no} 不存在或不是投递失败状态")
     request.app[STORE].audit(request["user"]["username"], "retry_ticket", no)
-    if request.app[DISPATCHER] is not None:
-        request.app[DISPATCHER].wake()
     return ok({"ticket_no": no, "delivery": "pending"})
 
 

@@ -33,6 +33,20 @@ def public_ticket(t: dict[str, Any], events: list[dict[str, Any]] | None = None)
     return out
 
 
+def admin_ticket(t: dict[str, Any], events: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """What staff see: the public view plus delivery attempts and the last error."""
+    return public_ticket(t, events) | {"attempts": t["attempts"], "last_error": t["last_error"]}
+
+
+def requeue(app: web.Application, ticket_no: str) -> bool:
+    """Put a failed delivery back in the outbox and wake the dispatcher."""
+    if not app[STORE].retry_ticket(ticket_no):
+        return False
+    if app[DISPATCHER] is not None:
+        app[DISPATCHER].wake()
+    return True
+
+
 def _iso(ts: float) -> str:
     return time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(ts))
 
@@ -117,17 +131,14 @@ async def susuban_callback(request: web.Request) -> web.Response:
 async def list_tickets(request: web.Request) -> web.Response:
     require_token(request, request.app[SETTINGS]["web"]["admin_token"], header="Authorization")
     status = request.query.get("status") or None
-    return ok({"tickets": [public_ticket(t) | {"attempts": t["attempts"], "last_error": t["last_error"]}
-                           for t in request.app[STORE].tickets(status)]})
+    return ok({"tickets": [admin_ticket(t) for t in request.app[STORE].tickets(status)]})
 
 
 async def retry_ticket(request: web.Request) -> web.Response:
     require_token(request, request.app[SETTINGS]["web"]["admin_token"], header="Authorization")
     no = request.match_info["ticket_no"].upper()
-    if not request.app[STORE].retry_ticket(no):
+    if not requeue(request.app, no):
         return error(409, f"工单 {no} 不存在或不是投递失败状态")
-    if request.app[DISPATCHER] is not None:
-        request.app[DISPATCHER].wake()
     return ok({"ticket_no": no, "delivery": "pending"})
 
 
