@@ -157,6 +157,21 @@ MIGRATIONS: list[str] = [
     ALTER TABLE unanswered ADD COLUMN group_id INTEGER;
     ALTER TABLE unanswered ADD COLUMN resolved_entry TEXT NOT NULL DEFAULT '';
     """,
+    # 4: conversations the gateway had to recover, and the name a citizen sees for a staff member
+    """
+    CREATE TABLE chat_incidents (
+        id INTEGER PRIMARY KEY,
+        at REAL NOT NULL,
+        sender_hash TEXT NOT NULL,
+        channel TEXT NOT NULL DEFAULT '',
+        kind TEXT NOT NULL,              -- empty_reply | repeated_reply | rasa_error
+        message TEXT NOT NULL DEFAULT '', -- the user's message, PII masked
+        detail TEXT NOT NULL DEFAULT '',
+        recovered INTEGER NOT NULL DEFAULT 0
+    );
+    CREATE INDEX chat_incidents_at ON chat_incidents(at);
+    ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
+    """,
 ]
 
 
