@@ -1,16 +1,21 @@
-"""Answering questions from the knowledge API, with citation, related questions and follow-up context."""
+"""Free-text messages outside a form: answer from the knowledge, decline honestly, or open the complaint form.
+
+One action decides (`action_respond`), so one user message gets one reply: the NLU intent, the
+wording cues and the retrieval result are weighed here instead of in chains of follow-up actions.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.complaint import complaint_start_events
+from actions.complaint import start_complaint_events
 from actions.knowledge_api import ApiError, KnowledgeAPI
-from actions.wording import looks_like_question, sounds_like_grievance
+from actions.wording import looks_like_question, sounds_like_grievance, wants_to_complain
 
 COVERAGE = ("我可以解答新区营商环境政策问题，例如企业开办与注销、纳税、不动产登记、工程建设审批、"
             "融资、用工、纠纷解决、知识产权等。")
@@ -19,13 +24,28 @@ DECLINE_TEXT = {
     "detail_not_covered": "抱歉，现有政策文件中没有给出您问的具体{detail}，我无法准确回答。",
     "weak_evidence": "抱歉，这个问题我在现有政策文件中没有找到可靠的答案。",
 }
+FOLLOW_UP_OF_DECLINED = "抱歉，您前面问的问题在现有政策文件中没有找到答案，这一点我也无法准确回答。"
 API_DOWN_TEXT = "抱歉，知识库暂时无法访问，您的问题已记录。"
+CHITCHAT_TEXT = "谢谢您的关心😊 我主要负责解答新区营商环境政策问题、受理企业诉求。您有政策方面的问题可以直接问我。"
+INFORM_TEXT = ("收到。请问有什么可以帮您？您可以直接提问政策问题，或者说“我要投诉”向“诉速办”反映问题。")
+FALLBACK_TEXT = ("抱歉，我没有理解您的意思。您可以直接提问营商环境政策问题，或者说“我要投诉”向诉速办反映问题、"
+                 "“转人工”联系人工客服。")
+COMPLAIN_BUTTON = {"title": "向诉速办反映", "payload": "/complain"}
 OFFER_BUTTONS = [
     {"title": "向诉速办反映问题", "payload": "/complain"},
     {"title": "转人工", "payload": "/request_human"},
 ]
+MENU_BUTTONS = [{"title": "我要反映问题", "payload": "/complain"},
+                {"title": "查询工单进度", "payload": "/ticket_status"}]
 DETAIL_NAMES = {"时长": "办理时限", "材料": "所需材料", "地址": "地址", "营业时间": "办公时间", "电话": "联系电话",
                 "费用": "收费标准", "奖励金额": "奖励金额"}
+# a follow-up ("那要多久？") is read with the topic answered in one of the previous two turns, never older
+FOLLOW_UP_TURNS = 2
+
+
+def user_turn(tracker: Tracker) -> int:
+    """How many user messages this conversation has had, the current one included."""
+    return sum(1 for e in tracker.events if e.get("event") == "user")
 
 
 def previous_user_text(tracker: Tracker) -> str:
@@ -39,58 +59,162 @@ def previous_user_text(tracker: Tracker) -> str:
     return ""
 
 
+def follow_up_context(tracker: Tracker) -> str | None:
+    """The last answered question, if it was answered in one of the previous two turns."""
+    question, turn = tracker.get_slot("last_question"), tracker.get_slot("last_question_turn")
+    if not question or turn is None:
+        return None
+    try:
+        age = user_turn(tracker) - int(float(turn))
+    except (TypeError, ValueError):
+        return None
+    return question if 1 <= age <= FOLLOW_UP_TURNS else None
+
+
+def declined_just_before(tracker: Tracker) -> bool:
+    turn = tracker.get_slot("last_declined_turn")
+    return turn is not None and user_turn(tracker) - int(float(turn)) == 1
+
+
 def candidates(result: dict[str, Any]) -> list[dict[str, Any]]:
     return [{"id": r["id"], "task": r["task"], "score": r["score"], "text": r["text"][:200]}
             for r in result.get("results", [])[:3]]
 
 
-class ActionAnswerQuestion(Action):
-    """Retrieval answers with a citation or declines; declines and failures are logged for admins."""
+@dataclass
+class Outcome:
+    """What answering did: `kind` is answered | declined | error; `events` update the context slots."""
+
+    kind: str
+    events: list[dict[str, Any]] = field(default_factory=list)
+
+
+class Answerer:
+    """Search, then show a cited answer or an honest decline; logs what it could not answer."""
+
+    def __init__(self, api: KnowledgeAPI):
+        self.api = api
+
+    async def search(self, tracker: Tracker, text: str) -> dict[str, Any]:
+        return await self.api.search(text, k=4, context=follow_up_context(tracker))
+
+    async def reply(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                    result: dict[str, Any] | None = None, offer_complaint: bool = False,
+                    log_decline: bool = True) -> Outcome:
+        channel = (tracker.latest_message.get("metadata") or {}).get("channel", "chat")
+        log_record = {"text": text, "sender": tracker.sender_id, "channel": channel,
+                      "previous_turn": previous_user_text(tracker)}
+        if result is None:
+            try:
+                result = await self.search(tracker, text)
+            except ApiError:
+                dispatcher.utter_message(text=f"{API_DOWN_TEXT}{COVERAGE}", buttons=OFFER_BUTTONS,
+                                         json_message={"type": "declined", "reason": "api_error"})
+                await self.api.log_unanswered({**log_record, "reason": "api_error"})
+                return Outcome("error", forget_topic(tracker))
+        ex = result.get("explain", {})
+        if ex.get("follow_up_shape") and not ex.get("follow_up") and declined_just_before(tracker):
+            # "多久能办完？" right after a question the knowledge could not answer is about that question
+            dispatcher.utter_message(text=f"{FOLLOW_UP_OF_DECLINED}{COVERAGE}如需帮助，您可以：", buttons=OFFER_BUTTONS,
+                                     json_message={"type": "declined", "reason": "follow_up_of_declined"})
+            await self.api.log_unanswered({**log_record, "reason": "follow_up_of_declined",
+                                           "candidates": candidates(result)})
+            return Outcome("declined", forget_topic(tracker))
+        if result["declined"]:
+            if log_decline:
+                self.decline(dispatcher, result)
+                await self.api.log_unanswered({**log_record, "reason": result["reason"],
+                                               "candidates": candidates(result)})
+            return Outcome("declined", forget_topic(tracker))
+        answer = result["answer"]
+        citation = answer["citation"]
+        related = result.get("related", [])[:3]
+        buttons = [{"title": q, "payload": q} for q in related]
+        if offer_complaint:
+            buttons.append(COMPLAIN_BUTTON)
+        dispatcher.utter_message(
+            text=f"{answer['text']}\n{citation['text']}",
+            buttons=buttons,
+            json_message={"type": "answer", "answer": answer["text"], "citation": citation, "related": related,
+                          "topic": answer.get("topic", ""), "offer_complaint": offer_complaint},
+        )
+        effective = result.get("explain", {}).get("effective_query") or text
+        return Outcome("answered", [SlotSet("last_question", effective[:300]),
+                                    SlotSet("last_question_turn", float(user_turn(tracker))),
+                                    SlotSet("last_task", str(citation["task"])),
+                                    SlotSet("pending_description", text[:2000] if offer_complaint else None)])
+
+    @staticmethod
+    def decline(dispatcher: CollectingDispatcher, result: dict[str, Any]) -> None:
+        ex = result.get("explain", {})
+        detail = DETAIL_NAMES.get(ex.get("missing_detail") or "", ex.get("missing_detail") or "")
+        head = DECLINE_TEXT.get(result["reason"], DECLINE_TEXT["weak_evidence"]).format(
+            place=ex.get("other_place") or "", detail=detail)
+        dispatcher.utter_message(text=f"{head}{COVERAGE}如需帮助，您可以：", buttons=OFFER_BUTTONS,
+                                 json_message={"type": "declined", "reason": result["reason"]})
+
+
+def forget_topic(tracker: Tracker) -> list[dict[str, Any]]:
+    """A question that was not answered ends the follow-up context: "多久？" must not reach further back."""
+    return [SlotSet("last_question", None), SlotSet("last_question_turn", None), SlotSet("last_task", None),
+            SlotSet("last_declined_turn", float(user_turn(tracker)))]
+
+
+class ActionRespond(Action):
+    """The reply to every free-text message outside a form.
+
+    - a clear wish to complain ("我要投诉", a grievance the knowledge cannot answer) opens the form;
+    - a question the knowledge answers is answered first, with a 向诉速办反映 button if it also
+      sounds like a grievance;
+    - small talk and bare facts ("张经理") get a short reply instead of a decline.
+    """
 
     def __init__(self) -> None:
         self.api = KnowledgeAPI.shared()
+        self.answerer = Answerer(self.api)
 
     def name(self) -> str:
-        return "action_answer_question"
+        return "action_respond"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         text = (tracker.latest_message.get("text") or "").strip()
-        if not text or text.startswith("/"):
-            dispatcher.utter_message(text=COVERAGE)
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        if text.startswith("/"):  # a button payload: the intent is all there is
+            if intent == "complain":
+                return await start_complaint_events(self.api, tracker.get_slot("pending_description") or "", "")
+            dispatcher.utter_message(text=COVERAGE, buttons=MENU_BUTTONS)
             return []
-        context = tracker.get_slot("last_question")
-        channel = (tracker.latest_message.get("metadata") or {}).get("channel", "chat")
-        log_record = {"text": text, "sender": tracker.sender_id, "channel": channel,
-                      "previous_turn": previous_user_text(tracker)}
+        explicit, grievance, question = wants_to_complain(text), sounds_like_grievance(text), looks_like_question(text)
+        if explicit and not question:
+            return await start_complaint_events(self.api, text, text)
         try:
-            result = await self.api.search(text, k=4, context=context)
+            result = await self.answerer.search(tracker, text)
         except ApiError:
-            dispatcher.utter_message(text=f"{API_DOWN_TEXT}{COVERAGE}", buttons=OFFER_BUTTONS)
-            await self.api.log_unanswered({**log_record, "reason": "api_error"})
+            result = None
+        complaintish = explicit or grievance or intent == "complain"
+        if result is not None and result["declined"] and complaintish and (explicit or not question):
+            # a grievance the knowledge cannot answer: take it down for 诉速办
+            return await start_complaint_events(self.api, text, text)
+        if result is not None and result["declined"] and intent in ("chitchat", "inform"):
+            # small talk, or a bare fact such as "张经理" given outside the form: no decline, no log
+            dispatcher.utter_message(text=CHITCHAT_TEXT if intent == "chitchat" else INFORM_TEXT, buttons=MENU_BUTTONS)
             return []
-        if result["declined"] and sounds_like_grievance(text) and not looks_like_question(text):
-            # a grievance the NLU took for a question: start the complaint form instead of declining
-            return [*await complaint_start_events(self.api, text), FollowupAction("complaint_form")]
-        if result["declined"]:
-            ex = result.get("explain", {})
-            detail = DETAIL_NAMES.get(ex.get("missing_detail") or "", ex.get("missing_detail") or "")
-            head = DECLINE_TEXT.get(result["reason"], DECLINE_TEXT["weak_evidence"]).format(
-                place=ex.get("other_place") or "", detail=detail)
-            dispatcher.utter_message(text=f"{head}{COVERAGE}如需帮助，您可以：", buttons=OFFER_BUTTONS,
-                                     json_message={"type": "declined", "reason": result["reason"]})
-            await self.api.log_unanswered({**log_record, "reason": result["reason"],
-                                           "candidates": candidates(result)})
-            # a follow-up that failed keeps the earlier topic; a new topic that failed clears it
-            return [] if ex.get("follow_up") else [SlotSet("last_question", None), SlotSet("last_task", None)]
-        answer = result["answer"]
-        citation = answer["citation"]
-        related = result.get("related", [])[:3]
-        dispatcher.utter_message(
-            text=f"{answer['text']}\n{citation['text']}",  # REST splits messages on blank lines
-            buttons=[{"title": q, "payload": q} for q in related],
-            json_message={"type": "answer", "answer": answer["text"], "citation": citation, "related": related,
-                          "topic": answer.get("topic", "")},
-        )
-        effective = result.get("explain", {}).get("effective_query") or text
-        return [SlotSet("last_question", effective[:300]), SlotSet("last_task", str(citation["task"]))]
+        outcome = await self.answerer.reply(dispatcher, tracker, text, result, offer_complaint=explicit or grievance)
+        return outcome.events
+
+
+class ActionFallback(Action):
+    """RulePolicy's core fallback: a polite reply that ends the turn.
+
+    It only runs in a state no rule foresaw; the explicit listen keeps the policy from predicting
+    the fallback again (and again) after itself.
+    """
+
+    def name(self) -> str:
+        return "action_fallback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=FALLBACK_TEXT, buttons=MENU_BUTTONS)
+        return [FollowupAction("action_listen")]

@@ -1,90 +1,344 @@
-"""The complaint form: collect, validate, confirm, and hand the ticket to the web service's outbox."""
+"""The complaint form: people finish it by typing or by clicking, one question per turn.
+
+Rasa's `complaint_form` asks the fields in order; `validate_complaint_form` reads every reply the way a
+person means it (a value, a correction of another field, "等一下", "取消", a question on the side) and
+the `action_ask_*` actions put any remark and the next question into one message. When the form ends,
+`action_complaint_done` files the ticket (only after an explicit confirmation) or says what happened.
+"""
 
 from __future__ import annotations
 
+import abc
 import hashlib
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import FollowupAction, SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions.knowledge_api import ApiError, KnowledgeAPI
-from actions.wording import looks_like_question, sounds_like_grievance
+from actions.wording import (
+    NONE_RE,
+    FormReply,
+    find_phone,
+    is_substantive,
+    looks_like_question,
+    read_form_reply,
+    sounds_like_grievance,
+)
 
-FORM_SLOTS = ["complaint_company", "complaint_contact", "complaint_phone", "complaint_category",
-              "complaint_description", "complaint_location", "complaint_confirm", "suggested_category"]
-MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
-NONE_WORDS = {"无", "没有", "无地点", "不涉及", "跳过", "不用", "没", "暂无", "none", "no"}
-# opening words that carry no facts: "我要投诉" alone is not a description
-FILLER_RE = re.compile(r"我(要|想)?(投诉|举报|反映(一下)?|反应)|投诉|举报|反映一下|反映问题|帮我|一下|[，。,.!！?？\s]")
-MIN_DESCRIPTION_CHARS = 6
-OVERRIDE_MIN_SCORE = 0.6
+FIELDS = ["complaint_company", "complaint_contact", "complaint_phone", "complaint_description",
+          "complaint_category", "complaint_location", "complaint_confirm"]
+FORM_SLOTS = [*FIELDS, "suggested_category", "form_hint", "form_retries", "pending_description"]
+LABELS = {"complaint_company": "企业名称", "complaint_contact": "联系人", "complaint_phone": "联系电话",
+          "complaint_description": "问题描述", "complaint_category": "问题类别", "complaint_location": "涉及地点"}
+QUESTIONS = {
+    "complaint_company": "请问您的企业（单位）名称是？个人反映请回复“个人”。",
+    "complaint_contact": "请问联系人怎么称呼？",
+    "complaint_phone": "请留下联系电话（手机号或带区号的座机号），方便承办部门联系您。",
+    "complaint_description": "请简要描述您遇到的问题（时间、经过、诉求）。",
+    "complaint_location": "问题涉及的具体地点是？没有可回复“无”。",
+}
+CANCEL_BUTTON = {"title": "取消", "payload": "/cancel"}
+START_TEXT = "好的，我来帮您向“诉速办”反映问题，随时回复“取消”可以退出。"
+CANCELLED_TEXT = "已取消本次反映，您填写的信息没有提交。还有什么可以帮您？"
+HOLD_TEXT = "好的，不着急，您准备好了直接回复就行（回复“取消”可以退出）。"
+HOLD_CONFIRM_TEXT = ("好的，不着急，内容还没有提交。确认无误请回复“确认提交”，"
+                     "需要修改请告诉我改哪一项，不提交请回复“取消”。")
+COMPANY_PREFIX_RE = re.compile(r"^(我们?(是|公司是|单位是|企业是)|公司(名称)?(是|叫)|企业(名称)?(是|叫)|"
+                               r"单位(名称)?(是|叫)|名称(是|叫)?)[:：\s]*")
+CONTACT_PREFIX_RE = re.compile(r"^(我(姓|叫|是)|叫我|联系人(是|叫)?|称呼(是)?|姓名(是)?)[:：\s]*")
+WHICH_FIELD_TEXT = "请告诉我需要修改哪一项，例如“改电话”“地点要改”，也可以点下面的按钮。"
+MAX_CATEGORY_TRIES = 2
+NOT_UNDERSTOOD = {
+    "complaint_company": "企业名称需要2到60个字，个人反映请回复“个人”。",
+    "complaint_contact": "联系人称呼请控制在20个字以内，例如“张经理”。",
+    "complaint_phone": "这个号码好像不对：手机号是11位数字（如 13812345678），座机请带区号（如 0532-86981234）。",
+    "complaint_description": "请再具体说说：什么时间、在哪里、遇到了什么问题、希望怎么解决。",
+    "complaint_confirm": ("还没有提交。确认无误请回复“确认提交”；需要修改请告诉我改哪一项，例如“改电话”“地点要改”；"
+                          "不提交请回复“取消”。"),
+}
 
 
-def find_phone(text: str) -> str | None:
-    compact = re.sub(r"[\s()（）]", "", text)
-    m = MOBILE_RE.search(compact) or LANDLINE_RE.search(compact)
-    return m.group(0) if m else None
+def step_name(slot: str) -> str:
+    return slot.removeprefix("complaint_")
 
 
-def is_substantive(text: str) -> bool:
-    return len(FILLER_RE.sub("", text)) >= MIN_DESCRIPTION_CHARS
+def clean_company(text: str) -> str | None:
+    v = COMPANY_PREFIX_RE.sub("", text.strip()).strip(" 。，,")
+    if v in ("个人", "个人反映", "无", "没有"):
+        return "个人"
+    if not 2 <= len(v) <= 60 or re.fullmatch(r"[\d\s+\-()（）]+", v):
+        return None
+    return v
 
 
-async def complaint_start_events(api: KnowledgeAPI, text: str) -> list[dict[str, Any]]:
-    """Fresh form slots, with the first message kept as the description and a suggested category."""
-    events = [SlotSet(s, None) for s in FORM_SLOTS]
-    if text and not text.startswith("/") and is_substantive(text):
-        events.append(SlotSet("complaint_description", text))
+def clean_contact(text: str) -> str | None:
+    v = CONTACT_PREFIX_RE.sub("", text.strip())
+    phone = find_phone(v)
+    if phone:  # "张经理 13812345678": the name, the number goes to the phone field
+        v = re.sub(r"[\d\s+\-()（）]{7,}", "", v)
+    v = v.strip(" 。，,")
+    return v if 1 <= len(v) <= 20 else None
+
+
+def clean_location(text: str) -> str:
+    v = text.strip()
+    return "无" if not v or NONE_RE.search(v) else v[:200]
+
+
+def match_category(text: str, names: list[str]) -> str | None:
+    """A category named exactly, inside the text, or by a part of its name ("纠纷" → 司法与纠纷)."""
+    t = text.strip(" 。，,").removeprefix("是").removesuffix("类")
+    for n in names:
+        if t == n or n in t:
+            return n
+    for n in names:
+        if len(t) >= 2 and t in n:
+            return n
+    return None
+
+
+async def start_complaint_events(api: KnowledgeAPI, description: str, first_message: str) -> list[dict[str, Any]]:
+    """Open the complaint form with fresh slots; what the first message already says is kept, not validated."""
+    events: list[dict[str, Any]] = [SlotSet(s, None) for s in FORM_SLOTS]
+    if description and not description.startswith("/") and is_substantive(description):
+        events.append(SlotSet("complaint_description", description[:2000]))
         try:
-            suggestion = await api.suggest_category(text)
-            events.append(SlotSet("suggested_category", suggestion["category"]))
+            events.append(SlotSet("suggested_category", (await api.suggest_category(description))["category"]))
         except ApiError:
             pass
+    phone = find_phone(first_message)
+    if phone:
+        events.append(SlotSet("complaint_phone", phone))
+    events += [SlotSet("form_hint", START_TEXT), ActiveLoop("complaint_form")]
     return events
 
 
-class ActionStartComplaint(Action):
-    """Keep the first message as the description and suggest a category before the form starts."""
+def replied_now(tracker: Tracker) -> bool:
+    """True when the form runs on a fresh user reply (not right after it was opened by an action).
+
+    Rasa hands the validator a tracker ending in the form's own ActionExecuted; the action before it
+    tells whether the user just spoke.
+    """
+    names = [e.get("name") for e in tracker.events if e.get("event") == "action"]
+    for name in reversed(names[:-1]):
+        if name != "action_extract_slots":
+            return name == "action_listen"
+    return False
+
+
+class ValidateComplaintForm(Action):
+    """Read the reply to the current question; decide which question comes next."""
 
     def __init__(self) -> None:
         self.api = KnowledgeAPI.shared()
 
-    async def is_answerable_question(self, text: str) -> bool:
-        if not text or text.startswith("/") or not looks_like_question(text) or sounds_like_grievance(text):
-            return False
-        try:
-            result = await self.api.search(text, k=1)
-        except ApiError:
-            return False
-        return not result["declined"] and result["explain"]["best_score"] >= OVERRIDE_MIN_SCORE
-
     def name(self) -> str:
-        return "action_start_complaint"
+        return "validate_complaint_form"
+
+    async def categories(self) -> list[str]:
+        try:
+            return [c["name"] for c in await self.api.categories()]
+        except ApiError:
+            return []
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
+        step = tracker.get_slot("requested_slot")
+        if not replied_now(tracker) or step not in FIELDS:
+            return [SlotSet("form_hint", tracker.get_slot("form_hint"))]
         text = (tracker.latest_message.get("text") or "").strip()
-        if await self.is_answerable_question(text):
-            return [FollowupAction("action_answer_question")]
-        return await complaint_start_events(self.api, text)
+        intent = (tracker.latest_message.get("intent") or {}).get("name") or ""
+        reply = read_form_reply(text, step, intent)
+        # the raw text was put into the step's slot by the mapping; every path below decides its value
+        events: list[dict[str, Any]] = [SlotSet(step, None)]
+        if reply.kind in ("cancel", "human"):
+            return [*[SlotSet(s, None) for s in FORM_SLOTS], SlotSet("complaint_confirm", reply.kind),
+                    SlotSet("requested_slot", None)]
+        if reply.kind == "hold":
+            return [*events, *self.ask(step, HOLD_CONFIRM_TEXT if step == "complaint_confirm" else HOLD_TEXT)]
+        if reply.kind == "edit":
+            return [*events, *await self.edit(reply, step)]
+        if step == "complaint_confirm":
+            if reply.kind == "confirm":
+                return [SlotSet("complaint_confirm", "yes"), SlotSet("form_hint", None)]
+            if reply.kind == "deny":
+                return [*events, *self.ask(step, WHICH_FIELD_TEXT)]
+        if reply.kind == "value" and await self.answered_on_the_side(dispatcher, tracker, text, step):
+            return [*events, *self.ask(step, "")]
+        if step == "complaint_category":
+            return [*events, *await self.category(tracker, text, reply)]
+        return [*events, *await self.value(step, text)]
+
+    @staticmethod
+    def ask(step: str, hint: str) -> list[dict[str, Any]]:
+        """Ask `step` again (or next), with a remark in front of the question."""
+        return [SlotSet("form_hint", hint or None), SlotSet("requested_slot", step)]
+
+    async def answered_on_the_side(self, dispatcher: CollectingDispatcher, tracker: Tracker, text: str,
+                                   step: str) -> bool:
+        """A policy question asked in the middle of the form is answered; then the same question again."""
+        if not looks_like_question(text) or find_phone(text):
+            return False
+        if step == "complaint_description" and (sounds_like_grievance(text) or len(text) > 40):
+            return False
+        from actions.answer import Answerer  # answer.py imports this module
+
+        answerer = Answerer(self.api)
+        try:
+            result = await answerer.search(tracker, text)
+        except ApiError:
+            return False
+        if result["declined"]:
+            if step in ("complaint_description", "complaint_location"):
+                return False  # most likely part of what they want to report
+            dispatcher.utter_message(text="这个问题我在现有政策文件中没有找到答案，您可以在反映内容里一并写明。")
+            return True
+        await answerer.reply(dispatcher, tracker, text, result)
+        return True
+
+    async def value(self, step: str, text: str) -> list[dict[str, Any]]:
+        if step == "complaint_company":
+            v = clean_company(text)
+        elif step == "complaint_contact":
+            v = clean_contact(text)
+            phone = find_phone(text)
+            if v and phone:
+                return [SlotSet(step, v), SlotSet("complaint_phone", phone), SlotSet("form_hint", None)]
+        elif step == "complaint_phone":
+            v = find_phone(text)
+        elif step == "complaint_description":
+            v = text[:2000] if is_substantive(text) else None
+            if v:
+                try:
+                    suggested = (await self.api.suggest_category(v))["category"]
+                    return [SlotSet(step, v), SlotSet("suggested_category", suggested), SlotSet("form_hint", None)]
+                except ApiError:
+                    pass
+        elif step == "complaint_location":
+            v = clean_location(text)
+        else:  # complaint_confirm: neither yes nor no nor a correction
+            v = None
+        if v is None:
+            return self.ask(step, NOT_UNDERSTOOD[step])
+        return [SlotSet(step, v), SlotSet("form_hint", None)]
+
+    async def category(self, tracker: Tracker, text: str, reply: FormReply) -> list[dict[str, Any]]:
+        suggested = tracker.get_slot("suggested_category")
+        names = await self.categories()
+        if reply.kind == "confirm" and suggested:
+            return [SlotSet("complaint_category", suggested), SlotSet("form_hint", None)]
+        if reply.kind == "deny":
+            return [SlotSet("suggested_category", None),
+                    *self.ask("complaint_category", "好的，请从下面选择正确的类别，也可以直接输入类别名称。")]
+        match = match_category(text, names) if names else (suggested or "其他")
+        if match:
+            return [SlotSet("complaint_category", match), SlotSet("form_hint", None)]
+        tries = int(tracker.get_slot("form_retries") or 0) + 1
+        try:
+            guess = (await self.api.suggest_category(text))["category"] if is_substantive(text) else None
+        except ApiError:
+            guess = None
+        if guess and guess != "其他" and guess != suggested:
+            return [SlotSet("suggested_category", guess), SlotSet("form_retries", float(tries)),
+                    *self.ask("complaint_category", "")]
+        if tries > MAX_CATEGORY_TRIES:
+            chosen = suggested or "其他"
+            return [SlotSet("complaint_category", chosen), SlotSet("form_retries", None),
+                    SlotSet("form_hint", f"已先按“{chosen}”登记类别，提交前您还可以修改。")]
+        hint = ("没有识别出类别。回复“是”选用建议的类别，或者选择下面的其他类别。" if suggested
+                else "没有识别出类别，请从下面选择，或者直接输入类别名称。")
+        return [SlotSet("form_retries", float(tries)), *self.ask("complaint_category", hint)]
+
+    async def edit(self, reply: FormReply, step: str) -> list[dict[str, Any]]:
+        """Change one field: with the new value given, at once; otherwise ask for that field."""
+        field = reply.field or step
+        label = LABELS.get(field, "")
+        value: str | None = None
+        if reply.value:
+            if field == "complaint_company":
+                value = clean_company(reply.value)
+            elif field == "complaint_contact":
+                value = clean_contact(reply.value)
+            elif field == "complaint_phone":
+                value = find_phone(reply.value)
+            elif field == "complaint_description":
+                value = reply.value[:2000] if is_substantive(reply.value) else None
+            elif field == "complaint_category":
+                value = match_category(reply.value, await self.categories())
+            elif field == "complaint_location":
+                value = clean_location(reply.value)
+        if value:
+            return [SlotSet(field, value), *self.ask(step, f"已将{label}改为“{value}”。")]
+        return [SlotSet(field, None), *self.ask(field, f"好的，我们重新填写{label}。")]
 
 
-class ActionAskComplaintCategory(Action):
-    """Offer the suggested category for confirmation, and every category as a button."""
+class ActionAskComplaintField(Action, abc.ABC):
+    """One question per turn: any remark from the validator, then the question, with its step name."""
 
     def __init__(self) -> None:
         self.api = KnowledgeAPI.shared()
+
+    @abc.abstractmethod
+    def name(self) -> str:
+        """action_ask_<slot>: the form calls it to ask for that slot."""
+
+    @property
+    def slot(self) -> str:
+        return self.name().removeprefix("action_ask_")
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        hint = tracker.get_slot("form_hint") or ""
+        question, buttons = await self.question(tracker)
+        dispatcher.utter_message(text=f"{hint}{question}" if not hint else f"{hint}\n{question}", buttons=buttons,
+                                 json_message={"type": "form", "form": "complaint", "step": step_name(self.slot)})
+        return [SlotSet("form_hint", None)]
+
+    async def question(self, tracker: Tracker) -> tuple[str, list[dict[str, str]]]:
+        buttons = [CANCEL_BUTTON]
+        if self.slot == "complaint_company":
+            buttons = [{"title": "个人反映", "payload": "个人"}, CANCEL_BUTTON]
+        elif self.slot == "complaint_location":
+            buttons = [{"title": "无", "payload": "无"}, CANCEL_BUTTON]
+        return QUESTIONS[self.slot], buttons
+
+
+class ActionAskComplaintCompany(ActionAskComplaintField):
+    def name(self) -> str:
+        return "action_ask_complaint_company"
+
+
+class ActionAskComplaintContact(ActionAskComplaintField):
+    def name(self) -> str:
+        return "action_ask_complaint_contact"
+
+
+class ActionAskComplaintPhone(ActionAskComplaintField):
+    def name(self) -> str:
+        return "action_ask_complaint_phone"
+
+
+class ActionAskComplaintDescription(ActionAskComplaintField):
+    def name(self) -> str:
+        return "action_ask_complaint_description"
+
+
+class ActionAskComplaintLocation(ActionAskComplaintField):
+    def name(self) -> str:
+        return "action_ask_complaint_location"
+
+
+class ActionAskComplaintCategory(ActionAskComplaintField):
+    """Offer the suggested category for a yes, and every category as a button."""
+
 
     def name(self) -> str:
         return "action_ask_complaint_category"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def question(self, tracker: Tracker) -> tuple[str, list[dict[str, str]]]:
         try:
             cats = await self.api.categories()
         except ApiError:
@@ -93,103 +347,39 @@ class ActionAskComplaintCategory(Action):
         buttons = [{"title": c["name"], "payload": c["name"]} for c in cats]
         if suggested:
             dept = next((c["department"] for c in cats if c["name"] == suggested), "")
-            text = f"根据您的描述，建议归类为“{suggested}”（承办部门：{dept}）。是否正确？不正确请选择其他类别。"
-            others = [b for b in buttons if b["title"] != suggested]
-            buttons = [{"title": f"是，{suggested}", "payload": "/affirm"}, *others]
+            text = (f"根据您的描述，建议归类为“{suggested}”（承办部门：{dept}）。是否正确？"
+                    "回复“是”确认，或者选择其他类别。")
+            buttons = [{"title": f"是，{suggested}", "payload": "/affirm"},
+                       *[b for b in buttons if b["title"] != suggested]]
         else:
-            text = "请选择问题类别："
-        dispatcher.utter_message(text=text, buttons=buttons)
-        return []
+            text = "请选择问题类别，也可以直接输入类别名称："
+        return text, [*buttons, CANCEL_BUTTON]
 
 
-class ActionAskComplaintConfirm(Action):
+class ActionAskComplaintConfirm(ActionAskComplaintField):
+    """The summary, and the ways on: submit, change one field, cancel."""
+
+
     def name(self) -> str:
         return "action_ask_complaint_confirm"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+    async def question(self, tracker: Tracker) -> tuple[str, list[dict[str, str]]]:
         s = tracker.get_slot
-        summary = (f"请确认您要提交的内容：\n企业名称：{s('complaint_company')}\n联系人：{s('complaint_contact')}\n"
-                   f"联系电话：{s('complaint_phone')}\n问题类别：{s('complaint_category')}\n"
-                   f"问题描述：{s('complaint_description')}\n涉及地点：{s('complaint_location')}")
-        dispatcher.utter_message(text=summary, buttons=[{"title": "确认提交", "payload": "/affirm"},
-                                                        {"title": "取消", "payload": "/cancel"}])
-        return []
+        text = ("请确认您要提交的内容：\n" + "\n".join(f"{LABELS[f]}：{s(f)}" for f in FIELDS[:-1]) +
+                "\n确认无误请回复“确认提交”；需要修改请告诉我改哪一项，例如“改电话”。")
+        buttons = [{"title": "确认提交", "payload": "/affirm"}, {"title": "改电话", "payload": "改电话"},
+                   {"title": "改描述", "payload": "改描述"}, {"title": "改地点", "payload": "改地点"}, CANCEL_BUTTON]
+        return text, buttons
 
 
-class ValidateComplaintForm(FormValidationAction):
-    def __init__(self) -> None:
-        self.api = KnowledgeAPI.shared()
-
-    def name(self) -> str:
-        return "validate_complaint_form"
-
-    def validate_complaint_company(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> dict[str, Any]:
-        v = str(value or "").strip()
-        if not 2 <= len(v) <= 60 and v != "个人":
-            dispatcher.utter_message(text="企业名称应为2到60个字，请重新输入（个人反映请填“个人”）。")
-            return {"complaint_company": None}
-        return {"complaint_company": v}
-
-    def validate_complaint_contact(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                   domain: DomainDict) -> dict[str, Any]:
-        v = str(value or "").strip()
-        if not 1 <= len(v) <= 20:
-            dispatcher.utter_message(text="联系人称呼请控制在20个字以内，例如“张经理”。")
-            return {"complaint_contact": None}
-        return {"complaint_contact": v}
-
-    def validate_complaint_phone(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                 domain: DomainDict) -> dict[str, Any]:
-        phone = find_phone(str(value or ""))
-        if not phone:
-            dispatcher.utter_message(text="电话号码格式不对：手机号为11位数字（如 13812345678），"
-                                          "座机请带区号（如 0532-86981234）。请重新输入。")
-            return {"complaint_phone": None}
-        return {"complaint_phone": phone}
-
-    async def validate_complaint_category(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                          domain: DomainDict) -> dict[str, Any]:
-        intent = (tracker.latest_message.get("intent") or {}).get("name")
-        suggested = tracker.get_slot("suggested_category")
-        v = str(value or "").strip()
-        try:
-            names = [c["name"] for c in await self.api.categories()]
-        except ApiError:
-            names = []
-        if (intent == "affirm" or v in ("是", "对", "正确", "/affirm")) and suggested:
-            return {"complaint_category": suggested}
-        match = next((n for n in names if n == v or n in v), None)
-        if match:
-            return {"complaint_category": match}
-        if not names:
-            return {"complaint_category": suggested or "其他"}
-        dispatcher.utter_message(text="没有这个类别，请点选下面的类别之一。")
-        return {"complaint_category": None}
-
-    def validate_complaint_description(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                       domain: DomainDict) -> dict[str, Any]:
-        v = str(value or "").strip()
-        if len(v) < 5:
-            dispatcher.utter_message(text="描述太简短了，请说明具体情况（时间、经过、诉求）。")
-            return {"complaint_description": None}
-        return {"complaint_description": v[:2000]}
-
-    def validate_complaint_location(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                                    domain: DomainDict) -> dict[str, Any]:
-        v = str(value or "").strip()
-        return {"complaint_location": "无" if v.lower() in NONE_WORDS or not v else v[:200]}
-
-
-class ActionSubmitComplaint(Action):
-    """Create the ticket (idempotent per form run) and tell the user its number."""
+class ActionComplaintDone(Action):
+    """After the form: file the ticket on an explicit confirmation, or say it was cancelled / handed over."""
 
     def __init__(self) -> None:
         self.api = KnowledgeAPI.shared()
 
     def name(self) -> str:
-        return "action_submit_complaint"
+        return "action_complaint_done"
 
     @staticmethod
     def idempotency_key(tracker: Tracker) -> str:
@@ -202,6 +392,17 @@ class ActionSubmitComplaint(Action):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         s = tracker.get_slot
+        outcome = s("complaint_confirm")
+        reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
+        if outcome == "human":
+            from actions.tickets import request_human  # tickets.py is independent of the form
+
+            await request_human(self.api, dispatcher, tracker, "您填写的反映内容还没有提交，可以告诉人工客服。")
+            return reset
+        if outcome != "yes":
+            dispatcher.utter_message(text=CANCELLED_TEXT, json_message={"type": "text", "form": "complaint",
+                                                                        "step": "cancelled"})
+            return reset
         location = s("complaint_location")
         fields = {
             "company": s("complaint_company"), "contact": s("complaint_contact"), "phone": s("complaint_phone"),
@@ -213,22 +414,13 @@ class ActionSubmitComplaint(Action):
         try:
             t = await self.api.create_ticket(fields)
         except ApiError:
-            dispatcher.utter_message(text="抱歉，系统暂时无法提交工单，您填写的内容已保留，请稍后再点“确认提交”，"
-                                          "或拨打12345热线反映。")
-            return [SlotSet("complaint_confirm", None), FollowupAction("complaint_form")]
+            # keep what was typed and go back to the summary (the form picks up at the confirmation)
+            return [SlotSet("complaint_confirm", None),
+                    SlotSet("form_hint", "抱歉，系统暂时无法提交工单，您填写的内容已保留。请稍后再回复“确认提交”，"
+                                         "或拨打12345热线反映。"),
+                    ActiveLoop("complaint_form")]
         dispatcher.utter_message(
             text=f"已为您提交至“诉速办”，工单号：{t['ticket_no']}，承办部门：{t['department']}。"
-                 f"您可以随时发送“查询工单 {t['ticket_no']}”了解办理进度。",
+                 f"您可以随时发送“我的投诉到哪了”或“查询工单 {t['ticket_no']}”了解办理进度。",
             json_message={"type": "ticket", "ticket": t})
-        return [SlotSet(s_, None) for s_ in FORM_SLOTS]
-
-
-class ActionCancelComplaint(Action):
-    """Forget what the form collected (the rule then says so to the user)."""
-
-    def name(self) -> str:
-        return "action_cancel_complaint"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        return [SlotSet(s, None) for s in FORM_SLOTS]
+        return [*reset, SlotSet("last_ticket", t["ticket_no"])]

@@ -5,14 +5,16 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from rasa_sdk import Action, FormValidationAction, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.types import DomainDict
 
 from actions.knowledge_api import ApiError, KnowledgeAPI
+from actions.wording import CANCEL_RE
 
 TICKET_RE = re.compile(r"SSB-?\s*(\d{8})-?\s*(\d{4})", re.I)
+ASK_TICKET_TEXT = "请提供工单编号，格式如 SSB-20261128-0001（回复“取消”退出）。"
+MAX_TICKET_TRIES = 2
 
 
 def find_ticket_no(text: str) -> str | None:
@@ -20,22 +22,24 @@ def find_ticket_no(text: str) -> str | None:
     return f"SSB-{m.group(1)}-{m.group(2)}" if m else None
 
 
-class ValidateTicketForm(FormValidationAction):
-    def name(self) -> str:
-        return "validate_ticket_form"
-
-    def validate_ticket_id(self, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker,
-                           domain: DomainDict) -> dict[str, Any]:
-        latest = tracker.latest_message.get("text") or ""
-        no = find_ticket_no(str(value or "")) or find_ticket_no(latest)
-        if not no:
-            dispatcher.utter_message(text="没有识别到工单编号，编号格式如 SSB-20261128-0001，"
-                                          "请重新输入（回复“取消”退出）。")
-            return {"ticket_id": None}
-        return {"ticket_id": no}
+async def request_human(api: KnowledgeAPI, dispatcher: CollectingDispatcher, tracker: Tracker,
+                        note: str = "") -> None:
+    """Queue the conversation for a hotline agent (the same queue as the widget's 转人工 button)."""
+    try:
+        result = await api.request_handoff(tracker.sender_id)
+    except ApiError:
+        dispatcher.utter_message(
+            text="抱歉，暂时无法转接人工客服。您可以拨打12345政务服务便民热线，"
+                 "或由我帮您向“诉速办”提交诉求，由承办部门联系您。",
+            buttons=[{"title": "向诉速办反映问题", "payload": "/complain"}])
+        return
+    text = f"{note}{result['message']}" if note else result["message"]
+    dispatcher.utter_message(text=text, json_message={"type": "handoff", "status": result["status"]})
 
 
 class ActionTicketStatus(Action):
+    """Status of the ticket named in the message, else of the one this conversation filed, else ask."""
+
     def __init__(self) -> None:
         self.api = KnowledgeAPI.shared()
 
@@ -44,10 +48,16 @@ class ActionTicketStatus(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        no = find_ticket_no(str(tracker.get_slot("ticket_id") or ""))
+        after_form = tracker.get_slot("ticket_lookup") == "asked"
+        text = tracker.latest_message.get("text") or ""
+        no = (find_ticket_no(str(tracker.get_slot("ticket_id") or "")) or find_ticket_no(text)
+              or (None if after_form else tracker.get_slot("last_ticket")))
+        done = [SlotSet("ticket_id", None), SlotSet("ticket_lookup", None), SlotSet("form_retries", None)]
         if not no:
-            dispatcher.utter_message(response="utter_ask_ticket_id")
-            return [SlotSet("ticket_id", None)]
+            if after_form:  # the lookup form ended without a number (cancelled or given up)
+                dispatcher.utter_message(text="好的，已退出工单查询。还有什么可以帮您？")
+                return done
+            return [SlotSet("ticket_lookup", "asked"), ActiveLoop("ticket_form")]
         try:
             t = await self.api.ticket(no)
         except ApiError as exc:
@@ -55,17 +65,50 @@ class ActionTicketStatus(Action):
                 dispatcher.utter_message(text=f"没有找到工单 {no}，请核对编号后再试。")
             else:
                 dispatcher.utter_message(text="抱歉，工单系统暂时无法访问，请稍后再查。")
-            return [SlotSet("ticket_id", None)]
+            return done
         dispatcher.utter_message(
             text=f"工单 {t['ticket_no']}（{t['category']}，承办部门：{t['department']}）当前状态：{t['status_label']}。"
                  f"最近更新：{t['updated_at']}。",
             json_message={"type": "ticket", "ticket": t})
-        return [SlotSet("ticket_id", None)]
+        return done
+
+
+class ValidateTicketForm(Action):
+    """Read a reply to "请提供工单编号": a number, a cancel, or something else (asked again, then given up)."""
+
+    def name(self) -> str:
+        return "validate_ticket_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        from actions.complaint import replied_now
+
+        if not replied_now(tracker):
+            return [SlotSet("form_hint", tracker.get_slot("form_hint"))]
+        text = tracker.latest_message.get("text") or ""
+        no = find_ticket_no(text)
+        if no:
+            return [SlotSet("ticket_id", no), SlotSet("form_hint", None)]
+        tries = int(tracker.get_slot("form_retries") or 0) + 1
+        if CANCEL_RE.search(text) or tries > MAX_TICKET_TRIES:
+            return [SlotSet("ticket_id", None), SlotSet("requested_slot", None), SlotSet("form_hint", None)]
+        return [SlotSet("ticket_id", None), SlotSet("form_retries", float(tries)),
+                SlotSet("form_hint", "没有识别到工单编号。"), SlotSet("requested_slot", "ticket_id")]
+
+
+class ActionAskTicketId(Action):
+    def name(self) -> str:
+        return "action_ask_ticket_id"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        hint = tracker.get_slot("form_hint") or ""
+        dispatcher.utter_message(text=f"{hint}{ASK_TICKET_TEXT}", buttons=[{"title": "取消", "payload": "/cancel"}],
+                                 json_message={"type": "form", "form": "ticket", "step": "ticket_id"})
+        return [SlotSet("form_hint", None)]
 
 
 class ActionRequestHuman(Action):
-    """Queue the conversation for a hotline agent (the same queue as the widget's 转人工 button)."""
-
     def __init__(self) -> None:
         self.api = KnowledgeAPI.shared()
 
@@ -74,13 +117,5 @@ class ActionRequestHuman(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        try:
-            result = await self.api.request_handoff(tracker.sender_id)
-        except ApiError:
-            dispatcher.utter_message(
-                text="抱歉，暂时无法转接人工客服。您可以拨打12345政务服务便民热线，"
-                     "或由我帮您向“诉速办”提交诉求，由承办部门联系您。",
-                buttons=[{"title": "向诉速办反映问题", "payload": "/complain"}])
-            return []
-        dispatcher.utter_message(text=result["message"], json_message={"type": "handoff", "status": result["status"]})
+        await request_human(self.api, dispatcher, tracker)
         return []

@@ -1,21 +1,59 @@
-"""Wording cues that second-guess the NLU between "question" and "complaint".
+"""Wording cues that read a message the way a person would, where the NLU alone is not enough.
 
-A message shaped like a question with none of the words people use to lodge a grievance is a question
-even when the NLU said complain ("企业注销要跑几个部门"); a statement full of grievance words that the
-knowledge cannot answer is a complaint even when the NLU said ask_question.
+Stdlib only: the action server (Python 3.10) uses it, and the tests (Python 3.11) import it directly.
+The NLU's intent is one signal; these cues decide the edges: is it a question or a grievance, and
+inside the complaint form, is a reply a value, a correction, a pause, a cancel or a confirmation.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 QUESTION_RE = re.compile(
-    r"[吗么？?]\s*$|^(请问|问下|问一下|想问|咨询)|怎么|如何|能不能|能否|可不可以|是不是|有没有|哪些|"
-    r"哪个|多少|几个|几天|多久|什么|是否|要不要|需不需要|咋")
+    r"[吗么嘛呢？?]\s*$|^(请问|问下|问一下|想问|咨询|我想知道|想了解)|怎么|怎样|如何|能不能|能否|可不可以|可以不|"
+    r"是不是|有没有|哪些|哪个|哪里|哪儿|哪家|谁|何时|多少|几个|几天|多久|多长|什么|是否|要不要|需不需要|咋|"
+    r"Can |can I|How |how |What |what |Is there|Do I|do I")
 GRIEVANCE_RE = re.compile(
-    r"投诉|举报|反映|曝光|不满|态度|乱收|多收|乱罚|拖欠|欠薪|工资|不给|没人|不作为|刁难|吃拿卡要|推诿|"
-    r"扯皮|太差|太慢|气人|折腾|白跑|骂人|受不了|不公平|勾结|暗示|摊派|强制|管管|说法|凭什么|到底|"
-    r"没到账|不兑现|没兑现|被退回|一直没|还没|坏了|没修|扰民|吵")
+    r"投诉|举报|曝光|不满|态度|乱收|多收|乱罚|拖欠|欠薪|不给钱|不给办|不给|没人管|没人理|不作为|刁难|吃拿卡要|推诿|"
+    r"扯皮|太差|太慢|气人|折腾|白跑|跑了.趟|骂人|受不了|不公平|勾结|暗示|摊派|强制|管管|讨个说法|要个说法|凭什么|"
+    r"没到账|不兑现|没兑现|被退回|一直没|还没办|坏了|没修|扰民|太吵|拖着|赖账")
+# the person says in so many words that they want to complain
+EXPLICIT_COMPLAINT_RE = re.compile(
+    r"投诉|举报|曝光|我要反映|我想反映|帮我反映|想反映一下|反映(一下|个)?问题|反映情况|提(个|一个)?诉求|维权|"
+    r"讨个说法|要个说法")
+CANCEL_RE = re.compile(
+    r"^\s*/cancel|取消|退出|不投诉了|不反映了|不举报了|不提交了|不要提交|别提交|不用提交|算了|不办了|不弄了|不填了|"
+    r"先不(投诉|反映|提交)了?|结束(填写|办理)|不想(投诉|反映)了")
+HOLD_RE = re.compile(r"等一?下|等等|稍等|等会|先别|慢着|再想想|我想想|考虑一下|让我想|回头再|晚点|一会儿")
+CONFIRM_RE = re.compile(
+    r"^\s*(/affirm|确认提交|确认无误|确认|提交|确定|好的?|是的?|对的?|没错|没问题|可以|行|嗯+|ok|OK|yes|提交吧|"
+    r"确认提交吧|就这样|对，?提交|好，?提交)[。！!，,\s]*$")
+AFFIRM_RE = re.compile(r"^\s*(/affirm|是的?|对的?|对呀|没错|正确|确认|确定|好的?|可以|行|嗯+|ok|OK|yes|就这个|就是这个)"
+                       r"[。！!，,\s]*$")
+DENY_RE = re.compile(r"^\s*(/deny|不对|不是|错了|有误|不正确|不准确|不行)")
+HUMAN_RE = re.compile(r"^\s*/request_human|转人工|人工客服|找人工|真人|接人工")
+NONE_RE = re.compile(r"^\s*(无|没有|没|暂无|不涉及|跳过|不用了?|不需要|没有具体地点|无地点|none|no)[。！!，,\s]*$",
+                     re.I)
+EDIT_VERB_RE = re.compile(r"改|修改|更正|写错|填错|错了|不对|有误|换一?个|重新填|重填|更换")
+NEW_VALUE_RE = re.compile(r"(改成|改为|换成|更正为|更改为|应该是|应为|写成|是)[:：]?\s*(.+)$")
+
+# which form field a correction names; first match wins, so longer phrases come first
+FIELD_WORDS: list[tuple[str, str]] = [
+    ("complaint_company", r"企业名称|企业名|公司名称|公司名|单位名称|单位|企业|公司|名称"),
+    ("complaint_contact", r"联系人|称呼|姓名|名字"),
+    ("complaint_phone", r"电话|手机|号码|联系方式"),
+    ("complaint_category", r"类别|分类|类型"),
+    ("complaint_description", r"问题描述|描述|内容|情况"),
+    ("complaint_location", r"地点|地址|位置"),
+]
+MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
+LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
+# opening words that carry no facts: "我要投诉" alone is not a description
+FILLER_RE = re.compile(r"我(要|想)?(投诉|举报|反映(一下)?|反应)|投诉|举报|反映一下|反映问题|帮我|一下|你好|您好|"
+                       r"[，。,.!！?？\s]")
+MIN_DESCRIPTION_CHARS = 6
+MAX_EDIT_CHARS = 30
 
 
 def looks_like_question(text: str) -> bool:
@@ -24,3 +62,79 @@ def looks_like_question(text: str) -> bool:
 
 def sounds_like_grievance(text: str) -> bool:
     return bool(GRIEVANCE_RE.search(text))
+
+
+def wants_to_complain(text: str) -> bool:
+    """An explicit wish to lodge a complaint ("我要投诉", "帮我反映一下")."""
+    return bool(EXPLICIT_COMPLAINT_RE.search(text))
+
+
+def is_substantive(text: str) -> bool:
+    """Enough facts to serve as a complaint description."""
+    return len(FILLER_RE.sub("", text)) >= MIN_DESCRIPTION_CHARS
+
+
+def find_phone(text: str) -> str | None:
+    """A mobile or landline number in any usual spelling: +86, spaces, dashes, (0532)."""
+    compact = re.sub(r"[\s()（）\-－—]", "", text or "")
+    compact = re.sub(r"^(\+?86|0086)(?=1[3-9]\d{9})", "", compact)
+    compact = re.sub(r"(\+86|0086)(?=1[3-9]\d{9})", "", compact)
+    m = MOBILE_RE.search(compact) or LANDLINE_RE.search(compact)
+    return m.group(0) if m else None
+
+
+def named_field(text: str) -> str | None:
+    for field, words in FIELD_WORDS:
+        if re.search(words, text):
+            return field
+    return None
+
+
+@dataclass(frozen=True)
+class FormReply:
+    """What a message typed inside the complaint form means.
+
+    kind: cancel | human | hold | edit | confirm | deny | value
+    field/value: for edit, the field to change and the new value if one was given.
+    """
+
+    kind: str
+    field: str | None = None
+    value: str | None = None
+
+
+def read_form_reply(text: str, step: str, intent: str = "") -> FormReply:
+    """Interpret a reply to the form's question for `step` (a slot name such as complaint_phone).
+
+    Order matters: cancelling and pausing beat everything; a correction that names another field beats
+    taking the text as this field's value; only an explicit yes confirms.
+    """
+    t = (text or "").strip()
+    if CANCEL_RE.search(t) or intent == "cancel" and len(t) <= 8:
+        return FormReply("cancel")
+    if HUMAN_RE.search(t):
+        return FormReply("human")
+    if HOLD_RE.search(t) and not (step == "complaint_description" and is_substantive(HOLD_RE.sub("", t))):
+        return FormReply("hold")
+    field = named_field(t)
+    # a correction is short ("电话写错了", "地点要改"); a long reply that mentions 电话 and 不对 is a description
+    if field and EDIT_VERB_RE.search(t) and (field != step or step == "complaint_confirm") and len(t) <= MAX_EDIT_CHARS:
+        m = NEW_VALUE_RE.search(t)
+        value = m.group(2).strip(" 。，,") if m else None
+        if field == "complaint_phone":
+            value = find_phone(t)
+        return FormReply("edit", field, value or None)
+    if step == "complaint_confirm":
+        if CONFIRM_RE.search(t) or intent == "affirm" and len(t) <= 6:
+            return FormReply("confirm")
+        if DENY_RE.search(t) or intent == "deny" and len(t) <= 6:
+            return FormReply("deny")
+        phone = find_phone(t)
+        if phone:  # "13912345678" alone at the summary: the number was wrong
+            return FormReply("edit", "complaint_phone", phone)
+    if step == "complaint_category":
+        if AFFIRM_RE.search(t):
+            return FormReply("confirm")
+        if DENY_RE.search(t) and len(t) <= 6:
+            return FormReply("deny")
+    return FormReply("value")

@@ -181,7 +181,8 @@ class Retriever:
         best = hits[0].score if hits else 0.0
         threshold = self.cfg["min_score"] if mode == "hybrid" else self.cfg.get(f"min_score_{mode}", 0.3)
         explain = {"best_score": round(best, 4), "threshold": threshold, "other_place": place,
-                   "follow_up": follow_up, "effective_query": q,
+                   "follow_up": follow_up, "follow_up_shape": self.is_follow_up(tx.normalize(query)),
+                   "effective_query": q,
                    "version": self.version, "mode": mode,
                    "best_bm25": round(hits[0].bm25, 4) if hits else 0.0,
                    "best_dense": round(hits[0].dense, 4) if hits else 0.0}

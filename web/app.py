@@ -80,10 +80,23 @@ async def _every(seconds: float, fn: Callable[[], Any], what: str) -> None:
         await asyncio.sleep(seconds)
 
 
+async def _warm_up(app: web.Application) -> None:
+    """One search before the service reports healthy: the first query pays for lazy model and tokenizer
+    set-up (seconds on a busy machine), which would otherwise hit the action server's timeout."""
+    if not app[LIVE].version:
+        return
+    retriever = app[LIVE].retriever
+    try:
+        await asyncio.get_running_loop().run_in_executor(app[SEARCH_POOL], lambda: retriever.search("企业开办", 1))
+    except Exception:  # a failed warm-up must not stop the service; the first real search will tell
+        log.exception("search warm-up failed")
+
+
 async def _background(app: web.Application) -> AsyncIterator[None]:
     settings = app[SETTINGS]
     spool = resolve_path(settings["actions"]["spool"])
     await app[CHAT].start()
+    await _warm_up(app)
     jobs: list[Awaitable[Any]] = [
         _every(REFRESH_SECONDS, app[LIVE].refresh, "index refresh"),
         _every(SPOOL_SECONDS, lambda: unanswered.import_spool(app[STORE], settings, spool), "spool import"),
