@@ -23,9 +23,11 @@ EXPLICIT_COMPLAINT_RE = re.compile(
     r"投诉|举报|曝光|我要反映|我想反映|帮我反映|想反映一下|反映(一下|个)?问题|反映情况|提(个|一个)?诉求|维权|"
     r"讨个说法|要个说法")
 CANCEL_RE = re.compile(
-    r"^\s*/cancel|取消|退出|不投诉了|不反映了|不举报了|不提交了|不要提交|别提交|不用提交|算了|不办了|不弄了|不填了|"
-    r"先不(投诉|反映|提交)了?|结束(填写|办理)|不想(投诉|反映)了")
-HOLD_RE = re.compile(r"等一?下|等等|稍等|等会|先别|慢着|再想想|我想想|考虑一下|让我想|回头再|晚点|一会儿")
+    r"^\s*/cancel|取消|退出|不投诉了|不反映了|不举报了|不提交了|不要提交了|不用提交了|算了|不办了|不弄了|不填了|"
+    r"结束(填写|办理)|不想(投诉|反映)了")
+HOLD_RE = re.compile(r"等一?下|等等|稍等|稍后|等会|先别|先不|慢着|再想想|我想想|考虑一下|让我想|回头再|晚点|一会儿")
+# "先别提交" / "先不提交了" put it off; they do not throw the form away
+PUT_OFF_RE = re.compile(r"先(别|不)")
 CONFIRM_RE = re.compile(
     r"^\s*(/affirm|确认提交|确认无误|确认|提交|确定|好的?|是的?|对的?|没错|没问题|可以|行|嗯+|ok|OK|yes|提交吧|"
     r"确认提交吧|就这样|对，?提交|好，?提交)[。！!，,\s]*$")
@@ -110,6 +112,8 @@ def read_form_reply(text: str, step: str, intent: str = "") -> FormReply:
     taking the text as this field's value; only an explicit yes confirms.
     """
     t = (text or "").strip()
+    if PUT_OFF_RE.search(t):
+        return FormReply("hold")
     if CANCEL_RE.search(t) or intent == "cancel" and len(t) <= 8:
         return FormReply("cancel")
     if HUMAN_RE.search(t):
@@ -125,9 +129,9 @@ def read_form_reply(text: str, step: str, intent: str = "") -> FormReply:
             value = find_phone(t)
         return FormReply("edit", field, value or None)
     if step == "complaint_confirm":
-        if CONFIRM_RE.search(t) or intent == "affirm" and len(t) <= 6:
+        if CONFIRM_RE.search(t):  # the words, not the NLU: it has taken "等一下" for affirm
             return FormReply("confirm")
-        if DENY_RE.search(t) or intent == "deny" and len(t) <= 6:
+        if DENY_RE.search(t):
             return FormReply("deny")
         phone = find_phone(t)
         if phone:  # "13912345678" alone at the summary: the number was wrong

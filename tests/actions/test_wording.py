@@ -1,0 +1,87 @@
+"""How a typed reply is read: inside the complaint form and at the edge between question and complaint."""
+
+from __future__ import annotations
+
+import pytest
+
+from actions.wording import (
+    find_phone,
+    is_substantive,
+    looks_like_question,
+    read_form_reply,
+    sounds_like_grievance,
+    wants_to_complain,
+)
+
+
+@pytest.mark.parametrize("text", ["确认", "提交", "确认提交", "好的", "是的", "对", "没问题", "/affirm", "可以。"])
+def test_only_an_explicit_yes_confirms_the_summary(text):
+    assert read_form_reply(text, "complaint_confirm").kind == "confirm"
+
+
+@pytest.mark.parametrize("text", ["等一下", "等等", "稍等", "好的，等一下", "我再想想", "先别提交"])
+def test_a_pause_never_confirms(text):
+    # the NLU has called "等一下" affirm: the reading must not depend on it
+    assert read_form_reply(text, "complaint_confirm", intent="affirm").kind == "hold"
+
+
+@pytest.mark.parametrize("text", ["稍后", "嗯……不知道", "这个嘛", "你们会联系我吗"])
+def test_unclear_replies_at_the_summary_do_not_confirm(text):
+    assert read_form_reply(text, "complaint_confirm", intent="affirm").kind not in ("confirm", "cancel")
+
+
+@pytest.mark.parametrize("step", ["complaint_company", "complaint_phone", "complaint_category", "complaint_confirm"])
+@pytest.mark.parametrize("text", ["取消", "算了，不投诉了", "/cancel", "不提交了", "退出"])
+def test_cancel_at_every_step(step, text):
+    assert read_form_reply(text, step).kind == "cancel"
+
+
+@pytest.mark.parametrize(("text", "field", "value"), [
+    ("电话改成13912345678", "complaint_phone", "13912345678"),
+    ("电话写错了", "complaint_phone", None),
+    ("改电话", "complaint_phone", None),
+    ("不对，地点要改", "complaint_location", None),
+    ("地点改成长江中路1号", "complaint_location", "长江中路1号"),
+    ("联系人写错了，应该是王经理", "complaint_contact", "王经理"),
+    ("类别改为劳动用工", "complaint_category", "劳动用工"),
+])
+def test_a_correction_names_one_field(text, field, value):
+    reply = read_form_reply(text, "complaint_confirm")
+    assert (reply.kind, reply.field, reply.value) == ("edit", field, value)
+
+
+def test_a_number_alone_at_the_summary_corrects_the_phone():
+    reply = read_form_reply("13912345678", "complaint_confirm")
+    assert (reply.kind, reply.field, reply.value) == ("edit", "complaint_phone", "13912345678")
+
+
+def test_a_long_description_that_mentions_a_field_is_a_description():
+    text = "窗口人员说我电话登记的不对，让我来回跑了五趟，材料也没有一次性告知"
+    assert read_form_reply(text, "complaint_description").kind == "value"
+
+
+@pytest.mark.parametrize("text", ["是", "对", "确认", "是的", "/affirm"])
+def test_yes_accepts_the_suggested_category(text):
+    assert read_form_reply(text, "complaint_category").kind == "confirm"
+
+
+@pytest.mark.parametrize(("text", "phone"), [
+    ("13812345678", "13812345678"), ("+86 138 1234 5678", "13812345678"), ("138-1234-5678", "13812345678"),
+    ("(0532)86981234", "053286981234"), ("0532-86981234", "053286981234"), ("电话：0086 13812345678", "13812345678"),
+])
+def test_phone_numbers_in_usual_spellings(text, phone):
+    assert find_phone(text) == phone
+
+
+@pytest.mark.parametrize("text", ["12345", "138123456", "电话稍后给"])
+def test_not_a_phone_number(text):
+    assert find_phone(text) is None
+
+
+def test_question_and_grievance_cues():
+    assert looks_like_question("小区充电桩的配电设施谁来建设")
+    assert looks_like_question("我们厂装充电桩，电网配套由谁负责")
+    assert not sounds_like_grievance("小区充电桩的配电设施谁来建设")
+    assert wants_to_complain("我要投诉") and not is_substantive("我要投诉")
+    assert is_substantive("窗口工作人员让我跑了五趟还没办成，我要投诉")
+    assert sounds_like_grievance("合同纠纷，对方拖着不给钱") and not wants_to_complain("合同纠纷，对方拖着不给钱")
