@@ -26,6 +26,9 @@ DECLINE_TEXT = {
 }
 FOLLOW_UP_OF_DECLINED = "抱歉，您前面问的问题在现有政策文件中没有找到答案，这一点我也无法准确回答。"
 API_DOWN_TEXT = "抱歉，知识库暂时无法访问，您的问题已记录。"
+GREET_TEXT = ("您好！我是青岛西海岸新区营商环境智能助手。我可以解答企业开办、纳税、不动产登记、工程建设、融资、"
+              "纠纷解决等营商环境政策问题（每条回答都注明出处），也可以帮您向“诉速办”反映问题、查询工单进度。"
+              "请问有什么可以帮您？")
 CHITCHAT_TEXT = "谢谢您的关心😊 我主要负责解答新区营商环境政策问题、受理企业诉求。您有政策方面的问题可以直接问我。"
 INFORM_TEXT = ("收到。请问有什么可以帮您？您可以直接提问政策问题，或者说“我要投诉”向“诉速办”反映问题。")
 FALLBACK_TEXT = ("抱歉，我没有理解您的意思。您可以直接提问营商环境政策问题，或者说“我要投诉”向诉速办反映问题、"
@@ -37,6 +40,24 @@ OFFER_BUTTONS = [
 ]
 MENU_BUTTONS = [{"title": "我要反映问题", "payload": "/complain"},
                 {"title": "查询工单进度", "payload": "/ticket_status"}]
+GREET_BUTTONS = [{"title": "企业注销要跑几个部门", "payload": "企业注销要跑几个部门"}, *MENU_BUTTONS]
+ANYTHING_ELSE_TEXT = "好的。还有什么可以帮您？"
+# short talk: the reply for an intent when the message carries no question the knowledge answers
+SHORT_TALK: dict[str, tuple[str, list[dict[str, str]]]] = {
+    "greet": (GREET_TEXT, GREET_BUTTONS),
+    "goodbye": ("感谢您的咨询，祝您生意兴隆！如有需要随时找我。", []),
+    "thanks": ("不客气！还有其他问题可以继续问我。", []),
+    "bot_challenge": ("我是青岛西海岸新区营商环境智能助手（机器人），回答依据新区公开的政策文件。"
+                      "需要人工服务可以点“转人工”或拨打12345热线。", []),
+    "affirm": (ANYTHING_ELSE_TEXT, []),
+    "deny": (ANYTHING_ELSE_TEXT, []),
+    "cancel": ("好的，当前没有正在办理的事项。还有什么可以帮您？", []),
+    "hold": ("好的，您慢慢来，需要时随时找我。", []),
+    "chitchat": (CHITCHAT_TEXT, MENU_BUTTONS),
+    "inform": (INFORM_TEXT, MENU_BUTTONS),
+}
+# "你好" / "谢谢" / "等一下" are answered as such; a longer message may carry a question and is searched
+SHORT_TALK_CHARS = 12
 DETAIL_NAMES = {"时长": "办理时限", "材料": "所需材料", "地址": "地址", "营业时间": "办公时间", "电话": "联系电话",
                 "费用": "收费标准", "奖励金额": "奖励金额"}
 # a follow-up ("那要多久？") is read with the topic answered in one of the previous two turns, never older
@@ -183,11 +204,13 @@ class ActionRespond(Action):
         if text.startswith("/"):  # a button payload: the intent is all there is
             if intent == "complain":
                 return await start_complaint_events(self.api, tracker.get_slot("pending_description") or "", "")
-            dispatcher.utter_message(text=COVERAGE, buttons=MENU_BUTTONS)
-            return []
+            return self.short_talk(dispatcher, intent) if intent in SHORT_TALK else self.menu(dispatcher)
         explicit, grievance, question = wants_to_complain(text), sounds_like_grievance(text), looks_like_question(text)
         if explicit and not question:
             return await start_complaint_events(self.api, text, text)
+        if (intent in SHORT_TALK and intent not in ("chitchat", "inform") and not grievance
+                and len(text.strip(" ，。,.!！?？~")) <= SHORT_TALK_CHARS):
+            return self.short_talk(dispatcher, intent)
         try:
             result = await self.answerer.search(tracker, text)
         except ApiError:
@@ -196,12 +219,22 @@ class ActionRespond(Action):
         if result is not None and result["declined"] and complaintish and (explicit or not question):
             # a grievance the knowledge cannot answer: take it down for 诉速办
             return await start_complaint_events(self.api, text, text)
-        if result is not None and result["declined"] and intent in ("chitchat", "inform"):
+        if result is not None and result["declined"] and intent in SHORT_TALK:
             # small talk, or a bare fact such as "张经理" given outside the form: no decline, no log
-            dispatcher.utter_message(text=CHITCHAT_TEXT if intent == "chitchat" else INFORM_TEXT, buttons=MENU_BUTTONS)
-            return []
+            return self.short_talk(dispatcher, intent)
         outcome = await self.answerer.reply(dispatcher, tracker, text, result, offer_complaint=explicit or grievance)
         return outcome.events
+
+    @staticmethod
+    def short_talk(dispatcher: CollectingDispatcher, intent: str) -> list[dict[str, Any]]:
+        reply, buttons = SHORT_TALK[intent]
+        dispatcher.utter_message(text=reply, buttons=buttons)
+        return []
+
+    @staticmethod
+    def menu(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
+        dispatcher.utter_message(text=COVERAGE, buttons=MENU_BUTTONS)
+        return []
 
 
 class ActionFallback(Action):

@@ -48,6 +48,7 @@ HOLD_CONFIRM_TEXT = ("好的，不着急，内容还没有提交。确认无误�
                      "需要修改请告诉我改哪一项，不提交请回复“取消”。")
 COMPANY_PREFIX_RE = re.compile(r"^(我们?(是|公司是|单位是|企业是)|公司(名称)?(是|叫)|企业(名称)?(是|叫)|"
                                r"单位(名称)?(是|叫)|名称(是|叫)?)[:：\s]*")
+ORG_SUFFIX_RE = re.compile(r"(公司|厂|店|部|中心|集团|合作社|事务所|银行|学校|医院|协会|商会)$")
 CONTACT_PREFIX_RE = re.compile(r"^(我(姓|叫|是)|叫我|联系人(是|叫)?|称呼(是)?|姓名(是)?)[:：\s]*")
 WHICH_FIELD_TEXT = "请告诉我需要修改哪一项，例如“改电话”“地点要改”，也可以点下面的按钮。"
 MAX_CATEGORY_TRIES = 2
@@ -66,6 +67,8 @@ def step_name(slot: str) -> str:
 
 
 def clean_company(text: str) -> str | None:
+    if looks_like_question(text) and not ORG_SUFFIX_RE.search(text.strip()):
+        return None  # a question asked instead of a name (and not answered) is not a name
     v = COMPANY_PREFIX_RE.sub("", text.strip()).strip(" 。，,")
     if v in ("个人", "个人反映", "无", "没有"):
         return "个人"
@@ -75,6 +78,8 @@ def clean_company(text: str) -> str | None:
 
 
 def clean_contact(text: str) -> str | None:
+    if looks_like_question(text):
+        return None
     v = CONTACT_PREFIX_RE.sub("", text.strip())
     phone = find_phone(v)
     if phone:  # "张经理 13812345678": the name, the number goes to the phone field
@@ -241,7 +246,9 @@ class ValidateComplaintForm(Action):
             guess = (await self.api.suggest_category(text))["category"] if is_substantive(text) else None
         except ApiError:
             guess = None
-        if guess and guess != "其他" and guess != suggested:
+        if guess and guess != "其他" and guess == suggested:  # the description again: it confirms the suggestion
+            return [SlotSet("complaint_category", guess), SlotSet("form_hint", None)]
+        if guess and guess != "其他":
             return [SlotSet("suggested_category", guess), SlotSet("form_retries", float(tries)),
                     *self.ask("complaint_category", "")]
         if tries > MAX_CATEGORY_TRIES:

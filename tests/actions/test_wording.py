@@ -85,3 +85,6 @@ def test_question_and_grievance_cues():
     assert wants_to_complain("我要投诉") and not is_substantive("我要投诉")
     assert is_substantive("窗口工作人员让我跑了五趟还没办成，我要投诉")
     assert sounds_like_grievance("合同纠纷，对方拖着不给钱") and not wants_to_complain("合同纠纷，对方拖着不给钱")
+    # "好几天" is a complaint about time, not a question about it
+    assert not looks_like_question("小区楼下垃圾站好几天没人清运，臭气熏天")
+    assert sounds_like_grievance("小区楼下垃圾站好几天没人清运，臭气熏天")
