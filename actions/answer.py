@@ -15,7 +15,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.complaint import start_complaint_events
 from actions.knowledge_api import ApiError, KnowledgeAPI
-from actions.wording import looks_like_question, sounds_like_grievance, wants_to_complain
+from actions.wording import (
+    asks_question,
+    grievance_strength,
+    looks_like_question,
+    sounds_like_grievance,
+    wants_to_complain,
+)
 
 COVERAGE = ("我可以解答新区营商环境政策问题，例如企业开办与注销、纳税、不动产登记、工程建设审批、"
             "融资、用工、纠纷解决、知识产权等。")
@@ -184,7 +190,7 @@ def forget_topic(tracker: Tracker) -> list[dict[str, Any]]:
 class ActionRespond(Action):
     """The reply to every free-text message outside a form.
 
-    - a clear wish to complain ("我要投诉", a grievance the knowledge cannot answer) opens the form;
+    - a clear wish to complain ("我要投诉", a grievance stated rather than asked) opens the form;
     - a question the knowledge answers is answered first, with a 向诉速办反映 button if it also
       sounds like a grievance;
     - small talk and bare facts ("张经理") get a short reply instead of a decline.
@@ -215,11 +221,14 @@ class ActionRespond(Action):
             result = await self.answerer.search(tracker, text)
         except ApiError:
             result = None
-        complaintish = explicit or grievance or intent == "complain"
-        if result is not None and result["declined"] and complaintish and (explicit or not question):
-            # a grievance the knowledge cannot answer: take it down for 诉速办
+        declined = result is None or result["declined"]
+        # a grievance stated, not asked: 诉速办 takes it when the knowledge has no answer, or when the NLU and
+        # several grievance cues agree; otherwise the answer comes first, with a 向诉速办反映 button
+        statement = grievance and not asks_question(text)
+        insisted = intent == "complain" and grievance_strength(text) >= 2
+        if (explicit and declined) or (statement and (declined or insisted)):
             return await start_complaint_events(self.api, text, text)
-        if result is not None and result["declined"] and intent in SHORT_TALK:
+        if result is not None and declined and intent in SHORT_TALK and not question:
             # small talk, or a bare fact such as "张经理" given outside the form: no decline, no log
             return self.short_talk(dispatcher, intent)
         outcome = await self.answerer.reply(dispatcher, tracker, text, result, offer_complaint=explicit or grievance)

@@ -59,12 +59,28 @@ MIN_DESCRIPTION_CHARS = 6
 MAX_EDIT_CHARS = 30
 
 
+# plainly asking: a question mark or particle at the end, or a question word up front. "找谁都没用" has a
+# question word but asks nothing; "这事到底谁管" neither.
+ASKS_RE = re.compile(r"[吗么嘛呢？?]\s*$|^(请问|问下|问一下|想问|咨询|我想知道|想了解|怎么|如何|能否|可否|是否|哪里|"
+                     r"在哪|谁|什么|多少|多久|几)|怎么办|咋办|怎么处理|如何处理|如何办理|怎么申请")
+
+
 def looks_like_question(text: str) -> bool:
+    """Any question cue (怎么, 多久, 吗 …), also inside a statement."""
     return bool(QUESTION_RE.search(text))
+
+
+def asks_question(text: str) -> bool:
+    return bool(ASKS_RE.search(text.strip(" 。.!！~")))
 
 
 def sounds_like_grievance(text: str) -> bool:
     return bool(GRIEVANCE_RE.search(text))
+
+
+def grievance_strength(text: str) -> int:
+    """How many grievance cues a message has: one may be incidental, several make a complaint."""
+    return len({m.group(0) for m in GRIEVANCE_RE.finditer(text)})
 
 
 def wants_to_complain(text: str) -> bool:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from actions.wording import (
+    asks_question,
+    grievance_strength,
     find_phone,
     is_substantive,
     looks_like_question,
@@ -88,3 +90,18 @@ def test_question_and_grievance_cues():
     # "好几天" is a complaint about time, not a question about it
     assert not looks_like_question("小区楼下垃圾站好几天没人清运，臭气熏天")
     assert sounds_like_grievance("小区楼下垃圾站好几天没人清运，臭气熏天")
+
+
+@pytest.mark.parametrize(("text", "asks"), [
+    ("出口退税太慢了，多久能到账？", True), ("怎么投诉窗口人员", True), ("这不是变相摊派吗", True),
+    ("工地老板欠了我们十几个人三个月工资，到现在不给，找谁都没用", False),
+    ("去年申请的稳岗补贴明明符合条件，到现在还没到账，这事到底谁管", False),
+])
+def test_asking_versus_stating(text, asks):
+    assert asks_question(text) is asks
+
+
+def test_several_grievance_cues_make_a_complaint():
+    assert grievance_strength("我们园区路灯坏了半年，反映多次都没人修") >= 2
+    assert grievance_strength("出口退税太慢了，多久能到账？") == 1
+    assert grievance_strength("企业注销要跑几个部门") == 0
