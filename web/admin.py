@@ -17,7 +17,7 @@ from index.build import section_label
 from knowledge.documents import DocumentError, dump_document, parse_document_text
 from knowledge.faq import TOPICS, FaqError
 from knowledge.formats import UnsupportedFile, extract_text
-from web.auth import ROLES, hash_password, require_role, validate_password
+from web.auth import ROLES, hash_password, public_name, require_role, validate_display_name, validate_password
 from web.http import BadRequest, error, json_body, ok, text_field
 from web.privacy import mask_pii
 from web.state import LIVE, PUBLISHER, SEARCH_POOL, STORE
@@ -396,18 +396,24 @@ async def analytics(request: web.Request) -> web.Response:
     unanswered: Counter[str] = Counter(day(r["at"]) for r in store.query(
         "SELECT at FROM unanswered WHERE at >= ?", (since,)))
     fb = Counter(r["rating"] for r in store.query("SELECT rating FROM feedback WHERE at >= ?", (since,)))
+    now = time.time()
+    incidents = {"last_24h": store.incident_counts(now - 86400), "last_7d": store.incident_counts(now - 7 * 86400),
+                 "recent": [{**i, "at": _iso(i["at"]), "recovered": bool(i["recovered"])}
+                            for i in store.incidents(20)]}
     return ok({"per_day": list(per_day.values()), "answer_rate": round(answered / total, 4) if total else None,
                "top_topics": [{"topic": k, "n": n} for k, n in topics.most_common(10)],
                "top_questions": [{"text": k, "n": n} for k, n in questions.most_common(10)],
                "feedback": {k: fb.get(k, 0) for k in ("up", "down", "used", "unsuitable")},
-               "unanswered_per_day": [{"day": d, "n": unanswered.get(d, 0)} for d in per_day]})
+               "unanswered_per_day": [{"day": d, "n": unanswered.get(d, 0)} for d in per_day],
+               "incidents": incidents})
 
 
 # -- users and audit ---------------------------------------------------------------------------------------
 @admin
 async def list_users(request: web.Request) -> web.Response:
     return ok({"items": [{**u, "active": bool(u["active"]), "created_at": _iso(u["created_at"]),
-                          "last_login": _iso(u["last_login"])} for u in request.app[STORE].users()]})
+                          "last_login": _iso(u["last_login"]), "public_name": public_name(u)}
+                         for u in request.app[STORE].users()]})
 
 
 @admin
@@ -426,9 +432,12 @@ async def create_user(request: web.Request) -> web.Response:
     store = request.app[STORE]
     if store.user(username):
         return error(409, f"用户 {username} 已存在")
-    store.create_user(username, hash_password(password), role)
-    store.audit(request["user"]["username"], "create_user", username, role)
-    return ok({"username": username, "role": role}, status=201)
+    display_name = validate_display_name(data.get("display_name"), username, [u["username"] for u in store.users()])
+    store.create_user(username, hash_password(password), role, display_name)
+    store.audit(request["user"]["username"], "create_user", username,
+                f"{role} {display_name}" if display_name else role)
+    return ok({"username": username, "role": role, "display_name": display_name,
+               "public_name": public_name(store.user(username))}, status=201)
 
 
 @admin
@@ -451,6 +460,9 @@ async def update_user(request: web.Request) -> web.Response:
         password = text_field(data, "password", 200, label="密码")
         validate_password(password)
         fields["password_hash"] = hash_password(password)
+    if "display_name" in data:
+        fields["display_name"] = validate_display_name(data["display_name"], username,
+                                                       [u["username"] for u in store.users()])
     if username == request["user"]["username"] and (fields.get("role", "admin") != "admin"
                                                     or fields.get("active", 1) == 0):
         raise BadRequest("不能降低或停用自己的管理员账号")
@@ -458,7 +470,8 @@ async def update_user(request: web.Request) -> web.Response:
     store.audit(request["user"]["username"], "update_user", username,
                 json.dumps({k: v for k, v in fields.items() if k != "password_hash"} |
                            ({"password": "changed"} if "password_hash" in fields else {}), ensure_ascii=False))
-    return ok({"username": username, **{k: v for k, v in fields.items() if k != "password_hash"}})
+    return ok({"username": username, **{k: v for k, v in fields.items() if k != "password_hash"},
+               "public_name": public_name(store.user(username))})
 
 
 @admin

@@ -54,6 +54,38 @@ def validate_password(password: str) -> None:
         raise BadRequest("密码至少 10 个字符")
 
 
+DISPLAY_NAME_MAX = 20
+
+
+def public_name(user: dict[str, Any] | None) -> str:
+    """The name citizens see for a staff member: the display name, else a staff number; never the login."""
+    if user is None:
+        return ""
+    return (user.get("display_name") or "").strip() or f"工号 {int(user['staff_no']):04d}"
+
+
+def validate_display_name(value: Any, username: str, usernames: list[str]) -> str:
+    """A display name ('' = none, citizens then see the staff number); it must not reveal a login name."""
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise BadRequest("显示名必须是字符串")
+    name = value.strip()
+    if len(name) > DISPLAY_NAME_MAX:
+        raise BadRequest(f"显示名过长：最多 {DISPLAY_NAME_MAX} 个字符")
+    if any(not ch.isprintable() for ch in name):
+        raise BadRequest("显示名不能包含控制字符")
+    if name and name.casefold() in {u.casefold() for u in [username, *usernames]}:
+        raise BadRequest("显示名不能与登录名相同")
+    return name
+
+
+def staff_fields(user: dict[str, Any]) -> dict[str, Any]:
+    """What a signed-in staff member learns about their own account."""
+    return {"username": user["username"], "role": user["role"], "display_name": user.get("display_name") or "",
+            "public_name": public_name(user)}
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
@@ -110,7 +142,7 @@ async def login(request: web.Request) -> web.Response:
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     store.create_session(_token_hash(token), username, csrf, SESSION_TTL)
     store.audit(username, "login", username)
-    resp = ok({"user": {"username": username, "role": user["role"]}, "csrf_token": csrf})
+    resp = ok({"user": staff_fields(user), "csrf_token": csrf})
     resp.set_cookie(COOKIE, token, max_age=SESSION_TTL, httponly=True, samesite="Strict", path="/",
                     secure=bool(request.app[SETTINGS]["web"].get("secure_cookies")))
     return resp
@@ -129,7 +161,10 @@ async def me(request: web.Request) -> web.Response:
     user = current_user(request)
     if user is None:
         return error(401, "请先登录")
-    return ok({"user": {"username": user["username"], "role": user["role"]}, "csrf_token": user["csrf_token"]})
+    account = request.app[STORE].user(user["username"])
+    if account is None:
+        return error(401, "请先登录")
+    return ok({"user": staff_fields(account), "csrf_token": user["csrf_token"]})
 
 
 def add_routes(app: web.Application) -> None:

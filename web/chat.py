@@ -3,11 +3,20 @@
 It owns what Rasa should not: input limits, per-sender rate limits, turning Rasa's message list into
 the widget's shape (answer + citation + buttons), and a polite reply plus a logged question when
 Rasa or its action server cannot answer.
+
+It is also the safety net under the dialogue: a reply that is empty, or that repeats a message (Rasa
+running the same action again and again), is logged as an incident and the conversation is restarted
+through Rasa's own `/restart` (action_restart resets the tracker), so the user's next message starts
+clean instead of the widget staying dead. The user sees each distinct message once. A sender for whom
+Rasa failed several times in a row is restarted before their next message reaches Rasa, and every
+degraded reply carries a 重新开始 button that sends `/restart`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import logging
 import re
 import time
 from collections import OrderedDict, deque
@@ -23,7 +32,13 @@ from web.state import CHAT, SETTINGS, STORE
 SENDER_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 DOWN_REPLY = ("抱歉，智能助手暂时无法回复，您的问题已记录，我们会尽快处理。"
               "急事可拨打12345政务服务便民热线。")
+RESET_REPLY = "抱歉，刚才的对话出了点问题，已为您重新开始对话。请重新发送您的问题，我会继续为您解答。"
+RESTARTED_REPLY = "已为您重新开始对话，请问有什么可以帮您？"
+RESTART_COMMAND = "/restart"  # Rasa's built-in intent: RulePolicy runs action_restart, which resets the tracker
+RESTART_BUTTON = {"title": "重新开始", "payload": RESTART_COMMAND}
+RESTART_AFTER_FAILURES = 3  # Rasa errors/timeouts in a row for one sender before its conversation is reset
 MAX_SENDERS = 10000
+log = logging.getLogger(__name__)
 
 
 class RateLimiter:
@@ -54,6 +69,8 @@ class ChatGateway:
         self.timeout = aiohttp.ClientTimeout(total=float(web_cfg["chat_timeout"]))
         self.limiter = RateLimiter(int(web_cfg["rate_limit_per_minute"]))
         self.previous: OrderedDict[str, str] = OrderedDict()
+        self.failures: OrderedDict[str, int] = OrderedDict()  # Rasa errors in a row, per sender
+        self.to_restart: OrderedDict[str, int] = OrderedDict()  # sender → incident to mark recovered
         self.session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -82,6 +99,37 @@ class ChatGateway:
             raise ValueError("unexpected Rasa reply")
         return data
 
+    async def restart(self, sender: str, channel: str) -> bool:
+        """Reset the sender's conversation in Rasa (`/restart` through the same REST webhook); True if done."""
+        try:
+            await self.ask_rasa(sender, RESTART_COMMAND, channel)
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+            log.warning("restarting a conversation failed: %s", type(exc).__name__)
+            return False
+        self.failures.pop(sender, None)
+        self.to_restart.pop(sender, None)
+        return True
+
+    def failed(self, sender: str) -> int:
+        """Count one more Rasa error for the sender; returns how many in a row."""
+        n = self.failures.pop(sender, 0) + 1
+        _put(self.failures, sender, n)
+        return n
+
+    def answered(self, sender: str) -> None:
+        self.failures.pop(sender, None)
+
+    def restart_later(self, sender: str, incident_id: int) -> None:
+        """Restart the sender's conversation before their next message reaches Rasa."""
+        self.to_restart.pop(sender, None)
+        _put(self.to_restart, sender, incident_id)
+
+
+def _put(d: OrderedDict[str, Any], key: str, value: Any) -> None:
+    d[key] = value
+    while len(d) > MAX_SENDERS:
+        d.popitem(last=False)
+
 
 def to_widget(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Rasa REST messages → widget messages; a custom payload enriches the text message before it."""
@@ -105,6 +153,71 @@ def to_widget(raw: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def dedupe(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
+    """Each distinct message once, in order (same type + text = same message; a message without text
+    counts as repeated only if identical); returns (messages, how many repeats were dropped)."""
+    seen: set[Any] = set()
+    out: list[dict[str, Any]] = []
+    for m in messages:
+        key = (m.get("type"), m.get("text")) if m.get("text") else json.dumps(m, sort_keys=True, ensure_ascii=False)
+        if key not in seen:
+            seen.add(key)
+            out.append(m)
+    return out, len(messages) - len(out)
+
+
+async def restart_conversation(request: web.Request, sender: str, sender_hash: str, channel: str) -> bool:
+    """`/restart` for the sender in Rasa; an incident waiting for that restart is marked recovered."""
+    gw: ChatGateway = request.app[CHAT]
+    incident = gw.to_restart.get(sender)
+    if not await gw.restart(sender, channel):
+        return False
+    gw.previous.pop(sender, None)
+    if incident is not None:
+        request.app[STORE].mark_incident_recovered(incident)
+        log.warning("chat incident %d recovered: conversation of sender %s restarted", incident, sender_hash)
+    return True
+
+
+async def converse(request: web.Request, sender: str, sender_hash: str, channel: str,
+                   message: str) -> tuple[list[dict[str, Any]], str]:
+    """One turn through Rasa under the safety net; returns (widget messages, reason the turn is degraded).
+
+    An empty reason means a normal answer; an empty message list with a reason means: show DOWN_REPLY.
+    """
+    gw: ChatGateway = request.app[CHAT]
+    store = request.app[STORE]
+    if sender in gw.to_restart:  # Rasa failed this sender before: start clean if it answers again
+        await restart_conversation(request, sender, sender_hash, channel)
+    try:
+        raw = await gw.ask_rasa(sender, message, channel)
+    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
+        reason = f"rasa_unavailable:{type(exc).__name__}"
+        streak = gw.failed(sender)
+        if streak == RESTART_AFTER_FAILURES:
+            detail = f"{streak} Rasa errors in a row, last {reason}"
+            gw.restart_later(sender, store.record_incident(sender_hash, channel, "rasa_error", message, detail))
+            log.warning("chat incident rasa_error for sender %s: %s; restarting when Rasa answers", sender_hash,
+                        detail)
+        return [], reason
+    gw.answered(sender)
+    received = to_widget(raw)
+    messages, repeats = dedupe(received)
+    kind = "empty_reply" if not messages else "repeated_reply" if repeats else ""
+    if not kind:
+        return messages, ""
+    recovered = await restart_conversation(request, sender, sender_hash, channel)
+    detail = f"{len(received)} messages, {repeats} repeated" if repeats else "Rasa sent no message"
+    incident = store.record_incident(sender_hash, channel, kind, message, detail, recovered=recovered)
+    if not recovered:
+        gw.restart_later(sender, incident)
+    log.warning("chat incident %s for sender %s (%s); conversation restarted: %s", kind, sender_hash, detail,
+                recovered)
+    if messages:
+        return messages, ""
+    return ([{"type": "text", "text": RESET_REPLY}] if recovered else []), "no_reply"
+
+
 async def chat(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     gw: ChatGateway = request.app[CHAT]
@@ -122,19 +235,23 @@ async def chat(request: web.Request) -> web.Response:
         store.add_handoff_message(handoff["id"], "user", message)
         store.log_turn(sender, channel, message, "", "agent")
         return ok({"sender": sender, "messages": [], "degraded": False, "handoff": handoff["status"]})
-    previous = gw.remember(sender, message)
+    sender_hash = hash_sender(sender, settings["web"]["sender_salt"])
     t0 = time.perf_counter()
-    try:
-        raw = await gw.ask_rasa(sender, message, channel)
-        messages = to_widget(raw)
-        degraded = not messages
-        reason = "no_reply"
-    except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
-        messages, degraded, reason = [], True, f"rasa_unavailable:{type(exc).__name__}"
-    if degraded:
-        messages = [{"type": "error", "text": DOWN_REPLY}]
+    previous = ""
+    if message == RESTART_COMMAND:  # 重新开始 (the button of a degraded reply): a clean conversation
+        if await restart_conversation(request, sender, sender_hash, channel):
+            messages, reason = [{"type": "text", "text": RESTARTED_REPLY}], ""
+        else:
+            messages, reason = [], "rasa_unavailable"
+    else:
+        previous = gw.remember(sender, message)
+        messages, reason = await converse(request, sender, sender_hash, channel, message)
+    degraded = bool(reason)
+    if not messages:
+        messages = [{"type": "error", "text": DOWN_REPLY, "buttons": [RESTART_BUTTON]}]
+    if degraded and message != RESTART_COMMAND:
         store.log_unanswered(
-            channel=channel, sender_hash=hash_sender(sender, settings["web"]["sender_salt"]),
+            channel=channel, sender_hash=sender_hash,
             text=mask_pii(message), reason=reason[:40], candidates=[], previous_turn=mask_pii(previous))
     first = messages[0]
     citation = next((m.get("citation") for m in messages if m.get("citation")), None) or {}
@@ -168,7 +285,31 @@ async def list_feedback(request: web.Request) -> web.Response:
     return ok({"items": request.app[STORE].feedback(request.query.get("rating") or None)})
 
 
+def _label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text exposition: the safety net's incidents and the chat turns, counted in the app store."""
+    require_token(request, request.app[SETTINGS]["web"]["admin_token"], header="Authorization")
+    store = request.app[STORE]
+    families = [
+        ("xha_chat_incidents_total", "Conversations the chat gateway had to recover, by kind.", "kind",
+         store.incident_counts()),
+        ("xha_chat_incidents_recovered_total", "Incidents whose conversation was restarted in Rasa, by kind.",
+         "kind", store.incident_counts(recovered=True)),
+        ("xha_chat_turns_total", "Chat turns through the gateway, by reply type.", "reply_type", store.turn_counts()),
+    ]
+    lines: list[str] = []
+    for name, help_text, label, counts in families:
+        lines += [f"# HELP {name} {help_text}", f"# TYPE {name} counter"]
+        lines += [f'{name}{{{label}="{_label(k)}"}} {n}' for k, n in sorted(counts.items())]
+    return web.Response(body=("\n".join(lines) + "\n").encode(),
+                        headers={"Content-Type": "text/plain; version=0.0.4; charset=utf-8"})
+
+
 def add_routes(app: web.Application) -> None:
     app.router.add_post("/api/chat", chat)
     app.router.add_post("/api/feedback", feedback)
     app.router.add_get("/api/feedback", list_feedback)
+    app.router.add_get("/api/metrics", metrics)

@@ -10,7 +10,7 @@ from typing import Any
 
 from aiohttp import web
 
-from web.auth import require_role
+from web.auth import public_name, require_role
 from web.chat import SENDER_RE
 from web.http import BadRequest, error, json_body, ok, text_field
 from web.state import STORE
@@ -18,6 +18,11 @@ from web.store import Store
 
 WAITING_TEXT = "已为您转接人工客服，请稍候。人工服务时间为工作日 9:00—17:00，也可拨打12345热线。"
 RETURN_TEXT = "人工客服已结束本次服务，智能助手继续为您服务。"
+
+
+def joined_text(name: str) -> str:
+    """The notice the citizen sees when an agent takes the conversation (`name`: display name or staff number)."""
+    return f"人工客服 {name} 已接入" if name else "人工客服已接入"
 
 
 def _iso(ts: float) -> str:
@@ -73,6 +78,14 @@ async def widget_messages(request: web.Request) -> web.Response:
     msgs = [{"id": m["id"], "from": m["role"], "text": m["text"], "at": _iso(m["at"])}
             for m in store.handoff_messages(h["id"], after) if m["role"] in ("agent", "system")
             and m["text"] != "用户请求转人工"]
+    if h["agent"]:  # the agent's public name labels their replies, never the login
+        name = public_name(store.user(h["agent"]))
+        legacy = f"人工客服 {h['agent']} 已接入"  # written with the login name before display names existed
+        for m in msgs:
+            if m["from"] == "agent":
+                m["name"] = name
+            elif m["text"] == legacy:
+                m["text"] = joined_text(name)
     return ok({"messages": msgs, "status": h["status"]})
 
 
@@ -109,7 +122,8 @@ async def take(request: web.Request) -> web.Response:
     store, me = request.app[STORE], request["user"]["username"]
     if not store.update_handoff(h["id"], ("waiting",), status="active", agent=me):
         return error(409, "该会话已被其他客服接入或已结束")
-    store.add_handoff_message(h["id"], "system", f"人工客服 {me} 已接入")
+    name = public_name(store.user(me))  # what the citizen sees: display name or staff number, never the login
+    store.add_handoff_message(h["id"], "system", joined_text(name))
     return ok({"handoff": public_handoff(store.handoff(h["id"]), store)})
 
 

@@ -17,6 +17,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from web.privacy import mask_pii
+
 MIGRATIONS: list[str] = [
     # 1: tickets with their delivery outbox state, an event history, per-day numbering, unanswered log
     """
@@ -173,6 +175,8 @@ MIGRATIONS: list[str] = [
     ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
     """,
 ]
+
+INCIDENT_KINDS = ("empty_reply", "repeated_reply", "rasa_error")  # chat_incidents.kind
 
 
 class Store:
@@ -361,21 +365,23 @@ class Store:
         return len(ids)
 
     # -- users and sessions ----------------------------------------------------------------------
-    def create_user(self, username: str, password_hash: str, role: str) -> None:
+    def create_user(self, username: str, password_hash: str, role: str, display_name: str = "") -> None:
         with self.tx() as c:
-            c.execute("INSERT INTO users (username, password_hash, role, created_at) VALUES (?,?,?,?)",
-                      (username, password_hash, role, time.time()))
+            c.execute("INSERT INTO users (username, password_hash, role, display_name, created_at) "
+                      "VALUES (?,?,?,?,?)", (username, password_hash, role, display_name, time.time()))
 
+    # staff_no: the row id, stable for the user's lifetime and unrelated to the login name (citizens see it)
     def user(self, username: str) -> dict[str, Any] | None:
-        rows = self.query("SELECT * FROM users WHERE username = ?", (username,))
+        rows = self.query("SELECT rowid AS staff_no, * FROM users WHERE username = ?", (username,))
         return dict(rows[0]) if rows else None
 
     def users(self) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.query("SELECT username, role, active, created_at, last_login FROM users "
-                                            "ORDER BY username")]
+        return [dict(r) for r in self.query("SELECT username, role, active, created_at, last_login, display_name, "
+                                            "rowid AS staff_no FROM users ORDER BY username")]
 
     def update_user(self, username: str, **fields: Any) -> None:
-        allowed = {k: v for k, v in fields.items() if k in ("password_hash", "role", "active", "last_login")}
+        allowed = {k: v for k, v in fields.items()
+                   if k in ("password_hash", "role", "active", "last_login", "display_name")}
         if not allowed:
             return
         with self.tx() as c:
@@ -471,6 +477,37 @@ class Store:
     def turns_since(self, since: float) -> list[dict[str, Any]]:
         return [dict(r) for r in self.query("SELECT at, question, reply_type, task, topic FROM chat_turns "
                                             "WHERE at >= ? ORDER BY id", (since,))]
+
+    def turn_counts(self) -> dict[str, int]:
+        """All chat turns ever logged, by reply type (the metrics' counter)."""
+        return {r[0]: int(r[1]) for r in self.query("SELECT reply_type, COUNT(*) FROM chat_turns GROUP BY reply_type")}
+
+    # -- chat incidents (the gateway's safety net: conversations it had to recover) -----------------------
+    def record_incident(self, sender_hash: str, channel: str, kind: str, message: str, detail: str = "",
+                        recovered: bool = False) -> int:
+        """Log one incident; the message is PII-masked here, the sender is only ever its keyed hash."""
+        with self.tx() as c:
+            cur = c.execute("INSERT INTO chat_incidents (at, sender_hash, channel, kind, message, detail, recovered) "
+                            "VALUES (?,?,?,?,?,?,?)",
+                            (time.time(), sender_hash, channel, kind, mask_pii(message)[:500], detail[:500],
+                             int(recovered)))
+            return int(cur.lastrowid)
+
+    def mark_incident_recovered(self, incident_id: int) -> None:
+        with self.tx() as c:
+            c.execute("UPDATE chat_incidents SET recovered=1 WHERE id=?", (incident_id,))
+
+    def incident_counts(self, since: float = 0.0, recovered: bool | None = None) -> dict[str, int]:
+        """Incidents at or after `since` by kind (every known kind present); `recovered` filters."""
+        sql, args = "SELECT kind, COUNT(*) FROM chat_incidents WHERE at >= ?", [since]
+        if recovered is not None:
+            sql, args = sql + " AND recovered = ?", [*args, int(recovered)]
+        counts = dict.fromkeys(INCIDENT_KINDS, 0)
+        counts.update({r[0]: int(r[1]) for r in self.query(sql + " GROUP BY kind", tuple(args))})
+        return counts
+
+    def incidents(self, limit: int = 20) -> list[dict[str, Any]]:
+        return [dict(r) for r in self.query("SELECT * FROM chat_incidents ORDER BY id DESC LIMIT ?", (limit,))]
 
     # -- human handoff -------------------------------------------------------------------------------
     def open_handoff(self, sender: str) -> tuple[dict[str, Any], bool]:

@@ -1,7 +1,9 @@
 """Create console users from the command line (the first admin can only be made this way).
 
     python -m web.users create-admin NAME      # asks for the password twice
-    python -m web.users create NAME --role agent [--password-stdin]
+    python -m web.users create NAME --role agent [--password-stdin] [--display-name 张三]
+
+--display-name is what citizens see when this person takes a conversation (default: a staff number).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import re
 import sys
 
 from config import load_settings, resolve_path
-from web.auth import ROLES, hash_password, validate_password
+from web.auth import ROLES, hash_password, validate_display_name, validate_password
 from web.http import BadRequest
 from web.store import Store
 
@@ -34,10 +36,12 @@ def main(argv: list[str] | None = None) -> int:
     a = sub.add_parser("create-admin")
     a.add_argument("username")
     a.add_argument("--password-stdin", action="store_true")
+    a.add_argument("--display-name", default="")
     c = sub.add_parser("create")
     c.add_argument("username")
     c.add_argument("--role", choices=ROLES, required=True)
     c.add_argument("--password-stdin", action="store_true")
+    c.add_argument("--display-name", default="")
     args = ap.parse_args(argv)
     if not USERNAME_RE.match(args.username):
         print("用户名为 3-50 位字母、数字或 _ . -", file=sys.stderr)
@@ -46,6 +50,12 @@ def main(argv: list[str] | None = None) -> int:
     if store.user(args.username):
         print(f"用户 {args.username} 已存在", file=sys.stderr)
         return 2
+    try:
+        display_name = validate_display_name(args.display_name, args.username,
+                                              [u["username"] for u in store.users()])
+    except BadRequest as exc:
+        print(exc, file=sys.stderr)
+        return 2
     password = read_password(args.password_stdin)
     try:
         validate_password(password)
@@ -53,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         print(exc, file=sys.stderr)
         return 2
     role = "admin" if args.cmd == "create-admin" else args.role
-    store.create_user(args.username, hash_password(password), role)
+    store.create_user(args.username, hash_password(password), role, display_name)
     store.audit("cli", "create_user", args.username, role)
     print(f"created {role} {args.username}")
     return 0

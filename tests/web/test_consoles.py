@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -220,3 +221,76 @@ def test_admin_manages_users(users):
     assert admin.call("/api/admin/users/lisi", {"active": False}, method="PUT")[0] == 200
     assert li.call("/api/admin/users")[0] == 401, "a deactivated user's sessions end"
     assert admin.call("/api/admin/users/root", {"active": False}, method="PUT")[0] == 400
+
+
+def _take_waiting(agent: Client, base: str, sender: str) -> int:
+    """Queue `sender` for a human (as the widget does) and let `agent` take that conversation."""
+    assert http_json(base + "/api/handoff", {"sender": sender})[0] == 200
+    _, queue = agent.call("/api/handoffs?status=waiting")
+    item = next(i for i in queue["items"] if i["sender_label"].endswith(sender[-6:]))
+    assert agent.call(f"/api/handoffs/{item['id']}/take", {})[0] == 200
+    return item["id"]
+
+
+def test_citizen_sees_a_staff_number_never_the_login_name(users):
+    admin, agent = Client(users), Client(users)
+    assert admin.login("root", ADMIN_PW) == 200 and agent.login("zhang", AGENT_PW) == 200
+    _, listed = admin.call("/api/admin/users")
+    zhang = next(u for u in listed["items"] if u["username"] == "zhang")
+    assert zhang["display_name"] == "" and isinstance(zhang["staff_no"], int)
+    staff = f"工号 {zhang['staff_no']:04d}"
+    assert zhang["public_name"] == staff
+    _, me = agent.call("/api/auth/me")
+    assert me["user"]["username"] == "zhang" and me["user"]["public_name"] == staff, "an agent sees their own"
+
+    sender = f"w-staffno-{int(time.time() * 1000)}"
+    hid = _take_waiting(agent, users, sender)
+    assert agent.call(f"/api/handoffs/{hid}/reply", {"text": "您好，请问有什么可以帮您？"})[0] == 201
+    _, got = http_json(users + f"/api/handoff/{sender}/messages?after=0")
+    joined = [m for m in got["messages"] if m["from"] == "system" and "已接入" in m["text"]]
+    assert [m["text"] for m in joined] == [f"人工客服 {staff} 已接入"]
+    assert [m["name"] for m in got["messages"] if m["from"] == "agent"] == [staff]
+    assert "zhang" not in json.dumps(got, ensure_ascii=False), "the citizen never sees the login name"
+
+
+def test_admin_sets_display_names_the_citizen_sees_them(users, index_settings):
+    admin = Client(users)
+    assert admin.login("root", ADMIN_PW) == 200
+    base = {"password": "wang-pass-2026", "role": "agent"}
+    status, body = admin.call("/api/admin/users", {**base, "username": "wangwu", "display_name": "wangwu"})
+    assert status == 400 and "登录名" in body["error"], "a display name must not reveal a login name"
+    assert admin.call("/api/admin/users", {**base, "username": "wangwu", "display_name": "Zhang"})[0] == 400
+    assert admin.call("/api/admin/users", {**base, "username": "wangwu", "display_name": "长" * 21})[0] == 400
+    status, body = admin.call("/api/admin/users", {**base, "username": "wangwu", "display_name": " 王五 "})
+    assert status == 201 and body["display_name"] == "王五" and body["public_name"] == "王五"
+
+    wang = Client(users)
+    assert wang.login("wangwu", "wang-pass-2026") == 200
+    _, me = wang.call("/api/auth/me")
+    assert me["user"]["display_name"] == "王五" and me["user"]["public_name"] == "王五"
+    sender = f"w-dispname-{int(time.time() * 1000)}"
+    hid = _take_waiting(wang, users, sender)
+    assert wang.call(f"/api/handoffs/{hid}/reply", {"text": "您好，请讲。"})[0] == 201
+    _, got = http_json(users + f"/api/handoff/{sender}/messages?after=0")
+    assert [m["text"] for m in got["messages"] if "已接入" in m["text"]] == ["人工客服 王五 已接入"]
+    assert [m["name"] for m in got["messages"] if m["from"] == "agent"] == ["王五"]
+    assert "wangwu" not in json.dumps(got, ensure_ascii=False)
+
+    assert admin.call("/api/admin/users/wangwu", {"display_name": "root"}, method="PUT")[0] == 400
+    status, body = admin.call("/api/admin/users/wangwu", {"display_name": "小王"}, method="PUT")
+    assert status == 200 and body["public_name"] == "小王"
+    _, got = http_json(users + f"/api/handoff/{sender}/messages?after=0")
+    assert [m["name"] for m in got["messages"] if m["from"] == "agent"] == ["小王"]
+    status, body = admin.call("/api/admin/users/wangwu", {"display_name": ""}, method="PUT")
+    assert status == 200 and body["public_name"].startswith("工号 ")
+    _, listed = admin.call("/api/admin/users")
+    row = next(u for u in listed["items"] if u["username"] == "wangwu")
+    assert row["display_name"] == "" and row["public_name"] == f"工号 {row['staff_no']:04d}"
+
+    store = Path(index_settings["index"]["dir"]) / "app.db"
+    same = cli_create(store, "create", "zhaoliu", "--role", "agent", "--display-name", "ZhaoLiu", password=AGENT_PW)
+    assert same.returncode == 2 and "登录名" in same.stderr
+    assert cli_create(store, "create", "zhaoliu", "--role", "agent", "--display-name", "赵六",
+                      password=AGENT_PW).returncode == 0
+    _, listed = admin.call("/api/admin/users")
+    assert next(u for u in listed["items"] if u["username"] == "zhaoliu")["public_name"] == "赵六"

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 
 import pytest
 
+from config import ROOT
 from tests.util import http_json
 from tests.web.test_widget_browser import ARTIFACTS, ask, browser, last_bot, widget  # noqa: F401
 
@@ -46,6 +49,66 @@ def test_handoff_agent_reply_reaches_the_widget(stack, browser):  # noqa: F811
     agent.get_by_test_id("handoff-return").click()
     user.wait_for_function("() => document.querySelector('#xha-widget-host').shadowRoot"
                            ".textContent.includes('智能助手继续为您服务')", timeout=15000)
+    # the button path: each handoff notice once, and the agent's login name nowhere
+    for text in ("已为您转接人工客服", "已接入", "智能助手继续为您服务"):
+        assert user.evaluate(COUNT_IN_WIDGET, text) == 1, text
+    assert stack.AGENT[0] not in user.evaluate("document.querySelector('#xha-widget-host').shadowRoot.textContent")
+
+
+COUNT_IN_WIDGET = """text => Array.from(document.querySelector('#xha-widget-host').shadowRoot
+    .querySelectorAll('[data-testid=widget-messages] [data-testid=widget-notice],'
+                      + ' [data-testid=widget-messages] [data-testid=widget-bot-message]'))
+    .filter(n => n.textContent.includes(text)).length"""
+
+
+def test_typed_handoff_notices_appear_once_with_the_public_name(stack, browser):  # noqa: F811
+    login, password, shown = "wangxm", "wangxm-pass-2026", "王小明"
+    subprocess.run([sys.executable, "-m", "web.users", "create", login, "--role", "agent", "--display-name", shown,
+                    "--password-stdin"], cwd=ROOT, env=stack.env, input=password + "\n", text=True, check=True,
+                   capture_output=True, timeout=60)
+    user = browser.new_context().new_page()
+    user.goto(stack.url + "/")
+    w = widget(user)
+    w.get_by_test_id("widget-launcher").click()
+    w.get_by_test_id("widget-input").fill("转人工")
+    w.get_by_test_id("widget-send").click()
+    w.get_by_test_id("widget-handoff-status").filter(has_text="正在为您转接").wait_for(timeout=30000)
+
+    sender = user.evaluate("localStorage.getItem('xha.sender')")
+    agent = browser.new_context().new_page()
+    sign_in(agent, stack.url, "/agent", (login, password))
+    assert shown in agent.get_by_test_id("current-public-name").inner_text(), "the agent sees their own public name"
+    item = agent.get_by_test_id("handoff-item").filter(has_text=sender[-6:]).first
+    item.wait_for(timeout=10000)
+    item.click()
+    agent.get_by_test_id("handoff-take").click()
+    w.get_by_test_id("widget-notice").filter(has_text="已接入").first.wait_for(timeout=15000)
+
+    def check_notices() -> None:
+        assert user.evaluate(COUNT_IN_WIDGET, "已为您转接人工客服") == 1, "one waiting notice"
+        joined = w.get_by_test_id("widget-notice").filter(has_text="已接入")
+        assert joined.count() == 1, "one 已接入 notice"
+        assert joined.inner_text().strip() == f"人工客服 {shown} 已接入"
+        assert login not in user.evaluate("document.querySelector('#xha-widget-host').shadowRoot.textContent")
+
+    check_notices()
+    agent.get_by_test_id("handoff-reply-input").fill("您好，请问有什么可以帮您？")
+    agent.get_by_test_id("handoff-reply-send").click()
+    w.get_by_test_id("widget-agent-label").first.wait_for(timeout=15000)
+    assert w.get_by_test_id("widget-agent-label").first.inner_text() == f"人工客服 {shown}"
+
+    user.reload()  # the conversation comes back from localStorage; a new poll must not repeat a notice
+    w.get_by_test_id("widget-handoff-status").filter(has_text="人工客服已接入").wait_for(timeout=15000)
+    agent.get_by_test_id("handoff-reply-input").fill("请说一下您企业的名称。")
+    agent.get_by_test_id("handoff-reply-send").click()
+    w.get_by_test_id("widget-bot-message").filter(has_text="企业的名称").wait_for(timeout=15000)
+    check_notices()
+    assert w.get_by_test_id("widget-agent-label").all_inner_texts() == [f"人工客服 {shown}"] * 2
+    user.screenshot(path=str(ARTIFACTS / "widget-handoff-typed.png"))
+
+    agent.get_by_test_id("handoff-return").click()
+    w.get_by_test_id("widget-handoff-status").wait_for(state="hidden", timeout=15000)
+    assert user.evaluate(COUNT_IN_WIDGET, "智能助手继续为您服务") == 1, "one closing notice"
 
 
 def test_agent_sees_suggestions_while_typing(stack, browser):  # noqa: F811

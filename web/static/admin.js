@@ -1492,6 +1492,8 @@
     return svg;
   }
 
+  var INCIDENT_LABELS = { empty_reply: "空回复", repeated_reply: "重复回复", rasa_error: "对话服务连续出错" };
+
   function viewAnalytics(view) {
     var days = h("select", { testid: "analytics-days" },
       h("option", { value: "7" }, "最近 7 天"), h("option", { value: "30", selected: true }, "最近 30 天"),
@@ -1545,7 +1547,29 @@
             table([["#", "num"], "问题", ["次数", "num"]], topQ.length ? topQ.map(function (q, i) {
               return h("tr", { testid: "top-question-row" }, h("td", { class: "num" }, String(i + 1)),
                 h("td", null, q.text || ""), h("td", { class: "num" }, asText(q.n)));
-            }) : [emptyRow(3)]))));
+            }) : [emptyRow(3)])),
+          incidentsCard(d.incidents || {})));
+    }
+
+    // the chat gateway's safety net: empty or repeated replies and Rasa failures, each conversation restarted
+    function incidentsCard(inc) {
+      var day = inc.last_24h || {}, week = inc.last_7d || {};
+      var recent = Array.isArray(inc.recent) ? inc.recent : [];
+      return h("div", { class: "card wide", testid: "incidents" },
+        h("h3", null, "会话异常与自动恢复"),
+        h("div", { class: "muted small" }, "智能助手回复为空、同一条消息重复，或对话服务连续出错时，网关会自动重新开始该会话。"),
+        table(["类型", ["最近 24 小时", "num"], ["最近 7 天", "num"]], Object.keys(INCIDENT_LABELS).map(function (k) {
+          return h("tr", { testid: "incident-count-" + k }, h("td", null, INCIDENT_LABELS[k]),
+            h("td", { class: "num", testid: "incident-24h" }, asText(day[k] || 0)),
+            h("td", { class: "num", testid: "incident-7d" }, asText(week[k] || 0)));
+        }), { compact: true }),
+        h("h3", null, "最近的异常"),
+        table(["时间", "类型", "用户消息", "详情", "状态"], recent.length ? recent.map(function (i) {
+          return h("tr", { testid: "incident-row" }, h("td", { class: "nowrap" }, shortTime(i.at)),
+            h("td", { class: "nowrap" }, INCIDENT_LABELS[i.kind] || asText(i.kind)),
+            h("td", null, asText(i.message)), h("td", { class: "muted" }, asText(i.detail)),
+            h("td", { class: "nowrap" }, i.recovered ? badge("已恢复", "badge-green") : badge("待恢复", "badge-orange")));
+        }) : [emptyRow(5, "没有异常")], { compact: true }));
     }
 
     function legendSwatch(color) {
@@ -1578,8 +1602,8 @@
       return api("GET", "/api/admin/users").then(function (d) {
         if (!alive(view)) return;
         var items = Array.isArray(d.items) ? d.items : [];
-        replace(list, table(["用户名", "角色", "状态", "创建时间", "最近登录", "操作"],
-          items.length ? items.map(userRow) : [emptyRow(6, "没有用户")]));
+        replace(list, table(["用户名", "显示名（用户看到）", "角色", "状态", "创建时间", "最近登录", "操作"],
+          items.length ? items.map(userRow) : [emptyRow(7, "没有用户")]));
       });
     }
 
@@ -1609,8 +1633,18 @@
         if (!pwBox.hidden) pwIn.focus();
       } }, "重置密码");
       pwIn.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); pwSave.click(); } });
+      // the name citizens see when this person takes a conversation; empty = the staff number
+      var dnIn = h("input", { type: "text", testid: "user-display-name", maxlength: "20", placeholder: "未设置", value: u.display_name || "" });
+      dnIn.style.width = "110px";
+      var dnSave = h("button", { class: "btn btn-sm", type: "button", testid: "user-display-name-save", onclick: function () {
+        var name = dnIn.value.trim();
+        return put(u, { display_name: name }, u.username + (name ? " 的显示名已改为 " + name : " 的显示名已清除"), dnSave);
+      } }, "保存");
+      dnIn.addEventListener("keydown", function (ev) { if (ev.key === "Enter") { ev.preventDefault(); dnSave.click(); } });
       return h("tr", { testid: "user-row", "data-username": u.username },
         h("td", { class: "nowrap" }, u.username, isMe ? h("span", { class: "muted small" }, "（我）") : null),
+        h("td", { class: "nowrap" }, h("div", { class: "row" }, dnIn, dnSave),
+          h("div", { class: "muted small", testid: "user-public-name" }, "用户看到：" + (u.public_name || "—"))),
         h("td", { class: "nowrap" }, badge(ROLE_LABELS[u.role] || u.role || "—", u.role === "admin" ? "badge-blue" : "")),
         h("td", { class: "nowrap" }, active ? badge("启用", "badge-green") : badge("已停用", "badge-gray")),
         h("td", { class: "nowrap small" }, fmtTime(u.created_at)),
@@ -1620,6 +1654,7 @@
 
     var nameIn = h("input", { type: "text", testid: "user-new-username", placeholder: "用户名", autocomplete: "off" });
     var passIn = h("input", { type: "password", testid: "user-new-password", placeholder: "初始密码", autocomplete: "new-password" });
+    var displayIn = h("input", { type: "text", testid: "user-new-display-name", placeholder: "显示名（可选，用户看到）", maxlength: "20", autocomplete: "off" });
     var roleSel = h("select", { testid: "user-new-role" }, h("option", { value: "agent" }, "坐席 (agent)"), h("option", { value: "admin" }, "管理员 (admin)"));
     var createBtn = h("button", { class: "btn btn-primary", type: "submit", testid: "user-create" }, "创建用户");
     var form = h("form", { class: "row", testid: "user-create-form", novalidate: true, onsubmit: function (ev) {
@@ -1627,16 +1662,16 @@
       var username = nameIn.value.trim();
       if (!username || !passIn.value) { toast("请填写用户名和初始密码", "error"); return; }
       return busy(createBtn, "创建中…", function () {
-        return api("POST", "/api/admin/users", { username: username, password: passIn.value, role: roleSel.value });
+        return api("POST", "/api/admin/users", { username: username, password: passIn.value, role: roleSel.value, display_name: displayIn.value.trim() });
       }).then(function () {
         toast("已创建用户 " + username, "ok");
         form.reset();
         if (alive(view)) return load();
       });
-    } }, nameIn, passIn, roleSel, createBtn);
+    } }, nameIn, passIn, displayIn, roleSel, createBtn);
 
     append(view.el,
-      h("div", { class: "page-head" }, h("h2", null, "用户"), h("span", { class: "hint" }, "坐席可使用坐席工作台；管理员可使用两个后台")),
+      h("div", { class: "page-head" }, h("h2", null, "用户"), h("span", { class: "hint" }, "坐席可使用坐席工作台；管理员可使用两个后台；用户只看到显示名，未设置时看到工号，从不显示登录名")),
       h("div", { class: "card" }, h("h3", null, "新建用户"), form),
       h("div", { class: "card" }, h("h3", null, "用户列表"), list));
     return load();

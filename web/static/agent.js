@@ -226,7 +226,7 @@
    * ============================================================ */
 
   var session = {
-    user: null, // {username, role}
+    user: null, // {username, role, publicName}
     csrf: "", // kept in memory only
     epoch: 0, // bumped on sign-in / sign-out: responses of an earlier session are ignored
     expiring: false
@@ -385,7 +385,7 @@
 
   function bindUi() {
     [
-      "boot", "login-view", "login-form", "topbar", "current-user", "current-role", "logout", "denied-view",
+      "boot", "login-view", "login-form", "topbar", "current-user", "current-public-name", "current-role", "logout", "denied-view",
       "workspace", "agent-question", "ask-status", "unresolved-status", "agent-unresolved", "agent-clear",
       "results", "agent-declined", "declined-reason", "suggestions", "results-empty",
       "waiting-count", "active-count", "queue-net", "waiting-list", "active-list", "queue-empty",
@@ -429,9 +429,11 @@
     var user = data && data.user && typeof data.user === "object" ? data.user : {};
     session.epoch += 1;
     session.expiring = false;
-    session.user = { username: str(user.username, 64), role: str(user.role, 20) };
+    session.user = { username: str(user.username, 64), role: str(user.role, 20), publicName: str(user.public_name, 40) };
     session.csrf = str(data && data.csrf_token, 512);
     ui.currentUser.textContent = session.user.username;
+    // what citizens see when this agent takes a conversation: display name or staff number
+    ui.currentPublicName.textContent = session.user.publicName ? "用户看到：" + session.user.publicName : "";
     ui.currentRole.textContent = ROLE_LABEL[session.user.role] || session.user.role || "未知角色";
     ui.loginError.textContent = "";
     ui.loginPassword.value = "";

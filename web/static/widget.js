@@ -76,8 +76,6 @@
     serverDown: "服务暂时不可用，请稍后重试",
     handoffEnded: "人工服务已结束，智能助手继续为您服务",
     handoffRequested: "已为您申请转接人工客服，请稍候",
-    handoffWaiting: "正在为您转接人工客服，请稍候",
-    handoffActive: "您已接入人工客服，请直接输入您的问题",
     stripWaiting: "正在为您转接人工客服…",
     stripActive: "人工客服已接入，正在为您服务",
     feedbackAsk: "这个回答有帮助吗？",
@@ -191,6 +189,7 @@
       out.id = str(e.id, 64) || newMessageId();
       out.type = str(e.type, 20) || "text";
     }
+    if (role === "agent") out.name = str(e.name, 40).trim(); // display name or staff number, never a login
     if (role === "bot" && out.type === "answer") {
       out.answer = str(e.answer, 5000);
       out.citation = normCitation(e.citation);
@@ -535,7 +534,7 @@
   function renderBot(entry) {
     var isAgent = entry.role === "agent";
     var msg = el("div", { class: "msg", testid: "widget-bot-message", "data-type": entry.type, "data-from": isAgent ? "agent" : "bot" });
-    if (isAgent) msg.appendChild(el("div", { class: "label", text: "人工客服" }));
+    if (isAgent) msg.appendChild(el("div", { class: "label", testid: "widget-agent-label", text: entry.name ? "人工客服 " + entry.name : "人工客服" }));
     var bubble = el("div", { class: "bubble" + (entry.type === "error" ? " error" : "") });
     msg.appendChild(bubble);
 
@@ -606,6 +605,8 @@
 
   function updateHandoffUI() {
     if (!ui.strip) return;
+    // one handoff at a time: while it is open the strip is the status, the button asks for nothing more
+    if (ui.handoff) ui.handoff.disabled = handoff.active || handoffBusy;
     if (handoff.active) {
       ui.strip.textContent = handoff.status === "active" ? TEXT.stripActive : TEXT.stripWaiting;
       ui.strip.hidden = false;
@@ -718,9 +719,12 @@
         if (!res.ok) return addNotice(errorText(res));
         if (!res.data || typeof res.data !== "object") return addNotice(TEXT.serverDown);
         var messages = Array.isArray(res.data.messages) ? res.data.messages : [];
-        messages.forEach(function (m) { addEntry(entryFromServer(m, question)); });
-        // the user asked for a person in words ("转人工"): the bot queued them; follow the handoff
-        if (messages.some(function (m) { return m && m.type === "handoff"; })) return requestHandoff();
+        messages.forEach(function (m) {
+          // the user asked for a person in words ("转人工"): the bot already queued them and its reply is
+          // the waiting notice; follow that handoff (asking again would show the notice a second time)
+          if (m && typeof m === "object" && m.type === "handoff") beginHandoff(str(m.status, 20) || "waiting", str(m.text, 1000).trim());
+          else addEntry(entryFromServer(m, question));
+        });
         return null;
       });
   }
@@ -801,10 +805,23 @@
     schedulePoll(pollGeneration, delay === undefined ? CFG.pollMs : delay);
   }
 
-  function endHandoff() {
+  // notice: shown only when the server did not send its own closing notice
+  function endHandoff(notice) {
     stopPolling();
     setHandoff(false, "none");
-    addNotice(TEXT.handoffEnded);
+    if (notice) addNotice(notice);
+  }
+
+  // A handoff the server has queued (button or typed request): its notice once, then follow it.
+  function beginHandoff(status, message) {
+    var starts = status === "waiting" || status === "active";
+    if (starts && handoff.active) return; // the same open handoff: its notice is already shown
+    if (message) addNotice(message);
+    else if (starts) addNotice(TEXT.handoffRequested);
+    if (starts) {
+      setHandoff(true, status);
+      startPolling(CFG.pollMs);
+    }
   }
 
   function pollOnce(gen) {
@@ -812,13 +829,14 @@
     var path = "/api/handoff/" + encodeURIComponent(sender) + "/messages?after=" + encodeURIComponent(String(handoff.after || 0));
     request("GET", path, undefined, 10000).then(function (res) {
       if (gen !== pollGeneration || !handoff.active) return;
-      if (res.status === 404) return endHandoff(); // no such handoff (any more)
+      if (res.status === 404) return endHandoff(TEXT.handoffEnded); // no such handoff (any more)
       if (!res.ok || !res.data || typeof res.data !== "object") {
         pollFailures += 1; // transient: back off, keep the handoff
         return schedulePoll(gen, Math.min(CFG.pollMs * Math.pow(2, pollFailures), CFG.pollMaxBackoffMs));
       }
       pollFailures = 0;
       var messages = Array.isArray(res.data.messages) ? res.data.messages : [];
+      var noticed = false;
       messages.forEach(function (m) {
         if (!m || typeof m !== "object") return;
         var id = Number(m.id);
@@ -828,40 +846,29 @@
         }
         var text = str(m.text, 5000);
         if (!text) return;
-        if (m.from === "agent") addEntry({ role: "agent", type: "agent", text: text, at: Date.now() });
-        else addNotice(text);
+        if (m.from === "agent") addEntry({ role: "agent", type: "agent", text: text, name: m.name, at: Date.now() });
+        else noticed = !!addNotice(text) || noticed;
       });
       saveHandoff();
       var status = str(res.data.status, 20) || handoff.status;
-      if (status === "closed" || status === "none") return endHandoff();
+      // a closed handoff comes with the server's own closing notice (same response): do not add a second one
+      if (status === "closed" || status === "none") return endHandoff(noticed && status === "closed" ? "" : TEXT.handoffEnded);
       if (status !== handoff.status) setHandoff(true, status);
       schedulePoll(gen, CFG.pollMs);
     });
   }
 
   function requestHandoff() {
-    if (handoff.active) {
-      addNotice(handoff.status === "active" ? TEXT.handoffActive : TEXT.handoffWaiting);
-      return Promise.resolve();
-    }
-    if (handoffBusy) return Promise.resolve();
+    if (handoff.active || handoffBusy) return Promise.resolve(); // already queued: the strip shows its status
     handoffBusy = true;
-    ui.handoff.disabled = true;
+    updateHandoffUI();
     return request("POST", "/api/handoff", { sender: sender }).then(function (res) {
       handoffBusy = false;
-      ui.handoff.disabled = false;
+      updateHandoffUI();
       if (res.network) return addNotice(TEXT.network);
       if (!res.ok) return addNotice(errorText(res));
       var data = res.data && typeof res.data === "object" ? res.data : {};
-      var status = str(data.status, 20);
-      var message = str(data.message, 1000).trim();
-      var starts = status === "waiting" || status === "active";
-      if (message) addNotice(message);
-      else if (starts) addNotice(TEXT.handoffRequested);
-      if (starts) {
-        setHandoff(true, status);
-        startPolling(CFG.pollMs);
-      }
+      beginHandoff(str(data.status, 20), str(data.message, 1000).trim());
       return null;
     });
   }
