@@ -6,8 +6,8 @@ import pytest
 
 from actions.wording import (
     asks_question,
-    grievance_strength,
     find_phone,
+    grievance_strength,
     is_substantive,
     looks_like_question,
     read_form_reply,
