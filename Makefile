@@ -14,7 +14,7 @@ URL ?= http://127.0.0.1:8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup browser index model run test eval bench eval-chat bench-chat lint versions rollback clean
+.PHONY: help setup browser index model run test eval bench eval-chat bench-chat eval-dialogue load lint versions rollback clean
 
 help:
 	@echo "make run    - set up if needed, build the index, start the services, print the URLs"
@@ -23,6 +23,8 @@ help:
 	@echo "make bench [QUESTIONS=…]       - engine vs BM25-only vs dense-only, latency, build time, RSS"
 	@echo "make eval-chat QUESTIONS=… URL=http://127.0.0.1:8000 - the same through /api/chat of a running stack"
 	@echo "make bench-chat                - gateway latency at 1 and 10 senders vs a bare Rasa round trip"
+	@echo "make eval-dialogue URL=…       - 200+ multi-turn sessions through a running stack (last line: JSON)"
+	@echo "make load [LOAD_ARGS=--sweep]  - 20 concurrent sessions for 60 s at the rate limit vs bare Rasa"
 	@echo "make model | lint | versions | rollback | clean"
 
 .venv/.stamp: requirements.txt
@@ -74,6 +76,14 @@ eval-chat: .venv/.stamp
 
 bench-chat: setup index model
 	$(PY) -m web.evalchat bench $(QUESTIONS)
+
+# EVAL_ARGS e.g. "--failures" (transcripts of failed sessions), "--seed 8 --sessions 400", "--only s01 r0042"
+eval-dialogue: .venv/.stamp
+	$(PY) -m web.evaldialogue eval --url $(URL) $(EVAL_ARGS)
+
+# LOAD_ARGS e.g. "--sweep" (sessions one stack holds before p95 passes 1.5 s), "--sessions 40 --seconds 120"
+load: setup index model
+	$(PY) -m web.evaldialogue load --url $(URL) $(LOAD_ARGS)
 
 lint: .venv/.stamp
 	.venv/bin/ruff check .

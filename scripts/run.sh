@@ -3,7 +3,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/secrets.sh
-mkdir -p var/log var/rasa
+LOG_DIR="${XHA_LOG_DIR:-var/log}"  # benchmarks that start their own stack log elsewhere
+mkdir -p "$LOG_DIR" var/rasa
 export RASA_TELEMETRY_ENABLED=false
 eval "$(.venv/bin/python - <<'PY'
 from config import load_settings, resolve_path
@@ -30,17 +31,17 @@ wait_for() {  # name url seconds
     if curl -fsS -o /dev/null "$url" 2>/dev/null; then echo "  ✓ $name is up"; return 0; fi
     sleep 0.5
   done
-  echo "  ✗ $name did not become healthy within ${limit}s; see var/log/" >&2
+  echo "  ✗ $name did not become healthy within ${limit}s; see $LOG_DIR/" >&2
   return 1
 }
 
 echo "starting web service, action server and Rasa server…"
-.venv/bin/python -m web > var/log/web.log 2>&1 &
+.venv/bin/python -m web > "$LOG_DIR/web.log" 2>&1 &
 pids+=($!)
-.venv-rasa/bin/rasa run actions --actions actions --port "$RASA_ACTIONS_PORT" > var/log/actions.log 2>&1 &
+.venv-rasa/bin/rasa run actions --actions actions --port "$RASA_ACTIONS_PORT" > "$LOG_DIR/actions.log" 2>&1 &
 pids+=($!)
 .venv-rasa/bin/python -m bot.rasa_main run --port "$RASA_PORT" --model "$MODEL" --endpoints config/endpoints.yml \
-  --credentials config/credentials.yml > var/log/rasa.log 2>&1 &
+  --credentials config/credentials.yml > "$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
 wait_for "web service" "http://$WEB_HOST:$WEB_PORT/api/health" 60
 wait_for "action server" "http://127.0.0.1:$RASA_ACTIONS_PORT/health" 120
@@ -58,7 +59,7 @@ Ready:
   Rasa server     http://127.0.0.1:$RASA_PORT/            (REST channel /webhooks/rest/webhook)
   action server   http://127.0.0.1:$RASA_ACTIONS_PORT/health
 Secrets (admin token for GET /api/unanswered, /api/tickets) are in var/secrets.env.
-Logs in var/log/. Press Ctrl-C to stop.
+Logs in $LOG_DIR/. Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"
-echo "a process exited; see var/log/" >&2
+echo "a process exited; see $LOG_DIR/" >&2

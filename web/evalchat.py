@@ -15,13 +15,19 @@ import argparse
 import asyncio
 import json
 import os
+import shutil
 import signal
+import socket
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -41,13 +47,33 @@ def shown_from(messages: list[dict[str, Any]], ms: float) -> Shown:
     )
 
 
-async def send(session: aiohttp.ClientSession, url: str, sender: str, message: str) -> tuple[list[dict], float]:
+async def post_chat(session: aiohttp.ClientSession, url: str, sender: str,
+                    message: str) -> tuple[int, dict[str, Any], float]:
+    """One `/api/chat` round trip: (HTTP status, decoded body, milliseconds); raises on transport errors."""
     t0 = time.perf_counter()
     async with session.post(f"{url}/api/chat", json={"sender": sender, "message": message}) as resp:
-        body = await resp.json()
-        if resp.status != 200:
-            raise RuntimeError(f"/api/chat answered {resp.status}: {body}")
-    return body["messages"], (time.perf_counter() - t0) * 1000
+        try:
+            body = await resp.json(content_type=None)
+        except ValueError:
+            body = {}
+        status = resp.status
+    return status, body if isinstance(body, dict) else {}, (time.perf_counter() - t0) * 1000
+
+
+async def send(session: aiohttp.ClientSession, url: str, sender: str, message: str) -> tuple[list[dict], float]:
+    status, body, ms = await post_chat(session, url, sender, message)
+    if status != 200:
+        raise RuntimeError(f"/api/chat answered {status}: {body}")
+    return body["messages"], ms
+
+
+async def rasa_round_trip(session: aiohttp.ClientSession, rasa_url: str, sender: str, message: str) -> float:
+    """One REST round trip straight to Rasa (no gateway); milliseconds."""
+    t0 = time.perf_counter()
+    async with session.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}) as resp:
+        await resp.read()
+        resp.raise_for_status()
+    return (time.perf_counter() - t0) * 1000
 
 
 async def run_eval(path: Path, url: str) -> dict[str, Any]:
@@ -83,11 +109,7 @@ async def run_bench(path: Path, url: str, rasa_url: str, rounds: int) -> None:
             return (await send(session, url, sender, message))[1]
 
         async def bare(sender: str, message: str) -> float:
-            t0 = time.perf_counter()
-            async with session.post(f"{rasa_url}/webhooks/rest/webhook",
-                                    json={"sender": sender, "message": message}) as resp:
-                await resp.read()
-            return (time.perf_counter() - t0) * 1000
+            return await rasa_round_trip(session, rasa_url, sender, message)
 
         await gateway("bench-warmup", questions[0])
         rows = []
@@ -104,14 +126,84 @@ async def run_bench(path: Path, url: str, rasa_url: str, rounds: int) -> None:
               f"{gp95 / bp95 if bp95 else 0:>10.2f}")
 
 
-def _up(url: str) -> bool:
+def stack_up(url: str, path: str = "/api/health") -> bool:
+    """True when something answers `url + path` (any HTTP status)."""
+    import urllib.error
     import urllib.request
 
     try:
-        with urllib.request.urlopen(f"{url}/api/health", timeout=2):
+        with urllib.request.urlopen(f"{url}{path}", timeout=2):
             return True
+    except urllib.error.HTTPError:
+        return True
     except OSError:
         return False
+
+
+def _port_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def _some_free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def running_stack(url: str, rasa_url: str, env: dict[str, str] | None = None,
+                  timeout: float = 300) -> Iterator[str]:
+    """Yield the Rasa URL of the stack answering at `url`; when nothing answers there, start one with
+    scripts/run.sh on 127.0.0.1 (web on the port of `url`; Rasa and the action server on their usual
+    ports when free, else on free ones; its own app store, tracker and logs under a temporary folder,
+    so a benchmark never writes into var/) and stop it afterwards. `env` overrides settings of a
+    started stack only (e.g. XHA_WEB__RATE_LIMIT_PER_MINUTE)."""
+    if stack_up(url):
+        yield rasa_url
+        return
+    parts = urlsplit(url)
+    if parts.hostname not in ("127.0.0.1", "localhost"):
+        raise SystemExit(f"nothing answers at {url}, and a stack is only ever started on 127.0.0.1")
+    settings = load_settings()
+    web_port = parts.port or 80
+    rasa_port, actions_port = (p if _port_free(p) else _some_free_port()
+                               for p in (int(settings["rasa"]["port"]), int(settings["rasa"]["actions_port"])))
+    tmp = Path(tempfile.mkdtemp(prefix="xha-bench-"))
+    started_env = {**os.environ, "XHA_WEB__HOST": "127.0.0.1", "XHA_WEB__PORT": str(web_port),
+                   "XHA_WEB__RASA_URL": f"http://127.0.0.1:{rasa_port}", "XHA_WEB__STORE": str(tmp / "app.db"),
+                   "XHA_RASA__PORT": str(rasa_port), "XHA_RASA__ACTIONS_PORT": str(actions_port),
+                   "XHA_RASA__TRACKER_DB": str(tmp / "tracker.db"),
+                   "XHA_ACTIONS__API_URL": f"http://127.0.0.1:{web_port}", "XHA_ACTIONS__SPOOL": str(tmp / "spool"),
+                   "XHA_LOG_DIR": str(tmp / "log"), **(env or {})}
+    started_rasa = f"http://127.0.0.1:{rasa_port}"
+    print(f"nothing answers at {url}: starting the stack with scripts/run.sh (Rasa :{rasa_port}, "
+          f"actions :{actions_port}, store {tmp}) …", file=sys.stderr)
+    proc = subprocess.Popen([str(ROOT / "scripts" / "run.sh")], cwd=ROOT, env=started_env, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + timeout
+        checks = [(url, "/api/health"), (started_rasa, "/"), (f"http://127.0.0.1:{actions_port}", "/health")]
+        while not all(stack_up(u, p) for u, p in checks):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                logs = "".join(f"\n--- {f.name}\n{f.read_text(errors='replace')[-1500:]}"
+                               for f in sorted((tmp / "log").glob("*.log")))
+                raise SystemExit(f"the stack did not come up{logs}")
+            time.sleep(1)
+        yield started_rasa
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGINT)
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def main() -> int:
@@ -125,27 +217,14 @@ def main() -> int:
     args = ap.parse_args()
     url = args.url.rstrip("/")
     if args.cmd == "eval":
-        if not _up(url):
+        if not stack_up(url):
             print(f"nothing answers at {url}: start the stack with `make run` first", file=sys.stderr)
             return 2
         print(json.dumps(asyncio.run(run_eval(args.questions, url)), ensure_ascii=False))
         return 0
-    proc = None
-    if not _up(url):
-        print("starting the stack with scripts/run.sh …", file=sys.stderr)
-        env = {**os.environ, "XHA_WEB__RATE_LIMIT_PER_MINUTE": "100000"}
-        proc = subprocess.Popen([str(ROOT / "scripts" / "run.sh")], cwd=ROOT, env=env, start_new_session=True,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 300
-        while not _up(url) and time.monotonic() < deadline:
-            time.sleep(1)
-        time.sleep(20)  # Rasa comes up after the web service; run.sh waits for all three
-    try:
-        asyncio.run(run_bench(args.questions, url, args.rasa_url.rstrip("/"), args.rounds))
-    finally:
-        if proc:
-            os.killpg(proc.pid, signal.SIGINT)
-            proc.wait(timeout=30)
+    # every message opens a fresh conversation here: the rate limit would only measure itself
+    with running_stack(url, args.rasa_url.rstrip("/"), {"XHA_WEB__RATE_LIMIT_PER_MINUTE": "100000"}) as rasa_url:
+        asyncio.run(run_bench(args.questions, url, rasa_url, args.rounds))
     return 0
 
 
