@@ -17,8 +17,9 @@ QUESTION_RE = re.compile(
 GRIEVANCE_RE = re.compile(
     r"投诉|举报|曝光|不满|态度|乱收|多收|乱罚|拖欠|欠薪|不给钱|不给办|不给|没人管|没人理|不作为|刁难|吃拿卡要|推诿|"
     r"扯皮|太差|太慢|气人|折腾|白跑|跑了.趟|骂人|受不了|不公平|勾结|暗示|摊派|强制|管管|讨个说法|要个说法|凭什么|"
-    r"没到账|不兑现|没兑现|被退回|一直没|还没办|坏了|没修|扰民|太吵|拖着|赖账|没人(清运|处理|修|回复|接|来)|好几天|"
-    r"臭气|多次|反复|欺负|霸王|黑心|坑人|量身定做|一直拖|石沉大海|没下文|没有回复|没有任何回复")
+    r"没到账|不兑现|没兑现|被退回|一直没|还没办|坏了|没修|扰民|太吵|拖着|赖账|没人(清运|处理|修|回|接|来|管|理)|"
+    r"好几天|好几次|好几趟|几次三番|臭气|多次|反复|欺负|霸王|黑心|坑人|量身定做|一直拖|石沉大海|没下文|没有回复|"
+    r"没有任何回复|故意|怀疑|受影响|影响(正常)?生产|变相|刁难")
 # the person says in so many words that they want to complain
 EXPLICIT_COMPLAINT_RE = re.compile(
     r"投诉|举报|曝光|我要反映|我想反映|帮我反映|想反映一下|反映(一下|个)?问题|反映情况|提(个|一个)?诉求|维权|"
@@ -70,8 +71,12 @@ def looks_like_question(text: str) -> bool:
     return bool(QUESTION_RE.search(text))
 
 
+# "这不就是故意拖着吗" asks nothing: it is a grievance with a question mark
+RHETORICAL_RE = re.compile(r"这不(就)?是|难道|凭什么|还有没有|有没有天理|像话吗|合理吗|公平吗")
+
+
 def asks_question(text: str) -> bool:
-    return bool(ASKS_RE.search(text.strip(" 。.!！~")))
+    return bool(ASKS_RE.search(text.strip(" 。.!！~"))) and not RHETORICAL_RE.search(text)
 
 
 def sounds_like_grievance(text: str) -> bool:

@@ -281,7 +281,7 @@ def test_dead_empty_and_repeated_replies_are_detected():
 
     same = one([(200, answer("甲")), (200, answer("甲")), (200, answer("乙")), (200, answer("乙"))])
     s = score([same])
-    assert s["same_as_previous_turn"] == 2 and s["repeated_replies"] == 0 and s["failed_sessions"] == 1
+    assert s["same_as_previous_turn"] == 2 and s["repeated_replies"] == 0 and s["failed_sessions"] == 0
 
     twice = {"messages": [answer("甲")["messages"][0], answer("甲")["messages"][0]], "degraded": False}
     repeated = one([(200, answer("乙")), (200, twice), (200, answer("丙")), (200, answer("丁"))])
