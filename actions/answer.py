@@ -214,7 +214,7 @@ class ActionRespond(Action):
         explicit, grievance, question = wants_to_complain(text), sounds_like_grievance(text), looks_like_question(text)
         if explicit and not question:
             return await start_complaint_events(self.api, text, text)
-        if (intent in SHORT_TALK and intent not in ("chitchat", "inform") and not grievance
+        if (intent in SHORT_TALK and intent not in ("chitchat", "inform") and not grievance and not question
                 and len(text.strip(" ，。,.!！?？~")) <= SHORT_TALK_CHARS):
             return self.short_talk(dispatcher, intent)
         try:
@@ -228,7 +228,8 @@ class ActionRespond(Action):
         insisted = intent == "complain" and grievance_strength(text) >= 2
         if (explicit and declined) or (statement and (declined or insisted)):
             return await start_complaint_events(self.api, text, text)
-        if result is not None and declined and intent in SHORT_TALK and not question:
+        if result is not None and declined and intent in SHORT_TALK and (
+                intent not in ("chitchat", "inform") or not question):
             # small talk, or a bare fact such as "张经理" given outside the form: no decline, no log
             return self.short_talk(dispatcher, intent)
         outcome = await self.answerer.reply(dispatcher, tracker, text, result, offer_complaint=explicit or grievance)
