@@ -17,7 +17,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answering import Answerer
+from actions.forms import replied_now
 from actions.knowledge_api import ApiError, KnowledgeAPI
+from actions.tickets import request_human
 from actions.wording import (
     NONE_RE,
     FormReply,
@@ -121,19 +124,6 @@ async def start_complaint_events(api: KnowledgeAPI, description: str, first_mess
     return events
 
 
-def replied_now(tracker: Tracker) -> bool:
-    """True when the form runs on a fresh user reply (not right after it was opened by an action).
-
-    Rasa hands the validator a tracker ending in the form's own ActionExecuted; the action before it
-    tells whether the user just spoke.
-    """
-    names = [e.get("name") for e in tracker.events if e.get("event") == "action"]
-    for name in reversed(names[:-1]):
-        if name != "action_extract_slots":
-            return name == "action_listen"
-    return False
-
-
 class ValidateComplaintForm(Action):
     """Read the reply to the current question; decide which question comes next."""
 
@@ -189,8 +179,6 @@ class ValidateComplaintForm(Action):
             return False
         if step == "complaint_description" and (sounds_like_grievance(text) or len(text) > 40):
             return False
-        from actions.answer import Answerer  # answer.py imports this module
-
         answerer = Answerer(self.api)
         try:
             result = await answerer.search(tracker, text)
@@ -402,8 +390,6 @@ class ActionComplaintDone(Action):
         outcome = s("complaint_confirm")
         reset = [SlotSet(slot, None) for slot in FORM_SLOTS]
         if outcome == "human":
-            from actions.tickets import request_human  # tickets.py is independent of the form
-
             await request_human(self.api, dispatcher, tracker, "您填写的反映内容还没有提交，可以告诉人工客服。")
             return reset
         if outcome != "yes":

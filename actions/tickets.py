@@ -9,6 +9,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.forms import replied_now
 from actions.knowledge_api import ApiError, KnowledgeAPI
 from actions.wording import CANCEL_RE
 
@@ -81,8 +82,6 @@ class ValidateTicketForm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        from actions.complaint import replied_now
-
         if not replied_now(tracker):
             return [SlotSet("form_hint", tracker.get_slot("form_hint"))]
         text = tracker.latest_message.get("text") or ""
