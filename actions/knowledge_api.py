@@ -14,6 +14,7 @@ import time
 import uuid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import aiohttp
 
@@ -84,8 +85,10 @@ class KnowledgeAPI:
     async def create_ticket(self, fields: dict[str, Any]) -> dict[str, Any]:
         return await self._call("POST", "/api/tickets", fields)
 
-    async def ticket(self, ticket_no: str) -> dict[str, Any]:
-        return await self._call("GET", f"/api/tickets/{ticket_no}")
+    async def ticket(self, ticket_no: str, sender: str, phone_last4: str = "") -> dict[str, Any]:
+        """A citizen's lookup: their own ticket, or anyone's with the contact phone's last 4 digits (403 without)."""
+        query = urlencode({"sender": sender, **({"phone_last4": phone_last4} if phone_last4 else {})})
+        return await self._call("GET", f"/api/tickets/{ticket_no}?{query}")
 
     async def request_handoff(self, sender: str) -> dict[str, Any]:
         return await self._call("POST", "/api/handoff", {"sender": sender})

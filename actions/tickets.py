@@ -38,8 +38,17 @@ async def request_human(api: KnowledgeAPI, dispatcher: CollectingDispatcher, tra
     dispatcher.utter_message(text=text, json_message={"type": "handoff", "status": result["status"]})
 
 
+NOT_YOURS = "-"  # ticket_phone4 when no digits are needed: the ticket is this conversation's own
+ASK_PHONE4_TEXT = "为保护隐私，查询他人提交的工单需要验证：请输入该工单联系电话的后4位（回复“取消”退出）。"
+PHONE4_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
+
+
 class ActionTicketStatus(Action):
-    """Status of the ticket named in the message, else of the one this conversation filed, else ask."""
+    """Status of the ticket named in the message, else of the one this conversation filed, else ask.
+
+    Only the requester sees a ticket without more ado; anyone else is asked for the contact phone's last
+    4 digits (the web service checks them and limits the tries).
+    """
 
     def __init__(self) -> None:
         self.api = KnowledgeAPI.shared()
@@ -53,19 +62,20 @@ class ActionTicketStatus(Action):
         text = tracker.latest_message.get("text") or ""
         no = (find_ticket_no(str(tracker.get_slot("ticket_id") or "")) or find_ticket_no(text)
               or (None if after_form else tracker.get_slot("last_ticket")))
-        done = [SlotSet("ticket_id", None), SlotSet("ticket_lookup", None), SlotSet("form_retries", None)]
-        if not no:
-            if after_form:  # the lookup form ended without a number (cancelled or given up)
+        phone4 = str(tracker.get_slot("ticket_phone4") or "")
+        done = [SlotSet("ticket_id", None), SlotSet("ticket_phone4", None), SlotSet("ticket_lookup", None),
+                SlotSet("form_retries", None)]
+        if not no or (after_form and not phone4):
+            if after_form:  # the lookup form ended without what it needed (cancelled or given up)
                 dispatcher.utter_message(text="好的，已退出工单查询。还有什么可以帮您？")
                 return done
             return [SlotSet("ticket_lookup", "asked"), ActiveLoop("ticket_form")]
         try:
-            t = await self.api.ticket(no)
+            t = await self.api.ticket(no, tracker.sender_id, "" if phone4 == NOT_YOURS else phone4)
         except ApiError as exc:
-            if exc.status == 404:
-                dispatcher.utter_message(text=f"没有找到工单 {no}，请核对编号后再试。")
-            else:
-                dispatcher.utter_message(text="抱歉，工单系统暂时无法访问，请稍后再查。")
+            if exc.status == 403 and not after_form:  # someone else's ticket: ask for the digits
+                return [SlotSet("ticket_lookup", "asked"), SlotSet("ticket_id", no), ActiveLoop("ticket_form")]
+            dispatcher.utter_message(text=lookup_error_text(exc, no))
             return done
         dispatcher.utter_message(
             text=f"工单 {t['ticket_no']}（{t['category']}，承办部门：{t['department']}）当前状态：{t['status_label']}。"
@@ -74,25 +84,50 @@ class ActionTicketStatus(Action):
         return done
 
 
+def lookup_error_text(exc: ApiError, no: str) -> str:
+    if exc.status == 404:
+        return f"没有找到工单 {no}，请核对编号后再试。"
+    if exc.status in (403, 429):
+        return f"{exc}。如需帮助可拨打12345热线。"
+    return "抱歉，工单系统暂时无法访问，请稍后再查。"
+
+
 class ValidateTicketForm(Action):
-    """Read a reply to "请提供工单编号": a number, a cancel, or something else (asked again, then given up)."""
+    """Read a reply to the lookup's question: the number, then (for someone else's ticket) the phone digits."""
+
+    def __init__(self) -> None:
+        self.api = KnowledgeAPI.shared()
 
     def name(self) -> str:
         return "validate_ticket_form"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
+        step = tracker.get_slot("requested_slot")
         if not replied_now(tracker):
             return [SlotSet("form_hint", tracker.get_slot("form_hint"))]
         text = tracker.latest_message.get("text") or ""
-        no = find_ticket_no(text)
-        if no:
-            return [SlotSet("ticket_id", no), SlotSet("form_hint", None)]
         tries = int(tracker.get_slot("form_retries") or 0) + 1
         if CANCEL_RE.search(text) or tries > MAX_TICKET_TRIES:
-            return [SlotSet("ticket_id", None), SlotSet("requested_slot", None), SlotSet("form_hint", None)]
-        return [SlotSet("ticket_id", None), SlotSet("form_retries", float(tries)),
-                SlotSet("form_hint", "没有识别到工单编号。"), SlotSet("requested_slot", "ticket_id")]
+            return [SlotSet("ticket_id", None), SlotSet("ticket_phone4", None), SlotSet("requested_slot", None),
+                    SlotSet("form_hint", None)]
+        if step == "ticket_phone4":
+            m = PHONE4_RE.search(text)
+            if m:
+                return [SlotSet("ticket_phone4", m.group(1)), SlotSet("form_hint", None)]
+            return [SlotSet("ticket_phone4", None), SlotSet("form_retries", float(tries)),
+                    SlotSet("form_hint", "请输入4位数字。"), SlotSet("requested_slot", "ticket_phone4")]
+        no = find_ticket_no(text)
+        if not no:
+            return [SlotSet("ticket_id", None), SlotSet("form_retries", float(tries)),
+                    SlotSet("form_hint", "没有识别到工单编号。"), SlotSet("requested_slot", "ticket_id")]
+        try:
+            await self.api.ticket(no, tracker.sender_id)
+        except ApiError as exc:
+            if exc.status != 403:  # not found, or the service is down: say so when the lookup ends
+                return [SlotSet("ticket_id", no), SlotSet("ticket_phone4", NOT_YOURS), SlotSet("form_hint", None)]
+            return [SlotSet("ticket_id", no), SlotSet("form_retries", None), SlotSet("form_hint", None)]
+        return [SlotSet("ticket_id", no), SlotSet("ticket_phone4", NOT_YOURS), SlotSet("form_hint", None)]
 
 
 class ActionAskTicketId(Action):
@@ -104,6 +139,18 @@ class ActionAskTicketId(Action):
         hint = tracker.get_slot("form_hint") or ""
         dispatcher.utter_message(text=f"{hint}{ASK_TICKET_TEXT}", buttons=[{"title": "取消", "payload": "/cancel"}],
                                  json_message={"type": "form", "form": "ticket", "step": "ticket_id"})
+        return [SlotSet("form_hint", None)]
+
+
+class ActionAskTicketPhone4(Action):
+    def name(self) -> str:
+        return "action_ask_ticket_phone4"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        hint = tracker.get_slot("form_hint") or ""
+        dispatcher.utter_message(text=f"{hint}{ASK_PHONE4_TEXT}", buttons=[{"title": "取消", "payload": "/cancel"}],
+                                 json_message={"type": "form", "form": "ticket", "step": "phone_last4"})
         return [SlotSet("form_hint", None)]
 
 

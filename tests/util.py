@@ -15,6 +15,7 @@ def free_port() -> int:
 def wait_http(url: str, timeout: float = 60.0) -> None:
     """Poll until the URL answers (any HTTP status counts as up)."""
     import urllib.error
+    import urllib.request
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -53,3 +54,23 @@ def wait_until(fn, timeout: float = 20.0, every: float = 0.2):
             return value
         time.sleep(every)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+def posts_from(source: str, url: str, payloads: list[object], concurrency: int = 20) -> list[tuple[int, dict]]:
+    """POST each JSON payload to `url` from the loopback address `source` (e.g. 127.0.0.2: Linux accepts
+    any 127.x source), so a test can act as another client address; returns (status, body) in order."""
+    import asyncio
+
+    import aiohttp
+
+    async def run() -> list[tuple[int, dict]]:
+        gate = asyncio.Semaphore(concurrency)
+        connector = aiohttp.TCPConnector(local_addr=(source, 0))
+        async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as session:
+            async def one(payload: object) -> tuple[int, dict]:
+                async with gate, session.post(url, json=payload) as resp:
+                    return resp.status, await resp.json(content_type=None)
+
+            return list(await asyncio.gather(*(one(p) for p in payloads)))
+
+    return asyncio.run(run())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import secrets
 import time
 from collections import Counter
 from typing import Any
@@ -18,12 +19,13 @@ from knowledge.documents import DocumentError, dump_document, parse_document_tex
 from knowledge.faq import TOPICS, FaqError
 from knowledge.formats import UnsupportedFile, extract_text
 from web.auth import ROLES, hash_password, public_name, require_role, validate_display_name, validate_password
-from web.http import BadRequest, error, json_body, ok, text_field
+from web.http import BadRequest, error, json_body, ok, size_label, small_id, text_field
 from web.privacy import mask_pii
-from web.state import LIVE, PUBLISHER, SEARCH_POOL, STORE
+from web.state import LIVE, PUBLISHER, SEARCH_POOL, SETTINGS, STORE
 from web.tickets import admin_ticket, requeue
 
-MAX_UPLOAD = 2 * 1024 * 1024
+MAX_UPLOAD = 2 * 1024 * 1024  # default of settings web.max_upload_bytes
+FORM_SLACK = 64 * 1024  # multipart overhead and the form's text fields on top of the file
 GROUP_SIMILARITY = 0.9
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 admin = require_role("admin")
@@ -60,7 +62,7 @@ async def list_faq(request: web.Request) -> web.Response:
         items = [e for e in items if q in e["id"] or q in e.get("answer", "")
                  or any(q in x for x in e.get("questions", []))]
     if task.isdigit():
-        items = [e for e in items if int(task) in (e.get("tasks") or [])]
+        items = [e for e in items if _task_number(task) in (e.get("tasks") or [])]
     if topic:
         items = [e for e in items if e.get("topic") == topic]
     return ok({"items": items})
@@ -73,6 +75,13 @@ async def get_faq(request: web.Request) -> web.Response:
     return ok(item) if item else error(404, f"没有条目 {eid}")
 
 
+def _task_number(value: str) -> int:
+    number = small_id(value)
+    if number is None:
+        raise BadRequest("任务编号必须是不超过 9 位的数字")
+    return number
+
+
 def _entry_from(data: dict[str, Any], eid: str | None = None) -> dict[str, Any]:
     raw = {k: data.get(k) for k in ("id", "doc", "tasks", "topic", "department", "questions", "answer")}
     if eid is not None:
@@ -80,7 +89,7 @@ def _entry_from(data: dict[str, Any], eid: str | None = None) -> dict[str, Any]:
     if isinstance(raw.get("questions"), str):
         raw["questions"] = [q.strip() for q in raw["questions"].splitlines() if q.strip()]
     if isinstance(raw.get("tasks"), str):
-        raw["tasks"] = [int(t) for t in re.split(r"[,\s，]+", raw["tasks"]) if t.strip().isdigit()]
+        raw["tasks"] = [_task_number(t.strip()) for t in re.split(r"[,\s，]+", raw["tasks"]) if t.strip().isdigit()]
     return {k: v for k, v in raw.items() if v is not None}
 
 
@@ -125,7 +134,7 @@ async def chunks(request: web.Request) -> web.Response:
     task = request.query.get("task", "")
     items = [{"doc_id": c["doc"], "section": c["section"], "section_label": c["section_label"], "task": c["task"],
               "task_title": c["task_title"], "text": c["text"]}
-             for c in r.chunks.values() if not task.isdigit() or c["task"] == int(task)]
+             for c in r.chunks.values() if not task.isdigit() or c["task"] == _task_number(task)]
     return ok({"items": items})
 
 
@@ -193,20 +202,23 @@ def _preview(doc: Any) -> dict[str, Any]:
 
 @admin
 async def upload_document(request: web.Request) -> web.Response:
-    if request.content_length and request.content_length > MAX_UPLOAD + 64 * 1024:
-        return error(413, "文件过大：最大 2 MB")
+    limit = int(request.app[SETTINGS]["web"].get("max_upload_bytes", MAX_UPLOAD))
+    too_large = f"文件过大：最大 {size_label(limit)}"
+    if request.content_length and request.content_length > limit + FORM_SLACK:
+        return error(413, too_large)
+    request = request.clone(client_max_size=limit + FORM_SLACK)  # this route only: the app-wide limit is small
     try:
         form = await request.post()
-    except ValueError:
-        return error(413, "文件过大：最大 2 MB")
+    except (ValueError, web.HTTPRequestEntityTooLarge):
+        return error(413, too_large)
     upload = form.get("file")
     if not isinstance(upload, web.FileField):
         raise BadRequest("请选择要上传的文件")
-    data = upload.file.read(MAX_UPLOAD + 1)
-    if len(data) > MAX_UPLOAD:
-        return error(413, "文件过大：最大 2 MB")
+    data = upload.file.read(limit + 1)
+    if len(data) > limit:
+        return error(413, too_large)
     try:
-        body = extract_text(upload.filename or "", data)
+        body = await asyncio.get_running_loop().run_in_executor(None, extract_text, upload.filename or "", data)
     except UnsupportedFile as exc:
         raise BadRequest(str(exc)) from None
     title = str(form.get("title") or "").strip() or (upload.filename or "").rsplit(".", 1)[0]
@@ -216,7 +228,7 @@ async def upload_document(request: web.Request) -> web.Response:
     effective = str(form.get("effective") or "").strip()
     if effective and not DATE_RE.match(effective):
         raise BadRequest("生效日期格式应为 YYYY-MM-DD")
-    doc_id = f"upload-{time.strftime('%Y%m%d%H%M%S')}-{abs(hash(title)) % 10000:04d}"
+    doc_id = f"upload-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(6)}"  # unique even for one title
     meta = {"id": doc_id, "title": title[:200], "number": str(form.get("number") or "").strip() or None,
             "issuer": str(form.get("issuer") or "").strip() or None, "written": written,
             "effective": effective or None, "validity": "有效", "source": upload.filename}
@@ -310,7 +322,9 @@ async def unanswered_groups(request: web.Request) -> web.Response:
 
 @admin
 async def resolve_group(request: web.Request) -> web.Response:
-    gid = int(request.match_info["gid"])
+    gid = small_id(request.match_info["gid"])
+    if gid is None:
+        return error(404, "没有这个问题组（可能已处理）")
     groups = await asyncio.get_running_loop().run_in_executor(request.app[SEARCH_POOL], group_unanswered, request)
     group = next((g for g in groups if g["id"] == gid), None)
     if group is None:

@@ -118,7 +118,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 def create_app(settings: dict[str, Any] | None = None, live: LiveIndex | None = None) -> web.Application:
     settings = settings or load_settings()
     app = web.Application(middlewares=[cors_middleware(settings["web"]["allowed_origins"]), errors_middleware],
-                          client_max_size=64 * 1024)
+                          client_max_size=int(settings["web"].get("max_body_bytes", 64 * 1024)))
     app[SETTINGS] = settings
     app[LIVE] = live or LiveIndex(settings)
     app[LIVE].refresh()

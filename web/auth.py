@@ -10,6 +10,7 @@ import base64
 import functools
 import hashlib
 import hmac
+import math
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -17,14 +18,20 @@ from typing import Any
 
 from aiohttp import web
 
-from web.http import BadRequest, error, json_body, ok, text_field
+from web.http import BadRequest, error, header_equals, json_body, ok, text_field
 from web.state import SETTINGS, STORE
 
 COOKIE = "xha_session"
 SESSION_TTL = 8 * 3600
 THROTTLE_WINDOW = 15 * 60
-THROTTLE_MAX = 5          # failures per user name in the window
-THROTTLE_MAX_ADDR = 30    # per client address: a whole office may sit behind one address
+THROTTLE_MAX_ADDR = 30    # failures per client address in the window: a whole office may sit behind one address
+# one user name from one address: after LOCK_AFTER failures a lock of LOCK_BASE seconds, doubling with every
+# further failure up to LOCK_MAX; failures count for LOCK_MEMORY and a successful sign-in clears them.
+# Keyed by address too, so wrong passwords from elsewhere never lock the real user out.
+LOCK_AFTER = 5
+LOCK_BASE = 60
+LOCK_MAX = 3600
+LOCK_MEMORY = 24 * 3600
 ROLES = ("admin", "agent")
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
@@ -87,7 +94,7 @@ def staff_fields(user: dict[str, Any]) -> dict[str, Any]:
 
 
 def _token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def current_user(request: web.Request) -> dict[str, Any] | None:
@@ -109,7 +116,7 @@ def require_role(*roles: str) -> Callable[[Handler], Handler]:
                 return error(401, "请先登录")
             if user["role"] not in roles:
                 return error(403, "没有权限")
-            if request.method not in SAFE_METHODS and not hmac.compare_digest(
+            if request.method not in SAFE_METHODS and not header_equals(
                     request.headers.get("X-CSRF-Token", ""), user["csrf_token"]):
                 return error(403, "CSRF 校验失败，请刷新页面后重试")
             request["user"] = user
@@ -120,10 +127,26 @@ def require_role(*roles: str) -> Callable[[Handler], Handler]:
     return decorate
 
 
-def _throttled(request: web.Request, username: str) -> bool:
-    store, since = request.app[STORE], time.time() - THROTTLE_WINDOW
-    return (store.login_failures(f"user:{username}", since) >= THROTTLE_MAX
-            or store.login_failures(f"addr:{request.remote}", since) >= THROTTLE_MAX_ADDR)
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash no password matches: unknown user names cost the same scrypt as known ones."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+def _pair_key(request: web.Request, username: str) -> str:
+    return f"pair:{request.remote}|{username}"
+
+
+def locked_seconds(request: web.Request, username: str) -> int:
+    """How long sign-in stays refused for this client address and user name (0 = not locked)."""
+    store, now = request.app[STORE], time.time()
+    if store.login_failures(f"addr:{request.remote}", now - THROTTLE_WINDOW) >= THROTTLE_MAX_ADDR:
+        return THROTTLE_WINDOW
+    failures, last = store.last_login_failures(_pair_key(request, username), now - LOCK_MEMORY)
+    if failures < LOCK_AFTER:
+        return 0
+    lock = min(LOCK_BASE * 2 ** (failures - LOCK_AFTER), LOCK_MAX)
+    return max(0, math.ceil(last + lock - now))
 
 
 async def login(request: web.Request) -> web.Response:
@@ -131,14 +154,17 @@ async def login(request: web.Request) -> web.Response:
     username = text_field(data, "username", 50, label="用户名")
     password = text_field(data, "password", 200, label="密码")
     store = request.app[STORE]
-    if _throttled(request, username):
-        return error(429, "登录失败次数过多，请 15 分钟后再试")
+    wait = locked_seconds(request, username)
+    if wait:
+        return error(429, f"登录失败次数过多，请 {math.ceil(wait / 60)} 分钟后再试")
     user = store.user(username)
-    if not user or not user["active"] or not check_password(password, user["password_hash"]):
-        store.record_login_failure(f"user:{username}")
+    # scrypt runs for unknown and inactive users too: the answer time does not tell which names exist
+    valid = check_password(password, user["password_hash"] if user else _dummy_hash())
+    if not user or not user["active"] or not valid:
+        store.record_login_failure(_pair_key(request, username))
         store.record_login_failure(f"addr:{request.remote}")
         return error(401, "用户名或密码错误")
-    store.clear_login_failures(f"user:{username}")
+    store.clear_login_failures(_pair_key(request, username))
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     store.create_session(_token_hash(token), username, csrf, SESSION_TTL)
     store.audit(username, "login", username)
@@ -150,7 +176,9 @@ async def login(request: web.Request) -> web.Response:
 
 async def logout(request: web.Request) -> web.Response:
     user = current_user(request)
-    if user and hmac.compare_digest(request.headers.get("X-CSRF-Token", ""), user["csrf_token"]):
+    if user is not None:  # ending a session is a write: a forged cross-site request must not do it
+        if not header_equals(request.headers.get("X-CSRF-Token", ""), user["csrf_token"]):
+            return error(403, "CSRF 校验失败，请刷新页面后重试")
         request.app[STORE].delete_session(_token_hash(request.cookies[COOKIE]))
     resp = ok({})
     resp.del_cookie(COOKIE, path="/")

@@ -15,6 +15,7 @@ degraded reply carries a 重新开始 button that sends `/restart`.
 from __future__ import annotations
 
 import asyncio
+import hmac
 import json
 import logging
 import re
@@ -62,12 +63,33 @@ class RateLimiter:
         return allowed
 
 
+WRITE_LIMITED = "操作太频繁，请稍后再试"
+
+
+def allow_public_write(request: web.Request, endpoint: str, sender: str) -> bool:
+    """Per-minute limit of a public write (`feedback`, `handoff`) per client address and per sender.
+
+    The client address is the socket's peer (no proxy header is trusted). The action server calls in with
+    the internal token for every citizen at once, so only its per-sender limit applies.
+    """
+    limiter: RateLimiter = request.app[CHAT].write_limiters[endpoint]
+    token = request.app[SETTINGS]["web"].get("internal_token") or ""
+    given = request.headers.get("X-Internal-Token", "").encode("utf-8", "surrogateescape")
+    internal = bool(token) and hmac.compare_digest(given, token.encode("utf-8", "surrogateescape"))
+    if not internal and not limiter.allow(f"addr:{request.remote}"):
+        return False
+    return limiter.allow(f"sender:{sender}")
+
+
 class ChatGateway:
     def __init__(self, settings: dict[str, Any]):
         web_cfg = settings["web"]
         self.rasa_url = web_cfg["rasa_url"].rstrip("/") + "/webhooks/rest/webhook"
         self.timeout = aiohttp.ClientTimeout(total=float(web_cfg["chat_timeout"]))
         self.limiter = RateLimiter(int(web_cfg["rate_limit_per_minute"]))
+        # public writes: one limiter per endpoint, keyed by client address and by sender
+        self.write_limiters = {"feedback": RateLimiter(int(web_cfg.get("feedback_per_minute", 30))),
+                               "handoff": RateLimiter(int(web_cfg.get("handoff_per_minute", 10)))}
         self.previous: OrderedDict[str, str] = OrderedDict()
         self.failures: OrderedDict[str, int] = OrderedDict()  # Rasa errors in a row, per sender
         self.to_restart: OrderedDict[str, int] = OrderedDict()  # sender → incident to mark recovered
@@ -233,7 +255,7 @@ async def chat(request: web.Request) -> web.Response:
     handoff = store.open_handoff_for(sender)
     if handoff is not None:  # a person is (or will be) answering: the message goes to them, not to Rasa
         store.add_handoff_message(handoff["id"], "user", message)
-        store.log_turn(sender, channel, message, "", "agent")
+        store.log_turn(sender, channel, mask_pii(message), "", "agent")
         return ok({"sender": sender, "messages": [], "degraded": False, "handoff": handoff["status"]})
     sender_hash = hash_sender(sender, settings["web"]["sender_salt"])
     t0 = time.perf_counter()
@@ -255,7 +277,8 @@ async def chat(request: web.Request) -> web.Response:
             text=mask_pii(message), reason=reason[:40], candidates=[], previous_turn=mask_pii(previous))
     first = messages[0]
     citation = next((m.get("citation") for m in messages if m.get("citation")), None) or {}
-    store.log_turn(sender, channel, message, "\n".join(m.get("text", "") for m in messages),
+    # the turn log keeps no phone or ID numbers: a complaint's contact data lives only in its ticket
+    store.log_turn(sender, channel, mask_pii(message), mask_pii("\n".join(m.get("text", "") for m in messages)),
                    first.get("type", "text"), citation.get("task"),
                    next((m.get("topic", "") for m in messages if m.get("topic")), ""))
     return ok({"sender": sender, "messages": messages, "degraded": degraded,
@@ -270,13 +293,15 @@ async def feedback(request: web.Request) -> web.Response:
     if not SENDER_RE.match(sender):
         raise BadRequest("sender 只能包含字母、数字和 _ . : -")
     rating = choice_field(data, "rating", ("up", "down"))
+    if not allow_public_write(request, "feedback", sender):
+        return error(429, WRITE_LIMITED)
     task = optional_int(data, "citation_task")
     fid = request.app[STORE].record_feedback(
         channel=text_field(data, "channel", 20, required=False) or "widget",
         sender_hash=hash_sender(sender, settings["web"]["sender_salt"]),
         message_id=text_field(data, "message_id", 64, label="message_id"),
         question=mask_pii(text_field(data, "question", 500, required=False)),
-        answer=text_field(data, "answer", 4000, required=False), task=task, rating=rating)
+        answer=mask_pii(text_field(data, "answer", 4000, required=False)), task=task, rating=rating)
     return ok({"id": fid, "rating": rating}, status=201)
 
 

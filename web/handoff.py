@@ -11,13 +11,14 @@ from typing import Any
 from aiohttp import web
 
 from web.auth import public_name, require_role
-from web.chat import SENDER_RE
-from web.http import BadRequest, error, json_body, ok, text_field
+from web.chat import SENDER_RE, WRITE_LIMITED, allow_public_write
+from web.http import BadRequest, error, json_body, ok, small_id, text_field
 from web.state import STORE
 from web.store import Store
 
 WAITING_TEXT = "已为您转接人工客服，请稍候。人工服务时间为工作日 9:00—17:00，也可拨打12345热线。"
 RETURN_TEXT = "人工客服已结束本次服务，智能助手继续为您服务。"
+QUEUE_PAGE = 1000  # handoffs per page of the agent queue (oldest first; `total` counts them all)
 
 
 def joined_text(name: str) -> str:
@@ -59,6 +60,8 @@ async def request_handoff(request: web.Request) -> web.Response:
     sender = text_field(await json_body(request), "sender", 100, label="sender")
     if not SENDER_RE.match(sender):
         raise BadRequest("sender 只能包含字母、数字和 _ . : -")
+    if not allow_public_write(request, "handoff", sender):
+        return error(429, WRITE_LIMITED)
     store = request.app[STORE]
     h, created = store.open_handoff(sender)
     if created:
@@ -71,10 +74,9 @@ async def widget_messages(request: web.Request) -> web.Response:
     h = store.latest_handoff_for(request.match_info["sender"])
     if h is None:
         return ok({"messages": [], "status": "none"})
-    try:
-        after = int(request.query.get("after", "0"))
-    except ValueError:
-        raise BadRequest("after 必须是整数") from None
+    after = small_id(request.query.get("after", "0"))
+    if after is None:
+        raise BadRequest("after 必须是不超过 9 位的非负整数")
     msgs = [{"id": m["id"], "from": m["role"], "text": m["text"], "at": _iso(m["at"])}
             for m in store.handoff_messages(h["id"], after) if m["role"] in ("agent", "system")
             and m["text"] != "用户请求转人工"]
@@ -91,10 +93,8 @@ async def widget_messages(request: web.Request) -> web.Response:
 
 # -- agent side -------------------------------------------------------------------------------------
 def _handoff_or_404(request: web.Request) -> dict[str, Any]:
-    try:
-        h = request.app[STORE].handoff(int(request.match_info["hid"]))
-    except ValueError:
-        h = None
+    hid = small_id(request.match_info["hid"])
+    h = None if hid is None else request.app[STORE].handoff(hid)
     if h is None:
         raise web.HTTPNotFound(reason="没有这个会话")
     return h
@@ -105,8 +105,14 @@ async def list_handoffs(request: web.Request) -> web.Response:
     status = request.query.get("status", "waiting")
     if status not in ("waiting", "active", "closed"):
         raise BadRequest("status 必须是 waiting、active 或 closed")
+    try:
+        limit = min(max(int(request.query.get("limit", str(QUEUE_PAGE))), 1), QUEUE_PAGE)
+        offset = max(int(request.query.get("offset", "0")), 0)
+    except ValueError:
+        raise BadRequest("limit 和 offset 必须是整数") from None
     store = request.app[STORE]
-    return ok({"items": [public_handoff(h, store) for h in store.handoffs(status)]})
+    items = [public_handoff(h, store) for h in store.handoffs(status, limit, offset)]
+    return ok({"items": items, "total": store.count_handoffs(status), "limit": limit, "offset": offset})
 
 
 @require_role("agent", "admin")

@@ -21,16 +21,83 @@ class BadRequest(Exception):
     """Raised by input parsing; the middleware turns it into a 400 with the message."""
 
 
+MAX_JSON_DEPTH = 20
+ALLOWED_CONTROL = frozenset("\n\r\t")
+MAX_ID_DIGITS = 9
+
+
+def bad_text(value: str) -> str | None:
+    """Why a client string is unacceptable (lone surrogates, control characters), or None if it is fine."""
+    for ch in value:
+        code = ord(ch)
+        if 0xD800 <= code <= 0xDFFF:
+            return "文本包含无效的 Unicode 字符（孤立代理项）"
+        if (code < 0x20 or 0x7F <= code <= 0x9F) and ch not in ALLOWED_CONTROL:
+            return "文本不能包含控制字符"
+    return None
+
+
+def check_json_value(data: Any) -> None:
+    """Refuse nesting deeper than MAX_JSON_DEPTH and strings (values or keys) with bad characters."""
+    stack: list[tuple[Any, int]] = [(data, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth > MAX_JSON_DEPTH:
+                raise BadRequest(f"JSON 嵌套过深：最多 {MAX_JSON_DEPTH} 层")
+            items = value.items() if isinstance(value, dict) else ((None, v) for v in value)
+            for key, item in items:
+                if isinstance(key, str) and (why := bad_text(key)):
+                    raise BadRequest(why)
+                stack.append((item, depth + 1))
+        elif isinstance(value, str) and (why := bad_text(value)):
+            raise BadRequest(why)
+
+
+def small_id(value: str) -> int | None:
+    """A path or query id as an int when it is a short run of ASCII digits; None otherwise."""
+    if value.isascii() and value.isdigit() and len(value) <= MAX_ID_DIGITS:
+        return int(value)
+    return None
+
+
+def header_equals(given: str, expected: str) -> bool:
+    """Constant-time comparison of a request header with a secret; non-ASCII input just does not match."""
+    import hmac
+
+    return hmac.compare_digest(given.encode("utf-8", "surrogateescape"), expected.encode("utf-8", "surrogateescape"))
+
+
+def size_label(n: int) -> str:
+    """A byte count as users read it: "64 KB", "2 MB"."""
+    return f"{n / 1024 / 1024:g} MB" if n >= 1024 * 1024 else f"{n / 1024:g} KB"
+
+
 async def json_body(request: web.Request) -> dict[str, Any]:
-    if request.content_length is not None and request.content_length > 64 * 1024:
-        raise BadRequest("请求体过大")
+    limit = request.client_max_size
+    if request.content_length is not None and request.content_length > limit:
+        raise web.HTTPRequestEntityTooLarge(limit, request.content_length,
+                                            reason=f"请求体过大：最大 {size_label(limit)}")
+    ctype = request.content_type
+    if ctype != "application/json" and not (ctype.startswith("application/") and ctype.endswith("+json")):
+        raise web.HTTPUnsupportedMediaType(reason="请求体必须是 JSON（Content-Type: application/json）")
+    charset = (request.charset or "utf-8").lower()
+    if charset not in ("utf-8", "utf8"):
+        raise BadRequest("不支持的字符编码：请使用 UTF-8")
     try:
-        data = await request.json(loads=json.loads)
+        data = json.loads((await request.read()).decode("utf-8"))
+    except RecursionError:
+        raise BadRequest(f"JSON 嵌套过深：最多 {MAX_JSON_DEPTH} 层") from None
     except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
         raise BadRequest("请求体必须是 JSON 对象") from None
     if not isinstance(data, dict):
         raise BadRequest("请求体必须是 JSON 对象")
+    check_json_value(data)
     return data
+
+
+STATUS_TEXT = {400: "请求无效", 404: "未找到", 405: "不支持该请求方法", 413: "请求体过大",
+               415: "不支持的内容类型", 500: "服务器内部错误"}
 
 
 @web.middleware
@@ -41,20 +108,19 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
         return error(400, str(exc))
     except web.HTTPException as exc:
         if exc.status >= 400 and exc.content_type != "application/json":
-            return error(exc.status, exc.reason)
+            reason = exc.reason if any("\u4e00" <= ch <= "\u9fff" for ch in exc.reason) else ""
+            return error(exc.status, reason or STATUS_TEXT.get(exc.status, "请求无法处理"))
         raise
 
 
 def require_token(request: web.Request, expected: str, header: str = "X-Internal-Token") -> None:
     """Constant-time check of a shared-secret header; a missing server-side secret disables the endpoint."""
-    import hmac
-
     if not expected:
         raise web.HTTPServiceUnavailable(reason="endpoint disabled: no token configured")
     given = request.headers.get(header, "")
     if header == "Authorization":
         given = given.removeprefix("Bearer ").strip()
-    if not hmac.compare_digest(given.encode(), expected.encode()):
+    if not header_equals(given, expected):
         raise web.HTTPUnauthorized(reason="missing or wrong token")
 
 
@@ -83,6 +149,8 @@ def optional_int(data: dict[str, Any], name: str) -> int | None:
     value = data.get(name)
     if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
         raise BadRequest(f"{name} 必须是整数")
+    if value is not None and abs(value) >= 10 ** MAX_ID_DIGITS:
+        raise BadRequest(f"{name} 超出范围")
     return value
 
 

@@ -6,16 +6,23 @@ import hashlib
 import hmac
 import re
 
-MOBILE = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
-ID_CARD = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+# numbers as people type them: "+86 138 1234 5678", "138-1234-5678", "(0532)8698 1234", 15- and 18-digit IDs
+SEP = r"[\s\-－—]?"
+MOBILE = re.compile(rf"(?<!\d)((?:\+|00)86{SEP})?(1[3-9]\d){SEP}\d{{4}}{SEP}(\d{{4}})(?!\d)")
+ID_CARD = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})\d{8}(\d{3}[\dXx])(?![0-9A-Za-z])")
+ID_CARD_15 = re.compile(r"(?<![0-9A-Za-z])([1-9]\d{5})\d{6}(\d{3})(?![0-9A-Za-z])")
 EMAIL = re.compile(r"([A-Za-z0-9._%+-])[A-Za-z0-9._%+-]*@([A-Za-z0-9.-]+\.[A-Za-z]{2,})")
-LANDLINE = re.compile(r"(?<!\d)(0\d{2,3})-?\d{3,4}(\d{4})(?!\d)")
+LANDLINE = re.compile(rf"(?<!\d)[(（]?(0\d{{2,3}})[)）]?{SEP}\d{{3,4}}{SEP}(\d{{4}})(?!\d)")
 
 
 def mask_pii(text: str) -> str:
-    """Mask mobile numbers, ID-card numbers, emails and landlines, keeping enough to recognise the shape."""
+    """Mask mobile numbers, ID-card numbers, emails and landlines, keeping enough to recognise the shape.
+
+    The one masker for everything that is logged or kept outside a ticket (unanswered log, turns, feedback).
+    """
     text = ID_CARD.sub(lambda m: f"{m.group(1)}********{m.group(2)}", text)
-    text = MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(2)}", text)
+    text = ID_CARD_15.sub(lambda m: f"{m.group(1)}******{m.group(2)}", text)
+    text = MOBILE.sub(lambda m: f"{m.group(2)}****{m.group(3)}", text)
     text = EMAIL.sub(lambda m: f"{m.group(1)}***@{m.group(2)}", text)
     return LANDLINE.sub(lambda m: f"{m.group(1)}-****{m.group(2)}", text)
 

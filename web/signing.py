@@ -1,7 +1,8 @@
 """HMAC-SHA256 signatures for traffic with 诉速办, both directions.
 
 Signed string: f"{timestamp}.{body}"; headers X-SSB-Timestamp and X-SSB-Signature: sha256=<hex>.
-The timestamp bounds replay of a captured callback to `max_skew` seconds.
+The timestamp must lie at most `max_skew` seconds in the past and `max_future` seconds in the future;
+within that window the receiver remembers each signature (web.store) so a captured callback cannot be replayed.
 """
 
 from __future__ import annotations
@@ -20,12 +21,18 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> dict[str, st
     return {TS_HEADER: ts, SIG_HEADER: f"sha256={mac}"}
 
 
-def verify(secret: str, body: bytes, headers: dict[str, str] | object, max_skew: int = 300) -> bool:
+MAX_SKEW = 300    # seconds a signed request may be old
+MAX_FUTURE = 60   # seconds a signed request's timestamp may run ahead of our clock
+
+
+def verify(secret: str, body: bytes, headers: dict[str, str] | object, max_skew: int = MAX_SKEW,
+           max_future: int = MAX_FUTURE) -> bool:
     get = headers.get
     ts, sig = get(TS_HEADER), get(SIG_HEADER)
-    if not secret or not ts or not sig or not str(ts).isdigit():
+    if not secret or not ts or not sig or not (str(ts).isascii() and str(ts).isdigit() and len(str(ts)) <= 12):
         return False
-    if abs(time.time() - int(ts)) > max_skew:
+    age = time.time() - int(ts)
+    if age > max_skew or -age > max_future:
         return False
     expected = sign(secret, body, int(ts))[SIG_HEADER]
-    return hmac.compare_digest(expected, str(sig))
+    return hmac.compare_digest(expected.encode(), str(sig).encode("utf-8", "surrogateescape"))

@@ -174,9 +174,22 @@ MIGRATIONS: list[str] = [
     CREATE INDEX chat_incidents_at ON chat_incidents(at);
     ALTER TABLE users ADD COLUMN display_name TEXT NOT NULL DEFAULT '';
     """,
+    # 5: signatures of 诉速办 callbacks already applied (a replay within the signing window is refused)
+    """
+    CREATE TABLE susuban_callbacks (
+        signature TEXT PRIMARY KEY,
+        signed_at REAL NOT NULL,         -- the request's X-SSB-Timestamp
+        received_at REAL NOT NULL
+    );
+    CREATE INDEX susuban_callbacks_signed_at ON susuban_callbacks(signed_at);
+    """,
 ]
 
 INCIDENT_KINDS = ("empty_reply", "repeated_reply", "rasa_error")  # chat_incidents.kind
+# ticket statuses in the order they may move: only forward, never out of a terminal one
+STATUS_RANK = {"queued": 0, "local": 0, "delivered": 0, "accepted": 1, "processing": 2, "resolved": 3,
+               "rejected": 3}
+TERMINAL_STATUSES = frozenset({"resolved", "rejected"})
 
 
 class Store:
@@ -307,6 +320,35 @@ class Store:
                       (row[0], now, "retry_requested", ""))
             return True
 
+    def apply_callback(self, signature: str, signed_at: float, forget_before: float, ticket_no: str,
+                       status: str, note: str = "") -> tuple[str, dict[str, Any] | None]:
+        """Record a signed 诉速办 callback once and move the ticket's status forward only.
+
+        Returns (outcome, ticket): outcome is `replay` (this signature was seen before), `not_found`,
+        `conflict` (not a forward move; nothing changed), `unchanged` (same status again) or `updated`.
+        Signatures signed before `forget_before` are dropped: the signing window already refuses them.
+        """
+        now = time.time()
+        with self.tx() as c:
+            c.execute("DELETE FROM susuban_callbacks WHERE signed_at < ?", (forget_before,))
+            seen = c.execute("INSERT INTO susuban_callbacks (signature, signed_at, received_at) VALUES (?,?,?) "
+                             "ON CONFLICT(signature) DO NOTHING", (signature, signed_at, now)).rowcount == 0
+            row = c.execute("SELECT * FROM tickets WHERE ticket_no=?", (ticket_no,)).fetchone()
+            ticket = dict(row) if row else None
+            if seen:
+                return "replay", ticket
+            if ticket is None:
+                return "not_found", None
+            old, new = STATUS_RANK.get(ticket["status"], 0), STATUS_RANK[status]
+            if ticket["status"] == status:
+                return "unchanged", ticket
+            if ticket["status"] in TERMINAL_STATUSES or new <= old:
+                return "conflict", ticket
+            c.execute("UPDATE tickets SET status=?, updated_at=? WHERE id=?", (status, now, ticket["id"]))
+            c.execute("INSERT INTO ticket_events (ticket_id, at, kind, detail) VALUES (?,?,?,?)",
+                      (ticket["id"], now, f"status:{status}", note[:500]))
+            return "updated", dict(c.execute("SELECT * FROM tickets WHERE id=?", (ticket["id"],)).fetchone())
+
     def update_status(self, ticket_no: str, status: str, note: str) -> dict[str, Any] | None:
         now = time.time()
         with self.tx() as c:
@@ -409,6 +451,11 @@ class Store:
 
     def login_failures(self, key: str, since: float) -> int:
         return int(self.query("SELECT COUNT(*) FROM login_failures WHERE key=? AND at>=?", (key, since))[0][0])
+
+    def last_login_failures(self, key: str, since: float) -> tuple[int, float]:
+        """(failures of `key` since `since`, time of the latest one or 0.0)."""
+        row = self.query("SELECT COUNT(*), MAX(at) FROM login_failures WHERE key=? AND at>=?", (key, since))[0]
+        return int(row[0]), float(row[1] or 0.0)
 
     def record_login_failure(self, key: str) -> None:
         with self.tx() as c:
@@ -535,9 +582,13 @@ class Store:
         rows = self.query("SELECT * FROM handoffs WHERE sender=? ORDER BY id DESC LIMIT 1", (sender,))
         return dict(rows[0]) if rows else None
 
-    def handoffs(self, status: str, limit: int = 100) -> list[dict[str, Any]]:
-        return [dict(r) for r in self.query("SELECT * FROM handoffs WHERE status=? ORDER BY id LIMIT ?",
-                                            (status, limit))]
+    def handoffs(self, status: str, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
+        """Handoffs in `status`, oldest first; page on with `offset` (count_handoffs gives the total)."""
+        return [dict(r) for r in self.query("SELECT * FROM handoffs WHERE status=? ORDER BY id LIMIT ? OFFSET ?",
+                                            (status, limit, offset))]
+
+    def count_handoffs(self, status: str) -> int:
+        return int(self.query("SELECT COUNT(*) FROM handoffs WHERE status=?", (status,))[0][0])
 
     def update_handoff(self, hid: int, expect: tuple[str, ...], **fields: Any) -> bool:
         """Change a handoff only if it is in one of the `expect` states (two agents cannot both take it)."""

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from web.http import BadRequest, error, json_body, ok, require_token, text_field
 from web.privacy import hash_sender
-from web.signing import verify
+from web.signing import MAX_FUTURE, MAX_SKEW, SIG_HEADER, TS_HEADER, verify
 from web.state import DISPATCHER, ROUTING, SETTINGS, STORE
 
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
@@ -82,7 +82,53 @@ async def create_ticket(request: web.Request) -> web.Response:
     return ok({**public_ticket(ticket), "created": created}, status=201 if created else 200)
 
 
+# wrong "last 4 digits" answers a ticket takes before lookups by phone are refused for a while
+MAX_PHONE_CHECKS = 5
+PHONE_CHECK_WINDOW = 3600.0
+
+
+class LookupGuard:
+    """Counts wrong phone-digit answers per ticket (per process), so 4 digits cannot be guessed by trying."""
+
+    def __init__(self) -> None:
+        self._fails: dict[str, list[float]] = {}
+
+    def locked(self, ticket_no: str, now: float) -> bool:
+        recent = [t for t in self._fails.get(ticket_no, []) if now - t < PHONE_CHECK_WINDOW]
+        self._fails[ticket_no] = recent
+        return len(recent) >= MAX_PHONE_CHECKS
+
+    def failed(self, ticket_no: str, now: float) -> None:
+        self._fails.setdefault(ticket_no, []).append(now)
+
+
+LOOKUP_GUARD = LookupGuard()
+
+
+def requester_may_see(request: web.Request, t: dict[str, Any]) -> web.Response | None:
+    """A citizen's lookup (the action passes `sender`): their own ticket, or the contact phone's last 4 digits.
+
+    Returns an error response when the lookup is not allowed, None when it is.
+    """
+    sender = request.query.get("sender", "")
+    salt = request.app[SETTINGS]["web"]["sender_salt"]
+    if sender and t["sender_hash"] and t["sender_hash"] == hash_sender(sender, salt):
+        return None
+    digits = request.query.get("phone_last4", "")
+    now = time.time()
+    if LOOKUP_GUARD.locked(t["ticket_no"], now):
+        return error(429, "验证失败次数过多，请稍后再试或拨打12345热线查询")
+    if not digits:
+        return web.json_response({"error": "查询他人工单需要验证联系电话后4位", "verify": "phone_last4"}, status=403)
+    if not re.fullmatch(r"\d{4}", digits) or not t["phone"].endswith(digits):
+        LOOKUP_GUARD.failed(t["ticket_no"], now)
+        return web.json_response({"error": "联系电话后4位不正确", "verify": "phone_last4"}, status=403)
+    return None
+
+
 async def get_ticket(request: web.Request) -> web.Response:
+    """Status of a ticket. Staff callers get its history; a citizen's lookup (`?sender=`) is checked first and
+    sees the status only: 诉速办's notes may hold a caseworker's details."""
     require_token(request, request.app[SETTINGS]["web"]["internal_token"])
     no = request.match_info["ticket_no"].upper()
     if not TICKET_NO_RE.match(no):
@@ -90,6 +136,9 @@ async def get_ticket(request: web.Request) -> web.Response:
     t = request.app[STORE].ticket(no)
     if t is None:
         return error(404, f"没有找到工单 {no}")
+    if "sender" in request.query:
+        refused = requester_may_see(request, t)
+        return refused or ok(public_ticket(t))
     return ok(public_ticket(t, request.app[STORE].ticket_events(t["id"])))
 
 
@@ -109,7 +158,7 @@ async def susuban_callback(request: web.Request) -> web.Response:
     """Status updates from 诉速办, signed with the shared secret."""
     body = await request.read()
     if not verify(request.app[SETTINGS]["susuban"]["secret"], body, request.headers):
-        return error(401, "签名无效")
+        return error(401, f"签名无效或时间戳超出允许范围（最早 {MAX_SKEW} 秒前，最晚 {MAX_FUTURE} 秒后）")
     try:
         import json
 
@@ -122,9 +171,17 @@ async def susuban_callback(request: web.Request) -> web.Response:
     status = text_field(data, "status", 20)
     if status not in CALLBACK_STATUSES:
         raise BadRequest(f"status 必须是 {sorted(CALLBACK_STATUSES)} 之一")
-    t = request.app[STORE].update_status(no, status, text_field(data, "note", 500, required=False))
+    note = text_field(data, "note", 500, required=False)
+    outcome, t = request.app[STORE].apply_callback(
+        request.headers[SIG_HEADER], int(request.headers[TS_HEADER]), time.time() - MAX_SKEW - MAX_FUTURE - 60,
+        no, status, note)
+    if outcome == "replay":
+        return error(409, "该回调已处理过，不能重复提交")
     if t is None:
         return error(404, f"没有找到工单 {no}")
+    if outcome == "conflict":
+        return error(409, f"工单 {no} 当前状态为“{STATUS_LABELS.get(t['status'], t['status'])}”，"
+                          f"不能变更为“{STATUS_LABELS[status]}”：状态只能向前推进", current_status=t["status"])
     return ok(public_ticket(t))
 
 

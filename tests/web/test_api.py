@@ -70,6 +70,13 @@ def test_unknown_route_is_a_json_404(web_server):
     assert status == 404 and body["error"]
 
 
+@pytest.mark.parametrize("path", ["/api/chat", "/api/search"])
+def test_an_oversized_json_body_is_a_413_in_chinese(web_server, path):
+    raw = json.dumps({"sender": "big-1", "message": "退" * 50, "q": "退税", "pad": "x" * 100 * 1024}).encode()
+    status, body = call(web_server + path, raw)
+    assert status == 413 and "请求体过大" in body["error"] and "64 KB" in body["error"]
+
+
 def test_published_faq_change_is_served_without_restart(web_server, index_settings, embedder):
     """Runs last in this module: it changes the shared test index."""
     import time

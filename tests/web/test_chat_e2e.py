@@ -132,10 +132,12 @@ def test_ticket_status_by_number_and_by_asking(stack):
     no = file_complaint(stack, s)
     msgs = stack.chat(s, f"帮我查询一下工单 {no} 的进度")
     assert no in texts(msgs) and "当前状态" in texts(msgs)
-    other = sender()  # a conversation that filed nothing is asked for the number
+    other = sender()  # a conversation that filed nothing is asked for the number, then for the phone digits
     msgs = stack.chat(other, "我想查询投诉进度")
     assert "工单编号" in texts(msgs)
     msgs = stack.chat(other, no)
+    assert "后4位" in texts(msgs) and "当前状态" not in texts(msgs)
+    msgs = stack.chat(other, "5678")
     assert "当前状态" in texts(msgs)
     assert "没有找到" in texts(stack.chat(s, "查询工单 SSB-20200101-9999"))
 

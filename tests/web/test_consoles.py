@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from config import ROOT
-from tests.util import http_json, wait_until
+from tests.util import http_json, posts_from, wait_until
 
 ADMIN_PW = "admin-pass-2026"
 AGENT_PW = "agent-pass-2026"
@@ -91,9 +91,34 @@ def test_session_cookie_flags(users):
 
 
 def test_login_is_throttled(users):
+    """Five failures for one user name from one address lock that pair for a minute (doubling after)."""
     c = Client(users)
     codes = [c.login("nobody-x", "wrong-password") for _ in range(6)]
     assert codes[:5] == [401] * 5 and codes[5] == 429
+    status, body = c.call("/api/auth/login", {"username": "nobody-x", "password": "wrong-password"})
+    assert status == 429 and "1 分钟" in body["error"]
+    # the lock is per address and user name: another address may still try
+    other = posts_from("127.0.0.3", users + "/api/auth/login", [{"username": "nobody-x", "password": "wrong"}])
+    assert other[0][0] == 401
+
+
+def test_wrong_passwords_from_elsewhere_do_not_lock_out_the_real_user(users):
+    attacker = posts_from("127.0.0.2", users + "/api/auth/login",
+                          [{"username": "zhang", "password": f"guess-{i}"} for i in range(8)], concurrency=1)
+    assert [status for status, _ in attacker] == [401] * 5 + [429] * 3
+    real = Client(users)  # 127.0.0.1
+    assert real.login("zhang", "typo-password") == 401
+    assert real.login("zhang", AGENT_PW) == 200
+
+
+def test_logout_needs_the_csrf_token(users):
+    c = Client(users)
+    assert c.login("zhang", AGENT_PW) == 200
+    status, body = c.call("/api/auth/logout", {}, csrf=False)
+    assert status == 403 and "CSRF" in body["error"]
+    assert c.call("/api/auth/me")[0] == 200, "a forged logout leaves the session valid"
+    assert c.call("/api/auth/logout", {})[0] == 200
+    assert c.call("/api/auth/me")[0] == 401
 
 
 def test_faq_edit_publish_and_rollback(users):
@@ -142,6 +167,27 @@ def test_handoff_between_widget_and_agent(users):
     assert agent.call(f"/api/handoffs/{item['id']}/return", {})[0] == 200
     _, got = http_json(users + f"/api/handoff/{sender}/messages?after=0")
     assert got["status"] == "closed"
+
+
+def test_agent_queue_shows_a_real_request_behind_many_waiting(users, index_settings):
+    from web.store import Store
+
+    run = f"q-{int(time.time() * 1000)}"
+    store = Store(Path(index_settings["index"]["dir"]) / "app.db")
+    for i in range(120):  # more than the old queue's 100 rows, all older than the real request
+        store.open_handoff(f"{run}-flood-{i:03d}")
+    real = f"{run}-real99"
+    assert http_json(users + "/api/handoff", {"sender": real})[0] == 200
+    agent = Client(users)
+    assert agent.login("zhang", AGENT_PW) == 200
+    _, queue = agent.call("/api/handoffs?status=waiting")
+    assert queue["total"] >= 121 and len(queue["items"]) == min(queue["total"], queue["limit"])
+    assert any(i["sender_label"] == f"访客 {real[-6:]}" for i in queue["items"])
+    _, page = agent.call("/api/handoffs?status=waiting&limit=10&offset=5")
+    assert [i["id"] for i in page["items"]] == [i["id"] for i in queue["items"][5:15]]
+    for h in store.handoffs("waiting", 1000):  # leave the queue as other tests expect it
+        if h["sender"].startswith(run):
+            store.update_handoff(h["id"], ("waiting",), status="closed", closed_reason="closed")
 
 
 def _docx(paragraphs: list[str]) -> bytes:
@@ -294,3 +340,44 @@ def test_admin_sets_display_names_the_citizen_sees_them(users, index_settings):
                       password=AGENT_PW).returncode == 0
     _, listed = admin.call("/api/admin/users")
     assert next(u for u in listed["items"] if u["username"] == "zhaoliu")["public_name"] == "赵六"
+
+
+def _long_plan(size: int) -> bytes:
+    """A valid plain-text plan of about `size` bytes: ten tasks with long paragraphs (cheap to chunk)."""
+    sentence = "对新区海洋牧场企业给予设备补助，按年度申报，由区海洋发展局受理并审核后拨付资金。"
+    per = size // 10 // len(sentence.encode()) + 1
+    lines = ["一、支持措施"] + [f"{i}.设立第{i}项海洋牧场专项扶持。" + sentence * per for i in range(1, 11)]
+    return "\n".join(lines).encode()
+
+
+def test_uploads_take_up_to_2_mb_and_larger_bodies_get_a_chinese_413(users):
+    admin = Client(users)
+    assert admin.login("root", ADMIN_PW) == 200
+    data = _long_plan(1536 * 1024)
+    assert 1.5 * 1024 * 1024 <= len(data) < 1.6 * 1024 * 1024
+    status, body = _upload(admin, "长文件.txt", data, title="海洋牧场长文件", written="2024-05-01")
+    assert status == 201, body
+    assert len(body["preview"]["chunks"]) == 10
+    status, body = _upload(admin, "太大.txt", _long_plan(3 * 1024 * 1024), title="太大", written="2024-05-01")
+    assert status == 413 and body["error"] == "文件过大：最大 2 MB"
+    status, body = admin.call("/api/admin/hit-test", {"q": "退税", "pad": "x" * 100 * 1024})
+    assert status == 413 and "请求体过大" in body["error"], "other console routes keep the small limit"
+
+
+def test_two_uploads_of_one_title_in_one_second_are_two_drafts(users):
+    admin = Client(users)
+    assert admin.login("root", ADMIN_PW) == 200
+    data = "一、支持措施\n1.推行渔船检验网上预约。渔船检验实现全程网上预约办理。".encode()
+    for _ in range(5):  # the ids carry the upload second: retry until both land in the same one
+        first = _upload(admin, "同名.txt", data, title="同名文件", written="2024-06-01")
+        second = _upload(admin, "同名.txt", data, title="同名文件", written="2024-06-01")
+        assert first[0] == 201 and second[0] == 201, (first, second)
+        if first[1]["id"].rsplit("-", 1)[0] == second[1]["id"].rsplit("-", 1)[0]:
+            break
+    else:
+        pytest.fail("could not upload twice within one second")
+    assert first[1]["id"] != second[1]["id"]
+    _, listed = admin.call("/api/admin/documents")
+    drafts = {d["id"]: d for d in listed["items"] if d["state"] == "draft"}
+    assert {first[1]["id"], second[1]["id"]} <= set(drafts)
+    assert drafts[first[1]["id"]]["title"] == drafts[second[1]["id"]]["title"] == "同名文件"

@@ -195,3 +195,47 @@ def test_concurrent_multi_turn_sessions(stack):
 
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert all(pool.map(session, range(16)))
+
+
+def file_a_ticket(stack, s: str) -> str:
+    for message in ("窗口工作人员让我跑了五趟还没办成，我要投诉", "个人", "张经理", "13812345678", "是", "无"):
+        say(stack, s, message)
+    return TICKET_RE.search(text(say(stack, s, "确认提交"))).group(0)
+
+
+def test_someone_elses_ticket_needs_the_phone_digits(stack):
+    owner, stranger = sender(), sender()
+    no = file_a_ticket(stack, owner)
+    msgs = say(stack, stranger, f"查询工单 {no}")
+    assert step(msgs) == "phone_last4" and "当前状态" not in text(msgs)
+    msgs = say(stack, stranger, "0000")
+    assert "不正确" in text(msgs) and "当前状态" not in text(msgs)
+    msgs = say(stack, stranger, f"查询工单 {no}")
+    assert step(msgs) == "phone_last4"
+    msgs = say(stack, stranger, "5678")
+    assert "当前状态" in text(msgs) and no in text(msgs)
+    assert "当前状态" in text(say(stack, owner, f"查询工单 {no}")), "the requester is not asked"
+
+
+def test_a_citizen_lookup_through_the_api_carries_no_internal_notes(stack):
+    owner = sender()
+    no = file_a_ticket(stack, owner)
+    token = {"X-Internal-Token": stack.secrets["XHA_WEB__INTERNAL_TOKEN"]}
+    status, body = stack.call(f"/api/tickets/{no}?sender={sender()}", headers=token)
+    assert status == 403 and body["verify"] == "phone_last4"
+    status, body = stack.call(f"/api/tickets/{no}?sender={owner}", headers=token)
+    assert status == 200 and body["ticket_no"] == no and "history" not in body and "phone" not in body
+    status, body = stack.call(f"/api/tickets/{no}?sender={sender()}&phone_last4=5678", headers=token)
+    assert status == 200 and "history" not in body
+
+
+def test_the_turn_log_keeps_no_phone_numbers(stack):
+    import sqlite3
+
+    s = sender()
+    no = file_a_ticket(stack, s)
+    with sqlite3.connect(stack.tmp / "app.db") as db:
+        rows = db.execute("SELECT question, reply FROM chat_turns WHERE sender = ?", (s,)).fetchall()
+    assert len(rows) == 7 and any("138****5678" in q or "138****5678" in r for q, r in rows)
+    assert not any("13812345678" in q + r for q, r in rows), "the number lives only in the ticket"
+    assert tickets(stack)[no]["ticket_no"] == no

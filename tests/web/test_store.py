@@ -1,4 +1,5 @@
 import threading
+import time
 
 from web.store import MIGRATIONS, Store
 
@@ -58,3 +59,22 @@ def test_failed_delivery_can_be_retried(tmp_path):
     assert s.ticket(t["ticket_no"])["delivery"] == "failed"
     assert s.retry_ticket(t["ticket_no"]) and s.ticket(t["ticket_no"])["delivery"] == "pending"
     assert not s.retry_ticket(t["ticket_no"])
+
+
+def test_callback_signatures_are_remembered_across_a_restart(tmp_path):
+    s = Store(tmp_path / "a.db")
+    t, _ = s.create_ticket(fields(), "k", "local")
+    now = time.time()
+    assert s.apply_callback("sha256=aa", now, now - 600, t["ticket_no"], "accepted")[0] == "updated"
+    s.close()
+    s = Store(tmp_path / "a.db")
+    outcome, got = s.apply_callback("sha256=aa", now, now - 600, t["ticket_no"], "processing")
+    assert outcome == "replay" and got["status"] == "accepted"
+    assert s.apply_callback("sha256=bb", now, now - 600, t["ticket_no"], "processing")[0] == "updated"
+    assert s.apply_callback("sha256=cc", now, now - 600, t["ticket_no"], "accepted")[0] == "conflict"
+    assert s.apply_callback("sha256=dd", now, now - 600, t["ticket_no"], "rejected")[0] == "updated"
+    assert s.apply_callback("sha256=ee", now, now - 600, t["ticket_no"], "resolved")[0] == "conflict"
+    assert s.ticket(t["ticket_no"])["status"] == "rejected"
+    # signatures from before the signing window are forgotten (verify refuses those requests anyway)
+    assert s.apply_callback("sha256=ff", now, now + 1, "SSB-00000000-0000", "accepted")[0] == "not_found"
+    assert s.query("SELECT signature FROM susuban_callbacks")[0][0] == "sha256=ff"
