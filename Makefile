@@ -74,8 +74,9 @@ bench: .venv/.stamp index
 eval-chat: .venv/.stamp
 	$(PY) -m web.evalchat eval $(QUESTIONS) --url $(URL)
 
+# these talk to Rasa directly too (the bare-Rasa baseline): they need the channel token from var/secrets.env
 bench-chat: setup index model
-	$(PY) -m web.evalchat bench $(QUESTIONS)
+	. scripts/secrets.sh && $(PY) -m web.evalchat bench $(QUESTIONS)
 
 # EVAL_ARGS e.g. "--failures" (transcripts of failed sessions), "--seed 8 --sessions 400", "--only s01 r0042"
 eval-dialogue: .venv/.stamp
@@ -83,7 +84,7 @@ eval-dialogue: .venv/.stamp
 
 # LOAD_ARGS e.g. "--sweep" (sessions one stack holds before p95 passes 1.5 s), "--sessions 40 --seconds 120"
 load: setup index model
-	$(PY) -m web.evaldialogue load --url $(URL) $(LOAD_ARGS)
+	. scripts/secrets.sh && $(PY) -m web.evaldialogue load --url $(URL) $(LOAD_ARGS)
 
 lint: .venv/.stamp
 	.venv/bin/ruff check .

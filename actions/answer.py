@@ -85,11 +85,10 @@ class ActionRespond(Action):
         except ApiError:
             result = None
         declined = result is None or result["declined"]
-        # a grievance stated, not asked: 诉速办 takes it when the knowledge has no answer, or when the NLU and
-        # several grievance cues agree; otherwise the answer comes first, with a 向诉速办反映 button
+        # a grievance stated, not asked: 诉速办 takes it when the knowledge has no answer or when several
+        # grievance cues make it plain; otherwise the answer comes first, with a 向诉速办反映 button
         statement = grievance and not asks_question(text)
-        insisted = intent == "complain" and grievance_strength(text) >= 2
-        if (explicit and declined) or (statement and (declined or insisted)):
+        if (explicit and declined) or (statement and (declined or grievance_strength(text) >= 2)):
             return await start_complaint_events(self.api, text, text)
         if result is not None and declined and intent in SHORT_TALK and (
                 intent not in ("chitchat", "inform") or not question):

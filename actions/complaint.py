@@ -393,8 +393,7 @@ class ActionComplaintDone(Action):
             await request_human(self.api, dispatcher, tracker, "您填写的反映内容还没有提交，可以告诉人工客服。")
             return reset
         if outcome != "yes":
-            dispatcher.utter_message(text=CANCELLED_TEXT, json_message={"type": "text", "form": "complaint",
-                                                                        "step": "cancelled"})
+            dispatcher.utter_message(text=CANCELLED_TEXT)
             return reset
         location = s("complaint_location")
         fields = {

@@ -2,6 +2,7 @@
 # Start every process on localhost, wait until each is healthy, print the URLs; Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+umask 077  # everything under var/ (store, index, spool, tracker, logs) is owner-only
 . scripts/secrets.sh
 LOG_DIR="${XHA_LOG_DIR:-var/log}"  # benchmarks that start their own stack log elsewhere
 mkdir -p "$LOG_DIR" var/rasa
@@ -38,9 +39,10 @@ wait_for() {  # name url seconds
 echo "starting web service, action server and Rasa server…"
 .venv/bin/python -m web > "$LOG_DIR/web.log" 2>&1 &
 pids+=($!)
-.venv-rasa/bin/rasa run actions --actions actions --port "$RASA_ACTIONS_PORT" > "$LOG_DIR/actions.log" 2>&1 &
+# both internal services listen on 127.0.0.1 only and require the shared tokens from var/secrets.env
+.venv-rasa/bin/python -m actions.server --port "$RASA_ACTIONS_PORT" > "$LOG_DIR/actions.log" 2>&1 &
 pids+=($!)
-.venv-rasa/bin/python -m bot.rasa_main run --port "$RASA_PORT" --model "$MODEL" --endpoints config/endpoints.yml \
+.venv-rasa/bin/python -m bot.rasa_main run -i 127.0.0.1 --port "$RASA_PORT" --model "$MODEL" --endpoints config/endpoints.yml \
   --credentials config/credentials.yml > "$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
 wait_for "web service" "http://$WEB_HOST:$WEB_PORT/api/health" 60
@@ -56,7 +58,7 @@ Ready:
   chat gateway    POST http://$WEB_HOST:$WEB_PORT/api/chat    {"sender": "u1", "message": "企业注销要跑几个部门"}
   knowledge API   POST http://$WEB_HOST:$WEB_PORT/api/search  {"q": "出口退税要多久", "k": 3}
                   GET  http://$WEB_HOST:$WEB_PORT/api/health
-  Rasa server     http://127.0.0.1:$RASA_PORT/            (REST channel /webhooks/rest/webhook)
+  Rasa server     http://127.0.0.1:$RASA_PORT/            (gateway channel /webhooks/gateway/webhook, X-Channel-Token)
   action server   http://127.0.0.1:$RASA_ACTIONS_PORT/health
 Secrets (admin token for GET /api/unanswered, /api/tickets) are in var/secrets.env.
 Logs in $LOG_DIR/. Press Ctrl-C to stop.

@@ -127,7 +127,9 @@ class Stack:
         shutil.copytree(index_dir, tmp / "index", ignore=shutil.ignore_patterns("*.db*", "knowledge", "*.log"))
         index_dir = str(tmp / "index")  # its own copy: publishing here must not touch other fixtures
         self.secrets = {"XHA_WEB__INTERNAL_TOKEN": "test-internal", "XHA_WEB__ADMIN_TOKEN": "test-admin",
-                        "XHA_WEB__SENDER_SALT": "test-salt", "XHA_SUSUBAN__SECRET": "test-ssb-secret"}
+                        "XHA_WEB__SENDER_SALT": "test-salt", "XHA_SUSUBAN__SECRET": "test-ssb-secret",
+                        "XHA_RASA__CHANNEL_TOKEN": "test-channel-token-0123",
+                        "XHA_RASA__ACTION_TOKEN": "test-action-token-0123"}
         self.receiver = Receiver(self.secrets["XHA_SUSUBAN__SECRET"]).start()
         self.web_port, self.rasa_port, self.actions_port = free_port(), free_port(), free_port()
         self.embed_port = free_port()  # a second origin that embeds the widget
@@ -144,10 +146,11 @@ class Stack:
                "RASA_ACTIONS_PORT": str(self.actions_port), "RASA_TRACKER_DB": str(tmp / "tracker.db")}
         self.env = env
         self.web = Proc("web", [sys.executable, "-m", "web"], f"{self.url}/api/health", env, tmp, 90)
-        self.actions = Proc("actions", [str(RASA_VENV / "rasa"), "run", "actions", "--actions", "actions",
+        self.actions = Proc("actions", [str(RASA_VENV / "python"), "-m", "actions.server",
                                         "--port", str(self.actions_port)],
                             f"http://127.0.0.1:{self.actions_port}/health", env, tmp)
-        rasa_cmd = [str(RASA_VENV / "python"), "-m", "bot.rasa_main", "run", "--port", str(self.rasa_port),
+        rasa_cmd = [str(RASA_VENV / "python"), "-m", "bot.rasa_main", "run", "-i", "127.0.0.1",
+                    "--port", str(self.rasa_port),
                     "--model", str(MODEL), "--endpoints", "config/endpoints.yml",
                     "--credentials", "config/credentials.yml"]
         self.rasa = Proc("rasa", rasa_cmd, f"http://127.0.0.1:{self.rasa_port}/", env, tmp, 240)

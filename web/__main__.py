@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 
 from aiohttp import web
 
@@ -12,6 +13,7 @@ from web.app import create_app
 
 
 def main() -> None:
+    os.umask(0o077)  # the store, index versions, uploads under var/: owner-only
     settings = load_settings()
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--host", default=settings["web"]["host"])

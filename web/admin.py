@@ -182,14 +182,18 @@ async def list_documents(request: web.Request) -> web.Response:
     items = []
     for d in load_documents_with_local(pub.settings):
         items.append({"id": d.id, "title": d.title, "number": d.meta.get("number"), "written": d.written,
-                      "validity": d.meta.get("validity", "有效"), "state": "published", "chunks": len(d.chunks),
+                      "validity": d.meta.get("validity", "有效"), "chunks": len(d.chunks),
+                      # an upload is published only once its version is live (the store says so); its file
+                      # exists earlier, while the publish is still building
+                      "state": uploads[d.id]["state"] if d.id in uploads else "published",
                       "source": "upload" if d.id in uploads else "repository"})
     known = {i["id"] for i in items}
     for u in uploads.values():
         if u["id"] not in known:
             doc = parse_document_text(u["text"], u["id"])
             items.append({"id": u["id"], "title": doc.title, "number": doc.meta.get("number"),
-                          "written": doc.written, "validity": doc.meta.get("validity", "有效"), "state": "draft",
+                          "written": doc.written, "validity": doc.meta.get("validity", "有效"),
+                          "state": "publish_failed" if u["state"] == "published" else u["state"],
                           "chunks": len(doc.chunks), "source": "upload"})
     return ok({"items": items})
 
@@ -267,7 +271,7 @@ async def set_validity(request: web.Request) -> web.Response:
 @admin
 async def delete_document(request: web.Request) -> web.Response:
     doc = request.app[STORE].document(request.match_info["doc_id"])
-    if doc is None or doc["state"] != "draft":
+    if doc is None or doc["state"] not in ("draft", "publish_failed"):
         return error(409, "只能删除未发布的草稿文档")
     request.app[STORE].delete_document(doc["id"])
     request.app[STORE].audit(request["user"]["username"], "delete_document", doc["id"])

@@ -22,7 +22,7 @@ from config import load_settings, resolve_path
 from index.live import LiveIndex
 from web import admin, agent, auth, chat, handoff, tickets, unanswered
 from web.chat import ChatGateway
-from web.http import BadRequest, cors_middleware, errors_middleware, json_body, ok
+from web.http import BadRequest, cors_middleware, errors_middleware, json_body, ok, security_headers
 from web.publish import Publisher
 from web.state import CHAT, DISPATCHER, LIVE, PUBLISHER, ROUTING, SEARCH_POOL, SETTINGS, STORE
 from web.store import Store
@@ -119,6 +119,7 @@ def create_app(settings: dict[str, Any] | None = None, live: LiveIndex | None = 
     settings = settings or load_settings()
     app = web.Application(middlewares=[cors_middleware(settings["web"]["allowed_origins"]), errors_middleware],
                           client_max_size=int(settings["web"].get("max_body_bytes", 64 * 1024)))
+    app.on_response_prepare.append(security_headers)
     app[SETTINGS] = settings
     app[LIVE] = live or LiveIndex(settings)
     app[LIVE].refresh()

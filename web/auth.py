@@ -93,6 +93,12 @@ def staff_fields(user: dict[str, Any]) -> dict[str, Any]:
             "public_name": public_name(user)}
 
 
+def cookie_secure(request: web.Request) -> bool:
+    """Secure in production mode (behind TLS) and whenever the request itself came over HTTPS."""
+    web_settings = request.app[SETTINGS]["web"]
+    return bool(web_settings.get("production")) or request.secure
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
 
@@ -170,7 +176,7 @@ async def login(request: web.Request) -> web.Response:
     store.audit(username, "login", username)
     resp = ok({"user": staff_fields(user), "csrf_token": csrf})
     resp.set_cookie(COOKIE, token, max_age=SESSION_TTL, httponly=True, samesite="Strict", path="/",
-                    secure=bool(request.app[SETTINGS]["web"].get("secure_cookies")))
+                    secure=cookie_secure(request))
     return resp
 
 

@@ -81,10 +81,19 @@ def allow_public_write(request: web.Request, endpoint: str, sender: str) -> bool
     return limiter.allow(f"sender:{sender}")
 
 
+# Rasa's gateway channel (bot/channels.py): loopback only, and only with the shared token
+RASA_WEBHOOK = "/webhooks/gateway/webhook"
+
+
+def rasa_headers(settings: dict[str, Any]) -> dict[str, str]:
+    return {"X-Channel-Token": str(settings["rasa"]["channel_token"] or "")}
+
+
 class ChatGateway:
     def __init__(self, settings: dict[str, Any]):
         web_cfg = settings["web"]
-        self.rasa_url = web_cfg["rasa_url"].rstrip("/") + "/webhooks/rest/webhook"
+        self.rasa_url = web_cfg["rasa_url"].rstrip("/") + RASA_WEBHOOK
+        self.rasa_headers = rasa_headers(settings)
         self.timeout = aiohttp.ClientTimeout(total=float(web_cfg["chat_timeout"]))
         self.limiter = RateLimiter(int(web_cfg["rate_limit_per_minute"]))
         # public writes: one limiter per endpoint, keyed by client address and by sender
@@ -113,7 +122,7 @@ class ChatGateway:
         assert self.session is not None
         async with self.session.post(self.rasa_url, json={"sender": sender, "message": message,
                                                           "metadata": {"channel": channel}},
-                                     timeout=self.timeout) as resp:
+                                     headers=self.rasa_headers, timeout=self.timeout) as resp:
             if resp.status != 200:
                 raise aiohttp.ClientResponseError(resp.request_info, (), status=resp.status)
             data = await resp.json()

@@ -33,6 +33,7 @@ import aiohttp
 
 from config import ROOT, load_settings
 from index.evaluate import Shown, load_questions, percentile, summarize
+from web.chat import RASA_WEBHOOK, rasa_headers
 
 
 def shown_from(messages: list[dict[str, Any]], ms: float) -> Shown:
@@ -70,7 +71,8 @@ async def send(session: aiohttp.ClientSession, url: str, sender: str, message: s
 async def rasa_round_trip(session: aiohttp.ClientSession, rasa_url: str, sender: str, message: str) -> float:
     """One REST round trip straight to Rasa (no gateway); milliseconds."""
     t0 = time.perf_counter()
-    async with session.post(f"{rasa_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}) as resp:
+    async with session.post(f"{rasa_url}{RASA_WEBHOOK}", json={"sender": sender, "message": message},
+                            headers=rasa_headers(load_settings())) as resp:
         await resp.read()
         resp.raise_for_status()
     return (time.perf_counter() - t0) * 1000

@@ -181,3 +181,26 @@ def cors_middleware(allowed_origins: list[str]) -> Any:
         return resp
 
     return middleware
+
+
+# Pages and files that other sites may embed or load: the demo page and the widget script.
+EMBEDDABLE = ("/", "/widget.js", "/static/widget.js", "/static/index.html")
+# The demo page loads only /widget.js, which injects its own <style> into a shadow root.
+DEMO_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+            "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'")
+# Consoles: own scripts only (no inline script), inline <style> blocks in the pages, never framed.
+CONSOLE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+               "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+               "frame-ancestors 'none'")
+
+
+async def security_headers(request: web.Request, response: web.StreamResponse) -> None:
+    """on_response_prepare: nosniff on everything; CSP on pages; no framing except the embeddable demo/widget."""
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    if request.path == "/widget.js" or request.path == "/static/widget.js":
+        return
+    if request.path in EMBEDDABLE:
+        response.headers.setdefault("Content-Security-Policy", DEMO_CSP)
+        return
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers.setdefault("Content-Security-Policy", CONSOLE_CSP)

@@ -7,7 +7,9 @@ by the request handlers and the 诉速办 dispatcher.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import re
 import sqlite3
 import threading
@@ -199,6 +201,9 @@ class Store:
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=10)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA journal_mode=WAL")
+        for suffix in ("", "-wal", "-shm"):  # tickets, sessions, audit: owner-only, whatever the umask
+            with contextlib.suppress(OSError):  # not there (no WAL yet, :memory:) or not ours
+                os.chmod(f"{self.path}{suffix}", 0o600)
         self._conn.execute("PRAGMA synchronous=FULL")
         self._conn.execute("PRAGMA foreign_keys=ON")
         self._lock = threading.RLock()
@@ -497,6 +502,11 @@ class Store:
             c.execute("INSERT INTO documents VALUES (?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET text=excluded.text, "
                       "state=excluded.state, uploaded_by=excluded.uploaded_by, uploaded_at=excluded.uploaded_at",
                       (doc_id, text, state, username, time.time()))
+
+    def set_document_state(self, doc_id: str, state: str) -> None:
+        """draft | published | publish_failed (a publish that never reached the live index)."""
+        with self.tx() as c:
+            c.execute("UPDATE documents SET state=? WHERE id=?", (state, doc_id))
 
     def documents(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.query("SELECT * FROM documents ORDER BY uploaded_at")]

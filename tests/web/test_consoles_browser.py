@@ -11,7 +11,7 @@ import pytest
 
 from config import ROOT
 from tests.util import http_json
-from tests.web.test_widget_browser import ARTIFACTS, ask, browser, last_bot, widget  # noqa: F401
+from tests.web.test_widget_browser import ARTIFACTS, ask, browser, csp_violations, last_bot, widget  # noqa: F401
 
 pytestmark = pytest.mark.e2e
 
@@ -113,6 +113,7 @@ def test_typed_handoff_notices_appear_once_with_the_public_name(stack, browser):
 
 def test_agent_sees_suggestions_while_typing(stack, browser):  # noqa: F811
     page = browser.new_context().new_page()
+    refused = csp_violations(page)
     sign_in(page, stack.url, "/agent", stack.AGENT)
     page.get_by_test_id("agent-question").press_sequentially("来电问出口企业退税平均要几天", delay=60)
     page.get_by_test_id("agent-suggestion").first.wait_for(timeout=10000)
@@ -121,6 +122,7 @@ def test_agent_sees_suggestions_while_typing(stack, browser):  # noqa: F811
     assert "3个工作日" in cards.first.inner_text() and "来源" in cards.first.inner_text()
     cards.first.get_by_test_id("agent-used").click()
     page.screenshot(path=str(ARTIFACTS / "agent-suggestions.png"))
+    assert not refused, refused
 
 
 def test_admin_publish_changes_the_widget_answer_without_failed_searches(stack, browser):  # noqa: F811
@@ -203,6 +205,7 @@ def test_admin_pages_render(stack, browser):  # noqa: F811
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    refused = csp_violations(page)
     sign_in(page, stack.url, "/admin", stack.ADMIN)
     page.get_by_test_id("nav-hittest").click()
     page.get_by_test_id("hit-q").fill("杭州的人才补贴怎么领")
@@ -216,3 +219,4 @@ def test_admin_pages_render(stack, browser):  # noqa: F811
         page.wait_for_timeout(500)
         page.screenshot(path=str(ARTIFACTS / f"admin-{tab}.png"))
     assert not errors, errors
+    assert not refused, refused

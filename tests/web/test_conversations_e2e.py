@@ -27,6 +27,7 @@ def say(stack, s: str, message: str) -> list[dict]:
     assert status == 200, body
     msgs = body["messages"]
     assert msgs and not body["degraded"], f"{message!r} → {body}"
+    assert all(str(m.get("text") or "").strip() for m in msgs), f"{message!r} → an empty bubble: {msgs}"
     keys = [(m.get("type"), m.get("text")) for m in msgs]
     assert len(keys) == len(set(keys)), f"{message!r} → repeated messages: {keys}"
     return msgs

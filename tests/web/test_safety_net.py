@@ -26,11 +26,13 @@ from web.chat import dedupe
 from web.privacy import hash_sender
 
 ADMIN_PW = "admin-pass-2026"
+CHANNEL_TOKEN = "test-channel-token-0123"
 SALT = "t-salt"
 
 
 class FakeRasa:
-    """`POST /webhooks/rest/webhook` on a free port; records every (sender, message) it receives."""
+    """Rasa's gateway channel (`POST /webhooks/gateway/webhook`, token checked) on a free port; records every
+    (sender, message) it receives."""
 
     def __init__(self) -> None:
         self.port = free_port()
@@ -49,6 +51,8 @@ class FakeRasa:
         return [m for s, m in self.received if s == sender]
 
     async def _webhook(self, request: web.Request) -> web.Response:
+        if request.headers.get("X-Channel-Token") != CHANNEL_TOKEN:
+            return web.json_response({"error": "forbidden"}, status=403)
         body = await request.json()
         sender, message = body["sender"], body["message"]
         self.received.append((sender, message))
@@ -71,7 +75,7 @@ class FakeRasa:
     def _run(self) -> None:
         asyncio.set_event_loop(self._loop)
         app = web.Application()
-        app.router.add_post("/webhooks/rest/webhook", self._webhook)
+        app.router.add_post("/webhooks/gateway/webhook", self._webhook)
         self._runner = web.AppRunner(app, shutdown_timeout=0.1)
         self._loop.run_until_complete(self._runner.setup())
         self._loop.run_until_complete(web.TCPSite(self._runner, "127.0.0.1", self.port).start())
@@ -96,6 +100,7 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeRas
     port = free_port()
     env = {**os.environ, "XHA_INDEX__DIR": str(tmp / "index"), "XHA_WEB__PORT": str(port),
            "XHA_WEB__RASA_URL": rasa.url, "XHA_WEB__STORE": str(tmp / "app.db"),
+           "XHA_RASA__CHANNEL_TOKEN": CHANNEL_TOKEN,
            "XHA_WEB__RATE_LIMIT_PER_MINUTE": "1000",
            "XHA_WEB__INTERNAL_TOKEN": "t-internal", "XHA_WEB__ADMIN_TOKEN": "t-admin",
            "XHA_WEB__SENDER_SALT": SALT, "XHA_SUSUBAN__URL": "", "XHA_SUSUBAN__SECRET": "t-ssb",

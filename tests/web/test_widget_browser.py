@@ -30,6 +30,13 @@ def browser() -> Iterator[object]:
         b.close()
 
 
+def csp_violations(page) -> list[str]:
+    """Console messages of this page that report a Content-Security-Policy refusal (filled as they come)."""
+    found: list[str] = []
+    page.on("console", lambda m: found.append(m.text) if "Content Security Policy" in m.text else None)
+    return found
+
+
 def widget(page):
     """Locators inside the open shadow root (Playwright pierces open shadow DOM)."""
     return page.locator("#xha-widget-host")
@@ -53,6 +60,7 @@ def test_ask_get_a_cited_answer_and_give_feedback(stack, browser):
     page = browser.new_page(viewport={"width": 1280, "height": 860})
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
+    refused = csp_violations(page)
     page.goto(stack.url + "/")
     page.screenshot(path=str(ARTIFACTS / "demo-page.png"))
     widget(page).get_by_test_id("widget-launcher").click()
@@ -73,6 +81,7 @@ def test_ask_get_a_cited_answer_and_give_feedback(stack, browser):
     assert "注销专窗" in widget(page).get_by_test_id("widget-bot-message").last.inner_text(), \
         "the conversation survives a reload"
     assert not errors, errors
+    assert not refused, refused
 
 
 def test_text_is_never_rendered_as_html(stack, browser):

@@ -924,8 +924,8 @@
           return load();
         });
       } }, valid ? "设为失效" : "设为有效");
-      if (doc.state !== "draft") actions.appendChild(toggle); // validity is set on published documents
-      if (doc.state === "draft") {
+      if (doc.state === "published") actions.appendChild(toggle); // validity is set on published documents
+      if (doc.state === "draft" || doc.state === "publish_failed") {
         var pub = h("button", { class: "btn btn-sm btn-primary", type: "button", testid: "doc-publish", onclick: function () {
           return busy(pub, "发布中…", function () {
             return api("POST", "/api/admin/documents/" + enc(doc.id) + "/publish", {});
@@ -951,7 +951,7 @@
         h("td", { class: "nowrap" }, doc.number || "—"),
         h("td", { class: "nowrap" }, doc.written || "—"),
         h("td", { class: "nowrap" }, badge(doc.validity || "—", valid ? "badge-green" : "badge-gray")),
-        h("td", { class: "nowrap" }, doc.state === "draft" ? badge("草稿", "badge-orange") : doc.state === "published" ? badge("已发布", "badge-green") : badge(doc.state || "—")),
+        h("td", { class: "nowrap" }, doc.state === "draft" ? badge("草稿", "badge-orange") : doc.state === "published" ? badge("已发布", "badge-green") : doc.state === "publish_failed" ? badge("发布未完成", "badge-red") : badge(doc.state || "—")),
         h("td", { class: "num" }, doc.chunks === undefined ? "—" : fmtCount(doc.chunks)),
         actions);
     }
