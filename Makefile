@@ -14,7 +14,7 @@ URL ?= http://127.0.0.1:8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup browser index model run test eval bench eval-chat bench-chat eval-dialogue load lint versions rollback clean
+.PHONY: help setup browser index model run test eval bench eval-chat bench-chat eval-dialogue load security lint versions rollback clean
 
 help:
 	@echo "make run    - set up if needed, build the index, start the services, print the URLs"
@@ -25,6 +25,7 @@ help:
 	@echo "make bench-chat                - gateway latency at 1 and 10 senders vs a bare Rasa round trip"
 	@echo "make eval-dialogue URL=…       - 200+ multi-turn sessions through a running stack (last line: JSON)"
 	@echo "make load [LOAD_ARGS=--sweep]  - 20 concurrent sessions for 60 s at the rate limit vs bare Rasa"
+	@echo "make security URL=…            - bad-input, forged, replay and PII battery vs a running stack (last line: JSON)"
 	@echo "make model | lint | versions | rollback | clean"
 
 .venv/.stamp: requirements.txt
@@ -85,6 +86,11 @@ eval-dialogue: .venv/.stamp
 # LOAD_ARGS e.g. "--sweep" (sessions one stack holds before p95 passes 1.5 s), "--sessions 40 --seconds 120"
 load: setup index model
 	. scripts/secrets.sh && $(PY) -m web.evaldialogue load --url $(URL) $(LOAD_ARGS)
+
+# bad input to every public endpoint, forged internal calls, replayed 诉速办 callbacks, PII at rest (docs/security.md);
+# needs the tokens from var/secrets.env. SECURITY_ARGS e.g. "--no-replays" (files no probe ticket)
+security: .venv/.stamp
+	. scripts/secrets.sh && $(PY) -m web.security_probe --url $(URL) $(SECURITY_ARGS)
 
 lint: .venv/.stamp
 	.venv/bin/ruff check .

@@ -42,7 +42,7 @@ pids+=($!)
 # both internal services listen on 127.0.0.1 only and require the shared tokens from var/secrets.env
 .venv-rasa/bin/python -m actions.server --port "$RASA_ACTIONS_PORT" > "$LOG_DIR/actions.log" 2>&1 &
 pids+=($!)
-.venv-rasa/bin/python -m bot.rasa_main run -i 127.0.0.1 --port "$RASA_PORT" --model "$MODEL" --endpoints config/endpoints.yml \
+SANIC_REQUEST_MAX_SIZE=1048576 .venv-rasa/bin/python -m bot.rasa_main run -i 127.0.0.1 --port "$RASA_PORT" --model "$MODEL" --endpoints config/endpoints.yml \
   --credentials config/credentials.yml > "$LOG_DIR/rasa.log" 2>&1 &
 pids+=($!)
 wait_for "web service" "http://$WEB_HOST:$WEB_PORT/api/health" 60

@@ -6,7 +6,7 @@ mkdir -p "$(dirname "$_secrets_file")"
 (
   umask 077
   touch "$_secrets_file"
-  for _key in XHA_WEB__INTERNAL_TOKEN XHA_WEB__ADMIN_TOKEN XHA_WEB__SENDER_SALT XHA_SUSUBAN__SECRET \
+  for _key in XHA_WEB__INTERNAL_TOKEN XHA_WEB__METRICS_TOKEN XHA_WEB__SENDER_SALT XHA_SUSUBAN__SECRET \
               XHA_RASA__CHANNEL_TOKEN XHA_RASA__ACTION_TOKEN; do
     grep -q "^$_key=" "$_secrets_file" || echo "$_key=$(openssl rand -hex 24)" >> "$_secrets_file"
   done

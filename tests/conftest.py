@@ -71,7 +71,7 @@ def web_server(index_settings: dict[str, Any]) -> Iterator[str]:
            # no Rasa behind this one: the gateway must degrade politely
            "XHA_WEB__RASA_URL": f"http://127.0.0.1:{free_port()}",
            "XHA_WEB__STORE": str(Path(index_settings["index"]["dir"]) / "app.db"),
-           "XHA_WEB__INTERNAL_TOKEN": "t-internal", "XHA_WEB__ADMIN_TOKEN": "t-admin",
+           "XHA_WEB__INTERNAL_TOKEN": "t-internal", "XHA_WEB__METRICS_TOKEN": "t-metrics",
            "XHA_WEB__SENDER_SALT": "t-salt", "XHA_SUSUBAN__URL": "", "XHA_SUSUBAN__SECRET": "t-ssb",
            "XHA_KNOWLEDGE__LOCAL_DIR": str(Path(index_settings["index"]["dir"]) / "knowledge")}
     log = open(Path(index_settings["index"]["dir"]) / "web.log", "w")

@@ -126,10 +126,11 @@ class Stack:
         self.tmp = tmp
         shutil.copytree(index_dir, tmp / "index", ignore=shutil.ignore_patterns("*.db*", "knowledge", "*.log"))
         index_dir = str(tmp / "index")  # its own copy: publishing here must not touch other fixtures
-        self.secrets = {"XHA_WEB__INTERNAL_TOKEN": "test-internal", "XHA_WEB__ADMIN_TOKEN": "test-admin",
+        self.secrets = {"XHA_WEB__INTERNAL_TOKEN": "test-internal", "XHA_WEB__METRICS_TOKEN": "test-metrics",
                         "XHA_WEB__SENDER_SALT": "test-salt", "XHA_SUSUBAN__SECRET": "test-ssb-secret",
                         "XHA_RASA__CHANNEL_TOKEN": "test-channel-token-0123",
                         "XHA_RASA__ACTION_TOKEN": "test-action-token-0123"}
+        self._admin_session: tuple[Any, str] | None = None
         self.receiver = Receiver(self.secrets["XHA_SUSUBAN__SECRET"]).start()
         self.web_port, self.rasa_port, self.actions_port = free_port(), free_port(), free_port()
         self.embed_port = free_port()  # a second origin that embeds the widget
@@ -153,7 +154,8 @@ class Stack:
                     "--port", str(self.rasa_port),
                     "--model", str(MODEL), "--endpoints", "config/endpoints.yml",
                     "--credentials", "config/credentials.yml"]
-        self.rasa = Proc("rasa", rasa_cmd, f"http://127.0.0.1:{self.rasa_port}/", env, tmp, 240)
+        self.rasa = Proc("rasa", rasa_cmd, f"http://127.0.0.1:{self.rasa_port}/",
+                         {**env, "SANIC_REQUEST_MAX_SIZE": "1048576"}, tmp, 240)
 
     @property
     def url(self) -> str:
@@ -193,8 +195,18 @@ class Stack:
         return body["messages"]
 
     def admin(self, path: str, method: str = "GET") -> tuple[int, Any]:
-        token = self.secrets["XHA_WEB__ADMIN_TOKEN"]
-        return self.call(path, method=method, headers={"Authorization": f"Bearer {token}"})
+        """A call as the stack's admin, over one console session (signed in on first use; CSRF on writes)."""
+        if self._admin_session is None:
+            import urllib.request
+            from http.cookiejar import CookieJar
+
+            opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+            status, body = http_json(self.url + "/api/auth/login",
+                                     {"username": self.ADMIN[0], "password": self.ADMIN[1]}, opener=opener)
+            assert status == 200, body
+            self._admin_session = (opener, body["csrf_token"])
+        opener, csrf = self._admin_session
+        return http_json(self.url + path, method=method, headers={"X-CSRF-Token": csrf}, opener=opener)
 
     def internal(self, path: str) -> tuple[int, Any]:
         return self.call(path, headers={"X-Internal-Token": self.secrets["XHA_WEB__INTERNAL_TOKEN"]})

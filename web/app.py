@@ -24,6 +24,7 @@ from web import admin, agent, auth, chat, handoff, tickets, unanswered
 from web.chat import ChatGateway
 from web.http import BadRequest, cors_middleware, errors_middleware, json_body, ok, security_headers
 from web.publish import Publisher
+from web.retention import retention_pass
 from web.state import CHAT, DISPATCHER, LIVE, PUBLISHER, ROUTING, SEARCH_POOL, SETTINGS, STORE
 from web.store import Store
 from web.susuban import Dispatcher, Routing
@@ -32,6 +33,7 @@ log = logging.getLogger(__name__)
 MAX_K = 20
 REFRESH_SECONDS = 1.0
 SPOOL_SECONDS = 5.0
+RETENTION_SECONDS = 600.0
 STATIC = Path(__file__).resolve().parent / "static"
 
 
@@ -100,6 +102,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     jobs: list[Awaitable[Any]] = [
         _every(REFRESH_SECONDS, app[LIVE].refresh, "index refresh"),
         _every(SPOOL_SECONDS, lambda: unanswered.import_spool(app[STORE], settings, spool), "spool import"),
+        _every(RETENTION_SECONDS, lambda: retention_pass(settings), "tracker retention"),
     ]
     if app[DISPATCHER] is not None:
         jobs.append(app[DISPATCHER].run())

@@ -26,7 +26,8 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from web.http import BadRequest, choice_field, error, json_body, ok, optional_int, require_token, text_field
+from web.auth import current_user, require_role
+from web.http import BadRequest, choice_field, error, header_equals, json_body, ok, optional_int, text_field
 from web.privacy import hash_sender, mask_pii
 from web.state import CHAT, SETTINGS, STORE
 
@@ -314,8 +315,8 @@ async def feedback(request: web.Request) -> web.Response:
     return ok({"id": fid, "rating": rating}, status=201)
 
 
+@require_role("admin")
 async def list_feedback(request: web.Request) -> web.Response:
-    require_token(request, request.app[SETTINGS]["web"]["admin_token"], header="Authorization")
     return ok({"items": request.app[STORE].feedback(request.query.get("rating") or None)})
 
 
@@ -324,8 +325,17 @@ def _label(value: str) -> str:
 
 
 async def metrics(request: web.Request) -> web.Response:
-    """Prometheus text exposition: the safety net's incidents and the chat turns, counted in the app store."""
-    require_token(request, request.app[SETTINGS]["web"]["admin_token"], header="Authorization")
+    """Prometheus text exposition: the safety net's incidents and the chat turns, counted in the app store.
+    For a monitoring system: `Authorization: Bearer <web.metrics_token>` (read-only, this route only);
+    otherwise an admin's console session."""
+    expected = request.app[SETTINGS]["web"].get("metrics_token") or ""
+    given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip()
+    if not (expected and given and header_equals(given, expected)):
+        user = current_user(request)
+        if user is None:
+            return error(401, "请先登录")
+        if user["role"] != "admin":
+            return error(403, "没有权限")
     store = request.app[STORE]
     families = [
         ("xha_chat_incidents_total", "Conversations the chat gateway had to recover, by kind.", "kind",

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from web.auth import require_role
 from web.http import BadRequest, error, json_body, ok, require_token, text_field
 from web.privacy import hash_sender
 from web.signing import MAX_FUTURE, MAX_SKEW, SIG_HEADER, TS_HEADER, verify
@@ -185,14 +186,14 @@ async def susuban_callback(request: web.Request) -> web.Response:
     return ok(public_ticket(t))
 
 
+@require_role("admin")
 async def list_tickets(request: web.Request) -> web.Response:
-    require_token(request, request.app[SETTINGS]["web"]["admin_token"], header="Authorization")
     status = request.query.get("status") or None
     return ok({"tickets": [admin_ticket(t) for t in request.app[STORE].tickets(status)]})
 
 
+@require_role("admin")
 async def retry_ticket(request: web.Request) -> web.Response:
-    require_token(request, request.app[SETTINGS]["web"]["admin_token"], header="Authorization")
     no = request.match_info["ticket_no"].upper()
     if not requeue(request.app, no):
         return error(409, f"工单 {no} 不存在或不是投递失败状态")

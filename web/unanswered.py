@@ -14,6 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
+from web.auth import require_role
 from web.http import BadRequest, json_body, ok, require_token, text_field
 from web.privacy import hash_sender, mask_pii
 from web.state import SETTINGS, STORE
@@ -74,8 +75,8 @@ async def log_question(request: web.Request) -> web.Response:
     return ok({"id": rid}, status=201)
 
 
+@require_role("admin")
 async def list_questions(request: web.Request) -> web.Response:
-    require_token(request, request.app[SETTINGS]["web"]["admin_token"], header="Authorization")
     status = request.query.get("status", "open")
     return ok({"items": request.app[STORE].unanswered(status)})
 

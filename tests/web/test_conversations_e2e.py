@@ -240,3 +240,29 @@ def test_the_turn_log_keeps_no_phone_numbers(stack):
     assert len(rows) == 7 and any("138****5678" in q or "138****5678" in r for q, r in rows)
     assert not any("13812345678" in q + r for q, r in rows), "the number lives only in the ticket"
     assert tickets(stack)[no]["ticket_no"] == no
+
+
+def test_tracker_retention_masks_personal_data_and_the_conversation_goes_on(stack):
+    import json
+    import sqlite3
+
+    from web.retention import apply_retention
+
+    s = sender()
+    file_a_ticket(stack, s)
+    db = stack.tmp / "tracker.db"
+
+    def events() -> list[str]:
+        with sqlite3.connect(db) as c:
+            return [d for (d,) in c.execute("SELECT data FROM events WHERE sender_id = ?", (s,))]
+
+    assert any("13812345678" in d for d in events()), "Rasa keeps what the user typed"
+    done = apply_retention(db, mask_after_minutes=0, retention_days=30)
+    assert done["masked"] > 0
+    rows = events()
+    assert rows and not any("13812345678" in d for d in rows) and any("138****5678" in d for d in rows)
+    assert all(json.loads(d) is not None for d in rows)
+    assert answer(say(stack, s, "企业注销要跑几个部门"))["citation"]["task"] == 5, "the conversation goes on"
+    assert apply_retention(db, mask_after_minutes=0, retention_days=-1)["deleted"] >= len(rows)
+    assert events() == [] or all("13812345678" not in d for d in events())
+    assert answer(say(stack, s, "出口退税有什么便利措施"))["citation"]["task"] == 8, "a deleted one starts afresh"

@@ -1,8 +1,10 @@
 """The chat gateway and internal APIs on a web service with no Rasa behind it."""
 
 import json
+from pathlib import Path
 
 from tests.util import http_json
+from tests.web.test_consoles import Client, cli_create
 from web.chat import RateLimiter, to_widget
 
 
@@ -14,11 +16,20 @@ def get(url: str, headers: dict | None = None) -> tuple[int, dict]:
     return http_json(url, headers=headers)
 
 
-def test_rasa_unreachable_gives_polite_reply_and_logs(web_server):
+def admin_user(index_settings: dict) -> tuple[str, str]:
+    """An admin of the shared web_server's store (created once; it may exist from an earlier test)."""
+    name, password = "gateway-root", "gateway-pass-2026"
+    cli_create(Path(index_settings["index"]["dir"]) / "app.db", "create-admin", name, password=password)
+    return name, password
+
+
+def test_rasa_unreachable_gives_polite_reply_and_logs(web_server, index_settings):
     msg = "我的身份证370211199001011234，退税多久"
     status, body = post(web_server + "/api/chat", {"sender": "g-1", "message": msg})
     assert status == 200 and body["degraded"] and "12345" in body["messages"][0]["text"]
-    status, listed = get(web_server + "/api/unanswered", {"Authorization": "Bearer t-admin"})
+    admin = Client(web_server)
+    assert admin.login(*admin_user(index_settings)) == 200
+    status, listed = admin.call("/api/unanswered")
     item = next(i for i in listed["items"] if "退税多久" in i["text"])
     assert "370211********1234" in item["text"] and "199001011234" not in item["text"]
 

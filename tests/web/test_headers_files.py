@@ -95,7 +95,7 @@ def test_secrets_file_is_owner_only(tmp_path, existing):
     secrets_env = tmp_path / "var" / "secrets.env"
     if existing:  # a file written before the rule, or by hand with a loose umask
         secrets_env.parent.mkdir()
-        secrets_env.write_text("XHA_WEB__ADMIN_TOKEN=abc\n")
+        secrets_env.write_text("XHA_WEB__INTERNAL_TOKEN=abc\n")
         secrets_env.chmod(0o644)
     subprocess.run(["bash", "-c", "umask 022; . scripts/secrets.sh"], cwd=tmp_path, check=True, timeout=30)
     assert stat.S_IMODE(secrets_env.stat().st_mode) == 0o600

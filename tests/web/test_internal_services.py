@@ -79,6 +79,7 @@ def test_rasa_takes_messages_only_from_the_gateway_within_its_limits(stack):
     assert http_json(url, {"sender": "x1", "message": "你好"})[0] == 403
     assert http_json(url, {"sender": "x1", "message": "长" * 6000}, headers=token)[0] == 400
     assert http_json(url, {"sender": "a b", "message": "你好"}, headers=token)[0] == 400
+    assert status_of(url, {"sender": "x1", "message": "你好", "pad": "0" * (2 * 1024 * 1024)}) == 413
     status, body = http_json(url, {"sender": "x1", "message": "你好"}, headers=token)
     assert status == 200 and body and "您好" in body[0]["text"]
     assert status_of(f"http://127.0.0.1:{stack.rasa_port}/webhooks/rest/webhook",

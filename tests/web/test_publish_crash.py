@@ -40,7 +40,7 @@ class Server:
                "XHA_INDEX__DIR": str(self.root), "XHA_WEB__PORT": str(self.port),
                "XHA_WEB__RASA_URL": f"http://127.0.0.1:{free_port()}",
                "XHA_WEB__STORE": str(self.root / "app.db"),
-               "XHA_WEB__INTERNAL_TOKEN": "t-internal", "XHA_WEB__ADMIN_TOKEN": "t-admin",
+               "XHA_WEB__INTERNAL_TOKEN": "t-internal", "XHA_WEB__METRICS_TOKEN": "t-metrics",
                "XHA_WEB__SENDER_SALT": "t-salt", "XHA_SUSUBAN__URL": "", "XHA_SUSUBAN__SECRET": "t-ssb",
                "XHA_KNOWLEDGE__LOCAL_DIR": str(self.root / "knowledge"), **extra_env}
         log = open(self.root / "web.log", "a")

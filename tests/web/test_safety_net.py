@@ -102,7 +102,7 @@ def net(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, FakeRas
            "XHA_WEB__RASA_URL": rasa.url, "XHA_WEB__STORE": str(tmp / "app.db"),
            "XHA_RASA__CHANNEL_TOKEN": CHANNEL_TOKEN,
            "XHA_WEB__RATE_LIMIT_PER_MINUTE": "1000",
-           "XHA_WEB__INTERNAL_TOKEN": "t-internal", "XHA_WEB__ADMIN_TOKEN": "t-admin",
+           "XHA_WEB__INTERNAL_TOKEN": "t-internal", "XHA_WEB__METRICS_TOKEN": "t-metrics",
            "XHA_WEB__SENDER_SALT": SALT, "XHA_SUSUBAN__URL": "", "XHA_SUSUBAN__SECRET": "t-ssb",
            "XHA_ACTIONS__SPOOL": str(tmp / "spool"), "XHA_KNOWLEDGE__LOCAL_DIR": str(tmp / "knowledge")}
     created = subprocess.run([sys.executable, "-m", "web.users", "create-admin", "root", "--password-stdin"],
@@ -131,7 +131,7 @@ def texts(body: dict[str, Any]) -> list[str]:
     return [m["text"] for m in body["messages"]]
 
 
-def metrics(base: str, token: str | None = "t-admin") -> tuple[int, dict[str, float]]:
+def metrics(base: str, token: str | None = "t-metrics") -> tuple[int, dict[str, float]]:
     req = urllib.request.Request(base + "/api/metrics", headers={"Authorization": f"Bearer {token}"} if token else {})
     try:
         with urllib.request.urlopen(req, timeout=30) as resp:
