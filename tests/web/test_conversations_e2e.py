@@ -240,6 +240,8 @@ def test_the_turn_log_keeps_no_phone_numbers(stack):
     assert len(rows) == 7 and any("138****5678" in q or "138****5678" in r for q, r in rows)
     assert not any("13812345678" in q + r for q, r in rows), "the number lives only in the ticket"
     assert tickets(stack)[no]["ticket_no"] == no
+    for log in ("web.log", "rasa.log", "actions.log"):
+        assert "13812345678" not in (stack.tmp / log).read_text(errors="replace"), f"{log} holds the number"
 
 
 def test_tracker_retention_masks_personal_data_and_the_conversation_goes_on(stack):
