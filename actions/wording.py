@@ -21,9 +21,10 @@ GRIEVANCE_RE = re.compile(
     r"好几天|好几次|好几趟|几次三番|臭气|多次|反复|欺负|霸王|黑心|坑人|量身定做|一直拖|石沉大海|没下文|没有回复|"
     r"没有任何回复|故意|怀疑|受影响|影响(正常)?生产|变相|刁难")
 # the person says in so many words that they want to complain
+# a wish to complain, in so many words; "投诉举报的渠道" only mentions complaining (a grievance cue)
 EXPLICIT_COMPLAINT_RE = re.compile(
-    r"投诉|举报|曝光|我要反映|我想反映|帮我反映|想反映一下|反映(一下|个)?问题|反映情况|提(个|一个)?诉求|维权|"
-    r"讨个说法|要个说法")
+    r"(我|我们|俺)(要|想|得|必须|就要)?(投诉|举报|曝光|反映)|帮(我|我们)(投诉|举报|反映)|想反映一下|"
+    r"反映(一下|个)?问题|反映情况|提(个|一个)?诉求|维权|讨个说法|要个说法|^(投诉|举报)")
 CANCEL_RE = re.compile(
     r"^\s*/cancel|取消|退出|不投诉了|不反映了|不举报了|不提交了|不要提交了|不用提交了|算了|不办了|不弄了|不填了|"
     r"结束(填写|办理)|不想(投诉|反映)了")
@@ -63,7 +64,8 @@ MAX_EDIT_CHARS = 30
 # plainly asking: a question mark or particle at the end, or a question word up front. "找谁都没用" has a
 # question word but asks nothing; "这事到底谁管" neither.
 ASKS_RE = re.compile(r"[吗么嘛呢？?]\s*$|^(请问|问下|问一下|想问|咨询|我想知道|想了解|怎么|如何|能否|可否|是否|哪里|"
-                     r"在哪|谁|什么|多少|多久|几)|怎么办|咋办|怎么处理|如何处理|如何办理|怎么申请")
+                     r"在哪|谁|什么|多少|多久|几)|怎么办|咋办|怎么处理|如何处理|如何办理|怎么申请|有没有|是不是|"
+                     r"可不可以|能不能|可以吗|行不行")
 
 
 def looks_like_question(text: str) -> bool:

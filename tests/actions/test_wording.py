@@ -97,6 +97,7 @@ def test_question_and_grievance_cues():
     ("工地老板欠了我们十几个人三个月工资，到现在不给，找谁都没用", False),
     ("去年申请的稳岗补贴明明符合条件，到现在还没到账，这事到底谁管", False),
     ("工程规划许可交上去两个多月了一直说在审，也不说缺啥，这不就是故意拖着吗", False),
+    ("公平竞争审查这块，企业有没有投诉举报的渠道", True),
 ])
 def test_asking_versus_stating(text, asks):
     assert asks_question(text) is asks
@@ -106,3 +107,11 @@ def test_several_grievance_cues_make_a_complaint():
     assert grievance_strength("我们园区路灯坏了半年，反映多次都没人修") >= 2
     assert grievance_strength("出口退税太慢了，多久能到账？") == 1
     assert grievance_strength("企业注销要跑几个部门") == 0
+
+
+@pytest.mark.parametrize(("text", "wish"), [
+    ("我要投诉", True), ("窗口人员态度很差，我要投诉", True), ("帮我反映一下", True), ("投诉物业乱收费", True),
+    ("公平竞争审查这块，企业有没有投诉举报的渠道", False), ("怎么投诉窗口人员", False),
+])
+def test_a_wish_to_complain_versus_a_mention(text, wish):
+    assert wants_to_complain(text) is wish
