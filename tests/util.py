@@ -45,6 +45,21 @@ def http_json(url: str, payload: object = None, method: str | None = None, heade
         return exc.code, json.loads(exc.read())
 
 
+def http_status(url: str, payload: object = None, headers: dict | None = None, method: str | None = None) -> int:
+    """Status only, for answers that are not JSON (Prometheus text, a framework's HTML 404)."""
+    import json
+    import urllib.error
+
+    data = None if payload is None else json.dumps(payload).encode()
+    req = urllib.request.Request(url, data=data, method=method or ("POST" if data is not None else "GET"),
+                                 headers={"Content-Type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
 def wait_until(fn, timeout: float = 20.0, every: float = 0.2):
     """Poll `fn` until it returns something truthy; fail the test after `timeout` seconds."""
     deadline = time.monotonic() + timeout

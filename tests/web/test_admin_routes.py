@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.util import http_json
+from tests.util import http_json, http_status
 from tests.web.test_consoles import Client, cli_create
 
 ADMIN, AGENT, PW = "routes-root", "routes-agent", "routes-pass-2026"
@@ -25,13 +25,7 @@ def staff(web_server: str, index_settings: dict) -> tuple[str, Client, Client]:
 
 
 def status_of(url: str, headers: dict | None = None, method: str = "GET") -> int:
-    """Status only: /api/metrics answers plain text, the others JSON."""
-    req = urllib.request.Request(url, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
+    return http_status(url, headers=headers, method=method)
 
 
 def test_no_bearer_token_opens_the_admin_routes(staff):

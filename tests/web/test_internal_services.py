@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.util import http_json
+from tests.util import http_json, http_status
 
 pytestmark = pytest.mark.e2e
 LOOPBACK = "0100007F"  # 127.0.0.1 as /proc/net/tcp writes it
@@ -60,27 +60,14 @@ def test_the_action_server_refuses_a_deflate_bomb(stack):
     assert http_json(f"http://127.0.0.1:{stack.actions_port}/health")[0] == 200
 
 
-def status_of(url: str, payload: dict) -> int:
-    import urllib.error
-    import urllib.request
-
-    req = urllib.request.Request(url, data=json.dumps(payload).encode(), method="POST",
-                                 headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=30) as resp:
-            return resp.status
-    except urllib.error.HTTPError as exc:
-        return exc.code
-
-
 def test_rasa_takes_messages_only_from_the_gateway_within_its_limits(stack):
     url = f"http://127.0.0.1:{stack.rasa_port}/webhooks/gateway/webhook"
     token = {"X-Channel-Token": stack.secrets["XHA_RASA__CHANNEL_TOKEN"]}
     assert http_json(url, {"sender": "x1", "message": "你好"})[0] == 403
     assert http_json(url, {"sender": "x1", "message": "长" * 6000}, headers=token)[0] == 400
     assert http_json(url, {"sender": "a b", "message": "你好"}, headers=token)[0] == 400
-    assert status_of(url, {"sender": "x1", "message": "你好", "pad": "0" * (2 * 1024 * 1024)}) == 413
+    assert http_status(url, {"sender": "x1", "message": "你好", "pad": "0" * (2 * 1024 * 1024)}) == 413
     status, body = http_json(url, {"sender": "x1", "message": "你好"}, headers=token)
     assert status == 200 and body and "您好" in body[0]["text"]
-    assert status_of(f"http://127.0.0.1:{stack.rasa_port}/webhooks/rest/webhook",
+    assert http_status(f"http://127.0.0.1:{stack.rasa_port}/webhooks/rest/webhook",
                      {"sender": "x1", "message": "你好"}) == 404, "the open REST channel is gone"
