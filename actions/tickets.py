@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import re
 from typing import Any
 
@@ -130,28 +131,36 @@ class ValidateTicketForm(Action):
         return [SlotSet("ticket_id", no), SlotSet("ticket_phone4", NOT_YOURS), SlotSet("form_hint", None)]
 
 
-class ActionAskTicketId(Action):
+class ActionAskTicketField(Action, abc.ABC):
+    """The lookup's question for one step, with any remark from the validator in front."""
+
+    step = ""
+    question = ""
+
+    @abc.abstractmethod
+    def name(self) -> str:
+        """action_ask_<slot>: the form calls it to ask for that slot."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[dict[str, Any]]:
+        hint = tracker.get_slot("form_hint") or ""
+        dispatcher.utter_message(text=f"{hint}{self.question}", buttons=[{"title": "取消", "payload": "/cancel"}],
+                                 json_message={"type": "form", "form": "ticket", "step": self.step})
+        return [SlotSet("form_hint", None)]
+
+
+class ActionAskTicketId(ActionAskTicketField):
+    step, question = "ticket_id", ASK_TICKET_TEXT
+
     def name(self) -> str:
         return "action_ask_ticket_id"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        hint = tracker.get_slot("form_hint") or ""
-        dispatcher.utter_message(text=f"{hint}{ASK_TICKET_TEXT}", buttons=[{"title": "取消", "payload": "/cancel"}],
-                                 json_message={"type": "form", "form": "ticket", "step": "ticket_id"})
-        return [SlotSet("form_hint", None)]
 
+class ActionAskTicketPhone4(ActionAskTicketField):
+    step, question = "phone_last4", ASK_PHONE4_TEXT
 
-class ActionAskTicketPhone4(Action):
     def name(self) -> str:
         return "action_ask_ticket_phone4"
-
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
-                  domain: dict[str, Any]) -> list[dict[str, Any]]:
-        hint = tracker.get_slot("form_hint") or ""
-        dispatcher.utter_message(text=f"{hint}{ASK_PHONE4_TEXT}", buttons=[{"title": "取消", "payload": "/cancel"}],
-                                 json_message={"type": "form", "form": "ticket", "step": "phone_last4"})
-        return [SlotSet("form_hint", None)]
 
 
 class ActionRequestHuman(Action):

@@ -131,10 +131,8 @@ def test_a_publish_killed_before_the_index_swap_is_not_shown_as_published(server
     assert "80万元" in _answer(server.base)
 
 
-def test_a_crash_state_injected_on_disk_is_repaired_on_start(server: Server):
-    """The state a crash before the swap leaves, written directly: file on disk, index without it."""
-    import sqlite3
-
+def start_with_an_upload(server: Server) -> tuple[Client, str]:
+    """A started service, a signed-in admin and one uploaded (unpublished) document."""
     server.start()
     admin = Client(server.base)
     assert admin.login("root", ADMIN_PW) == 200
@@ -142,7 +140,14 @@ def test_a_crash_state_injected_on_disk_is_repaired_on_start(server: Server):
     status, body = _upload(admin, "海洋.docx", _docx(paragraphs), title="西海岸新区海洋牧场扶持办法",
                            written="2024-03-01")
     assert status == 201, body
-    doc_id = body["id"]
+    return admin, body["id"]
+
+
+def test_a_crash_state_injected_on_disk_is_repaired_on_start(server: Server):
+    """The state a crash before the swap leaves, written directly: file on disk, index without it."""
+    import sqlite3
+
+    admin, doc_id = start_with_an_upload(server)
     server.kill()
     with sqlite3.connect(server.root / "app.db") as db:
         (text,) = db.execute("SELECT text FROM documents WHERE id=?", (doc_id,)).fetchone()
@@ -165,14 +170,7 @@ def test_a_crash_after_the_swap_is_recorded_as_published(server: Server):
     """Live index holds the document but the state write was lost (and the file too): published, file back."""
     import sqlite3
 
-    server.start()
-    admin = Client(server.base)
-    assert admin.login("root", ADMIN_PW) == 200
-    paragraphs = ["一、支持措施", "1.设立海洋牧场专项基金。对新区海洋牧场企业给予每家最高80万元的设备补助。"]
-    status, body = _upload(admin, "海洋.docx", _docx(paragraphs), title="西海岸新区海洋牧场扶持办法",
-                           written="2024-03-01")
-    assert status == 201, body
-    doc_id = body["id"]
+    admin, doc_id = start_with_an_upload(server)
     assert admin.call(f"/api/admin/documents/{doc_id}/publish", {})[0] == 200
     server.kill()
     with sqlite3.connect(server.root / "app.db") as db:
