@@ -73,24 +73,24 @@ bench: .venv/.stamp index
 	$(PY) -m index.cli bench $(QUESTIONS)
 
 eval-chat: .venv/.stamp
-	$(PY) -m web.evalchat eval $(QUESTIONS) --url $(URL)
+	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)
 
 # these talk to Rasa directly too (the bare-Rasa baseline): they need the channel token from var/secrets.env
 bench-chat: setup index model
-	. scripts/secrets.sh && $(PY) -m web.evalchat bench $(QUESTIONS)
+	. scripts/secrets.sh && $(PY) -m web.tools.evalchat bench $(QUESTIONS)
 
 # EVAL_ARGS e.g. "--failures" (transcripts of failed sessions), "--seed 8 --sessions 400", "--only s01 r0042"
 eval-dialogue: .venv/.stamp
-	$(PY) -m web.evaldialogue eval --url $(URL) $(EVAL_ARGS)
+	$(PY) -m web.tools.evaldialogue eval --url $(URL) $(EVAL_ARGS)
 
 # LOAD_ARGS e.g. "--sweep" (sessions one stack holds before p95 passes 1.5 s), "--sessions 40 --seconds 120"
 load: setup index model
-	. scripts/secrets.sh && $(PY) -m web.evaldialogue load --url $(URL) $(LOAD_ARGS)
+	. scripts/secrets.sh && $(PY) -m web.tools.evaldialogue load --url $(URL) $(LOAD_ARGS)
 
 # bad input to every public endpoint, forged internal calls, replayed 诉速办 callbacks, PII at rest (docs/security.md);
 # needs the tokens from var/secrets.env. SECURITY_ARGS e.g. "--no-replays" (files no probe ticket)
 security: .venv/.stamp
-	. scripts/secrets.sh && $(PY) -m web.security_probe --url $(URL) $(SECURITY_ARGS)
+	. scripts/secrets.sh && $(PY) -m web.tools.security_probe --url $(URL) $(SECURITY_ARGS)
 
 lint: .venv/.stamp
 	.venv/bin/ruff check .

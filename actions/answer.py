@@ -22,6 +22,7 @@ from actions.wording import (
     sounds_like_grievance,
     wants_to_complain,
 )
+from protocol import messages
 
 GREET_TEXT = ("您好！我是青岛西海岸新区营商环境智能助手。我可以解答企业开办、纳税、不动产登记、工程建设、融资、"
               "纠纷解决等营商环境政策问题（每条回答都注明出处），也可以帮您向“诉速办”反映问题、查询工单进度。"
@@ -30,12 +31,12 @@ CHITCHAT_TEXT = "谢谢您的关心😊 我主要负责解答新区营商环境�
 INFORM_TEXT = ("收到。请问有什么可以帮您？您可以直接提问政策问题，或者说“我要投诉”向“诉速办”反映问题。")
 FALLBACK_TEXT = ("抱歉，我没有理解您的意思。您可以直接提问营商环境政策问题，或者说“我要投诉”向诉速办反映问题、"
                  "“转人工”联系人工客服。")
-MENU_BUTTONS = [{"title": "我要反映问题", "payload": "/complain"},
-                {"title": "查询工单进度", "payload": "/ticket_status"}]
+MENU_BUTTONS: list[messages.Button] = [{"title": "我要反映问题", "payload": "/complain"},
+                                       {"title": "查询工单进度", "payload": "/ticket_status"}]
 GREET_BUTTONS = [{"title": "企业注销要跑几个部门", "payload": "企业注销要跑几个部门"}, *MENU_BUTTONS]
 ANYTHING_ELSE_TEXT = "好的。还有什么可以帮您？"
 # short talk: the reply for an intent when the message carries no question the knowledge answers
-SHORT_TALK: dict[str, tuple[str, list[dict[str, str]]]] = {
+SHORT_TALK: dict[str, tuple[str, list[messages.Button]]] = {
     "greet": (GREET_TEXT, GREET_BUTTONS),
     "goodbye": ("感谢您的咨询，祝您生意兴隆！如有需要随时找我。", []),
     "thanks": ("不客气！还有其他问题可以继续问我。", []),
@@ -100,12 +101,12 @@ class ActionRespond(Action):
     @staticmethod
     def short_talk(dispatcher: CollectingDispatcher, intent: str) -> list[dict[str, Any]]:
         reply, buttons = SHORT_TALK[intent]
-        dispatcher.utter_message(text=reply, buttons=buttons)
+        dispatcher.utter_message(**messages.text(reply, buttons).utter())
         return []
 
     @staticmethod
     def menu(dispatcher: CollectingDispatcher) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=COVERAGE, buttons=MENU_BUTTONS)
+        dispatcher.utter_message(**messages.text(COVERAGE, MENU_BUTTONS).utter())
         return []
 
 
@@ -121,5 +122,5 @@ class ActionFallback(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        dispatcher.utter_message(text=FALLBACK_TEXT, buttons=MENU_BUTTONS)
+        dispatcher.utter_message(**messages.text(FALLBACK_TEXT, MENU_BUTTONS).utter())
         return [FollowupAction("action_listen")]

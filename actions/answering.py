@@ -13,6 +13,7 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge_api import ApiError, KnowledgeAPI
+from protocol import messages
 
 COVERAGE = ("我可以解答新区营商环境政策问题，例如企业开办与注销、纳税、不动产登记、工程建设审批、"
             "融资、用工、纠纷解决、知识产权等。")
@@ -23,7 +24,6 @@ DECLINE_TEXT = {
 }
 FOLLOW_UP_OF_DECLINED = "抱歉，您前面问的问题在现有政策文件中没有找到答案，这一点我也无法准确回答。"
 API_DOWN_TEXT = "抱歉，知识库暂时无法访问，您的问题已记录。"
-COMPLAIN_BUTTON = {"title": "向诉速办反映", "payload": "/complain"}
 OFFER_BUTTONS = [
     {"title": "向诉速办反映问题", "payload": "/complain"},
     {"title": "转人工", "payload": "/request_human"},
@@ -40,7 +40,12 @@ def user_turn(tracker: Tracker) -> int:
 
 
 def previous_user_text(tracker: Tracker) -> str:
-    """The user message before the current one (context for the unanswered log)."""
+    """The user message before the current one (context for the unanswered log).
+
+    The actions' one source for the previous message: read from the tracker's events, never kept in a slot.
+    The `last_question` slot is something else: the last *answered* question as the engine understood it
+    (its effective query, a follow-up already joined to its topic), which the events do not hold.
+    """
     seen_current = False
     for event in reversed(tracker.events):
         if event.get("event") == "user":
@@ -99,15 +104,15 @@ class Answerer:
             try:
                 result = await self.search(tracker, text)
             except ApiError:
-                dispatcher.utter_message(text=f"{API_DOWN_TEXT}{COVERAGE}", buttons=OFFER_BUTTONS,
-                                         json_message={"type": "declined", "reason": "api_error"})
+                dispatcher.utter_message(**messages.declined(f"{API_DOWN_TEXT}{COVERAGE}", "api_error",
+                                                             OFFER_BUTTONS).utter())
                 await self.api.log_unanswered({**log_record, "reason": "api_error"})
                 return Outcome("error", forget_topic(tracker))
         ex = result.get("explain", {})
         if ex.get("follow_up_shape") and not ex.get("follow_up") and declined_just_before(tracker):
             # "多久能办完？" right after a question the knowledge could not answer is about that question
-            dispatcher.utter_message(text=f"{FOLLOW_UP_OF_DECLINED}{COVERAGE}如需帮助，您可以：", buttons=OFFER_BUTTONS,
-                                     json_message={"type": "declined", "reason": "follow_up_of_declined"})
+            dispatcher.utter_message(**messages.declined(f"{FOLLOW_UP_OF_DECLINED}{COVERAGE}如需帮助，您可以：",
+                                                         "follow_up_of_declined", OFFER_BUTTONS).utter())
             await self.api.log_unanswered({**log_record, "reason": "follow_up_of_declined",
                                            "candidates": candidates(result)})
             return Outcome("declined", forget_topic(tracker))
@@ -119,16 +124,8 @@ class Answerer:
             return Outcome("declined", forget_topic(tracker))
         answer = result["answer"]
         citation = answer["citation"]
-        related = result.get("related", [])[:3]
-        buttons = [{"title": q, "payload": q} for q in related]
-        if offer_complaint:
-            buttons.append(COMPLAIN_BUTTON)
-        dispatcher.utter_message(
-            text=f"{answer['text']}\n{citation['text']}",
-            buttons=buttons,
-            json_message={"type": "answer", "answer": answer["text"], "citation": citation, "related": related,
-                          "topic": answer.get("topic", ""), "offer_complaint": offer_complaint},
-        )
+        dispatcher.utter_message(**messages.answer(answer["text"], citation, result.get("related", []),
+                                                   answer.get("topic", ""), offer_complaint).utter())
         effective = result.get("explain", {}).get("effective_query") or text
         return Outcome("answered", [SlotSet("last_question", effective[:300]),
                                     SlotSet("last_question_turn", float(user_turn(tracker))),
@@ -141,8 +138,8 @@ class Answerer:
         detail = DETAIL_NAMES.get(ex.get("missing_detail") or "", ex.get("missing_detail") or "")
         head = DECLINE_TEXT.get(result["reason"], DECLINE_TEXT["weak_evidence"]).format(
             place=ex.get("other_place") or "", detail=detail)
-        dispatcher.utter_message(text=f"{head}{COVERAGE}如需帮助，您可以：", buttons=OFFER_BUTTONS,
-                                 json_message={"type": "declined", "reason": result["reason"]})
+        dispatcher.utter_message(**messages.declined(f"{head}{COVERAGE}如需帮助，您可以：", result["reason"],
+                                                     OFFER_BUTTONS).utter())
 
 
 def forget_topic(tracker: Tracker) -> list[dict[str, Any]]:

@@ -24,12 +24,13 @@ from actions.tickets import request_human
 from actions.wording import (
     NONE_RE,
     FormReply,
-    find_phone,
     is_substantive,
     looks_like_question,
     read_form_reply,
     sounds_like_grievance,
 )
+from protocol import messages
+from protocol.patterns import find_phone
 
 FIELDS = ["complaint_company", "complaint_contact", "complaint_phone", "complaint_description",
           "complaint_category", "complaint_location", "complaint_confirm"]
@@ -187,7 +188,7 @@ class ValidateComplaintForm(Action):
         if result["declined"]:
             if step in ("complaint_description", "complaint_location"):
                 return False  # most likely part of what they want to report
-            dispatcher.utter_message(text="这个问题我在现有政策文件中没有找到答案，您可以在反映内容里一并写明。")
+            dispatcher.utter_message(**messages.text("这个问题我在现有政策文件中没有找到答案，您可以在反映内容里一并写明。").utter())
             return True
         await answerer.reply(dispatcher, tracker, text, result)
         return True
@@ -288,8 +289,8 @@ class ActionAskComplaintField(Action, abc.ABC):
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         hint = tracker.get_slot("form_hint") or ""
         question, buttons = await self.question(tracker)
-        dispatcher.utter_message(text=f"{hint}{question}" if not hint else f"{hint}\n{question}", buttons=buttons,
-                                 json_message={"type": "form", "form": "complaint", "step": step_name(self.slot)})
+        body = f"{hint}{question}" if not hint else f"{hint}\n{question}"
+        dispatcher.utter_message(**messages.form(body, "complaint", step_name(self.slot), buttons).utter())
         return [SlotSet("form_hint", None)]
 
     async def question(self, tracker: Tracker) -> tuple[str, list[dict[str, str]]]:
@@ -393,7 +394,7 @@ class ActionComplaintDone(Action):
             await request_human(self.api, dispatcher, tracker, "您填写的反映内容还没有提交，可以告诉人工客服。")
             return reset
         if outcome != "yes":
-            dispatcher.utter_message(text=CANCELLED_TEXT)
+            dispatcher.utter_message(**messages.text(CANCELLED_TEXT).utter())
             return reset
         location = s("complaint_location")
         fields = {
@@ -411,8 +412,7 @@ class ActionComplaintDone(Action):
                     SlotSet("form_hint", "抱歉，系统暂时无法提交工单，您填写的内容已保留。请稍后再回复“确认提交”，"
                                          "或拨打12345热线反映。"),
                     ActiveLoop("complaint_form")]
-        dispatcher.utter_message(
-            text=f"已为您提交至“诉速办”，工单号：{t['ticket_no']}，承办部门：{t['department']}。"
-                 f"您可以随时发送“我的投诉到哪了”或“查询工单 {t['ticket_no']}”了解办理进度。",
-            json_message={"type": "ticket", "ticket": t})
+        dispatcher.utter_message(**messages.ticket(
+            f"已为您提交至“诉速办”，工单号：{t['ticket_no']}，承办部门：{t['department']}。"
+            f"您可以随时发送“我的投诉到哪了”或“查询工单 {t['ticket_no']}”了解办理进度。", t).utter())
         return [*reset, SlotSet("last_ticket", t["ticket_no"])]

@@ -13,15 +13,12 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.forms import replied_now
 from actions.knowledge_api import ApiError, KnowledgeAPI
 from actions.wording import CANCEL_RE
+from protocol import messages
+from protocol.clock import shown
+from protocol.patterns import find_ticket_no
 
-TICKET_RE = re.compile(r"SSB-?\s*(\d{8})-?\s*(\d{4})", re.I)
 ASK_TICKET_TEXT = "请提供工单编号，格式如 SSB-20261128-0001（回复“取消”退出）。"
 MAX_TICKET_TRIES = 2
-
-
-def find_ticket_no(text: str) -> str | None:
-    m = TICKET_RE.search(text or "")
-    return f"SSB-{m.group(1)}-{m.group(2)}" if m else None
 
 
 async def request_human(api: KnowledgeAPI, dispatcher: CollectingDispatcher, tracker: Tracker,
@@ -30,13 +27,13 @@ async def request_human(api: KnowledgeAPI, dispatcher: CollectingDispatcher, tra
     try:
         result = await api.request_handoff(tracker.sender_id)
     except ApiError:
-        dispatcher.utter_message(
-            text="抱歉，暂时无法转接人工客服。您可以拨打12345政务服务便民热线，"
-                 "或由我帮您向“诉速办”提交诉求，由承办部门联系您。",
-            buttons=[{"title": "向诉速办反映问题", "payload": "/complain"}])
+        dispatcher.utter_message(**messages.text(
+            "抱歉，暂时无法转接人工客服。您可以拨打12345政务服务便民热线，"
+            "或由我帮您向“诉速办”提交诉求，由承办部门联系您。",
+            [{"title": "向诉速办反映问题", "payload": "/complain"}]).utter())
         return
     text = f"{note}{result['message']}" if note else result["message"]
-    dispatcher.utter_message(text=text, json_message={"type": "handoff", "status": result["status"]})
+    dispatcher.utter_message(**messages.handoff(text, result["status"]).utter())
 
 
 NOT_YOURS = "-"  # ticket_phone4 when no digits are needed: the ticket is this conversation's own
@@ -68,7 +65,7 @@ class ActionTicketStatus(Action):
                 SlotSet("form_retries", None)]
         if not no or (after_form and not phone4):
             if after_form:  # the lookup form ended without what it needed (cancelled or given up)
-                dispatcher.utter_message(text="好的，已退出工单查询。还有什么可以帮您？")
+                dispatcher.utter_message(**messages.text("好的，已退出工单查询。还有什么可以帮您？").utter())
                 return done
             return [SlotSet("ticket_lookup", "asked"), ActiveLoop("ticket_form")]
         try:
@@ -76,12 +73,11 @@ class ActionTicketStatus(Action):
         except ApiError as exc:
             if exc.status == 403 and not after_form:  # someone else's ticket: ask for the digits
                 return [SlotSet("ticket_lookup", "asked"), SlotSet("ticket_id", no), ActiveLoop("ticket_form")]
-            dispatcher.utter_message(text=lookup_error_text(exc, no))
+            dispatcher.utter_message(**messages.text(lookup_error_text(exc, no)).utter())
             return done
-        dispatcher.utter_message(
-            text=f"工单 {t['ticket_no']}（{t['category']}，承办部门：{t['department']}）当前状态：{t['status_label']}。"
-                 f"最近更新：{t['updated_at']}。",
-            json_message={"type": "ticket", "ticket": t})
+        dispatcher.utter_message(**messages.ticket(
+            f"工单 {t['ticket_no']}（{t['category']}，承办部门：{t['department']}）当前状态：{t['status_label']}。"
+            f"最近更新：{shown(t['updated_at'])}。", t).utter())
         return done
 
 
@@ -144,8 +140,8 @@ class ActionAskTicketField(Action, abc.ABC):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
         hint = tracker.get_slot("form_hint") or ""
-        dispatcher.utter_message(text=f"{hint}{self.question}", buttons=[{"title": "取消", "payload": "/cancel"}],
-                                 json_message={"type": "form", "form": "ticket", "step": self.step})
+        dispatcher.utter_message(**messages.form(f"{hint}{self.question}", "ticket", self.step,
+                                                 [{"title": "取消", "payload": "/cancel"}]).utter())
         return [SlotSet("form_hint", None)]
 
 

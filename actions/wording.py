@@ -1,6 +1,7 @@
 """Wording cues that read a message the way a person would, where the NLU alone is not enough.
 
 Stdlib only: the action server (Python 3.10) uses it, and the tests (Python 3.11) import it directly.
+Phone numbers are read by `protocol.patterns.find_phone`, next to the pattern the web service checks them with.
 The NLU's intent is one signal; these cues decide the edges: is it a question or a grievance, and
 inside the complaint form, is a reply a value, a correction, a pause, a cancel or a confirmation.
 """
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from protocol.patterns import find_phone
 
 QUESTION_RE = re.compile(
     r"[吗么嘛呢？?]\s*$|^(请问|问下|问一下|想问|咨询|我想知道|想了解)|怎么|怎样|如何|能不能|能否|可不可以|可以不|"
@@ -52,8 +55,6 @@ FIELD_WORDS: list[tuple[str, str]] = [
     ("complaint_description", r"问题描述|描述|内容|情况"),
     ("complaint_location", r"地点|地址|位置"),
 ]
-MOBILE_RE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
-LANDLINE_RE = re.compile(r"(?<!\d)0\d{2,3}-?\d{7,8}(?!\d)")
 # opening words that carry no facts: "我要投诉" alone is not a description
 FILLER_RE = re.compile(r"我(要|想)?(投诉|举报|反映(一下)?|反应)|投诉|举报|反映一下|反映问题|帮我|一下|你好|您好|"
                        r"[，。,.!！?？\s]")
@@ -98,15 +99,6 @@ def wants_to_complain(text: str) -> bool:
 def is_substantive(text: str) -> bool:
     """Enough facts to serve as a complaint description."""
     return len(FILLER_RE.sub("", text)) >= MIN_DESCRIPTION_CHARS
-
-
-def find_phone(text: str) -> str | None:
-    """A mobile or landline number in any usual spelling: +86, spaces, dashes, (0532)."""
-    compact = re.sub(r"[\s()（）\-－—]", "", text or "")
-    compact = re.sub(r"^(\+?86|0086)(?=1[3-9]\d{9})", "", compact)
-    compact = re.sub(r"(\+86|0086)(?=1[3-9]\d{9})", "", compact)
-    m = MOBILE_RE.search(compact) or LANDLINE_RE.search(compact)
-    return m.group(0) if m else None
 
 
 def named_field(text: str) -> str | None:

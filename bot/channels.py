@@ -8,7 +8,6 @@ on the same machine cannot talk to the bot around the gateway's limits.
 from __future__ import annotations
 
 import hmac
-import re
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -17,8 +16,9 @@ from rasa.core.channels.rest import RestInput
 from sanic import Blueprint, response
 from sanic.request import Request
 
+from protocol.patterns import SENDER_RE
+
 TOKEN_HEADER = "X-Channel-Token"
-SENDER_RE = re.compile(r"^[A-Za-z0-9_.:-]{1,100}$")
 
 
 class GatewayInput(RestInput):

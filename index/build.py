@@ -1,5 +1,7 @@
-"""Build an index version from the knowledge files, re-embedding only texts the last version lacks.
+"""Build an index version from loaded knowledge, re-embedding only texts the last version lacks.
 
+Reading the knowledge files is knowledge.sources' job; this module turns what it loaded into a
+version: the knowledge.json payload, retrieval units, vectors and the faiss index.
 Every build is incremental by construction: vectors are keyed by (embedder, mode, text), so an
 edited FAQ entry costs only its changed questions. `apply_faq_changes` does the same for a single
 entry without reading the knowledge folder (the path the admin console uses).
@@ -11,26 +13,20 @@ import hashlib
 import json
 import time
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
-import yaml
 from tqdm import tqdm
 
 from config import resolve_path
 from index import text as tx
 from index.embedders import Embedder
 from index.store import IndexStore
-from knowledge.documents import Document, load_documents
-from knowledge.faq import SEGMENT_SEP, FaqEntry, load_faq, load_overrides, normalize_quote
+from knowledge.faq import SEGMENT_SEP, FaqEntry, normalize_quote
+from knowledge.sources import Knowledge, load_knowledge
 
 EMBED_BATCH = 32
-PLACES_FILE = "other_places.txt"
-HOME_PLACES_FILE = "home_places.txt"
-DETAILS_FILE = "detail_terms.txt"
-SYNONYMS_FILE = "synonyms.txt"
 
 
 def section_label(path: str, titles: list[str]) -> str:
@@ -82,12 +78,9 @@ def _key(embedder: Embedder, mode: str, text: str) -> str:
     return hashlib.sha1(f"{embedder.name}\x00{mode}\x00{text}".encode()).hexdigest()
 
 
-def knowledge_payload(docs: list[Document], faq: list[FaqEntry], places: list[str],
-                      user_dicts: list[str], home_places: list[str] | None = None,
-                      details: dict[str, dict[str, list[str]]] | None = None,
-                      synonyms: dict[str, list[str]] | None = None) -> dict[str, Any]:
+def knowledge_payload(k: Knowledge) -> dict[str, Any]:
     """The JSON-serialisable knowledge a version carries (only documents marked 有效)."""
-    live = [d for d in docs if d.valid]
+    live = [d for d in k.docs if d.valid]
     corpus = "".join(d.body for d in live)
     chunks: dict[str, Any] = {}
     first_chunk: dict[tuple[str, int], str] = {}
@@ -103,7 +96,7 @@ def knowledge_payload(docs: list[Document], faq: list[FaqEntry], places: list[st
             first_chunk.setdefault((d.id, c.task), c.id)
     faq_out = {}
     by_doc = {d.id: d for d in live}
-    for e in faq:
+    for e in k.faq:
         if (e.doc, e.tasks[0]) not in first_chunk:
             continue  # its document is expired or gone: never cite it
         sentences = [s.text for c in by_doc[e.doc].chunks if c.task in e.tasks for s in c.sentences]
@@ -113,11 +106,11 @@ def knowledge_payload(docs: list[Document], faq: list[FaqEntry], places: list[st
         "docs": {d.id: {**d.meta, "title": d.title, "written": d.written} for d in live},
         "chunks": chunks,
         "faq": faq_out,
-        "other_places": [p for p in places if p not in corpus],
-        "home_places": list(home_places or []),
-        "details": details or {},
-        "synonyms": synonyms or {},
-        "user_dicts": user_dicts,
+        "other_places": [p for p in k.places if p not in corpus],
+        "home_places": list(k.home_places),
+        "details": k.details,
+        "synonyms": k.synonyms,
+        "user_dicts": [str(k.user_dict)],
     }
 
 
@@ -187,78 +180,12 @@ def write_version(store: IndexStore, embedder: Embedder, kb: dict[str, Any],
     return meta
 
 
-ADMIN_FAQ = "faq/admin.yaml"
-ADMIN_DOCS = "docs"
-VALIDITY = "validity.yaml"
-
-
-def load_documents_with_local(settings: dict[str, Any]) -> list[Document]:
-    """Repository documents, documents published from the admin console, validity set by admins."""
-    k = settings["knowledge"]
-    docs = load_documents(resolve_path(k["docs_dir"]))
-    local = resolve_path(k["local_dir"])
-    if (local / ADMIN_DOCS).is_dir():
-        known = {d.id for d in docs}
-        docs += [d for d in load_documents(local / ADMIN_DOCS) if d.id not in known]
-    validity = yaml.safe_load((local / VALIDITY).read_text(encoding="utf-8")) if (local / VALIDITY).exists() else {}
-    for d in docs:
-        if d.id in (validity or {}):
-            d.meta["validity"] = str(validity[d.id])
-    return sorted(docs, key=lambda d: d.id)
-
-
-def load_knowledge(settings: dict[str, Any]) -> dict[str, Any]:
-    k = settings["knowledge"]
-    docs = load_documents_with_local(settings)
-    faq = load_overrides(resolve_path(k["local_dir"]) / ADMIN_FAQ, load_faq(resolve_path(k["faq_dir"]), docs), docs)
-    dict_dir = resolve_path(k["dict_dir"])
-    user_dict = resolve_path(k["user_dict"])
-    tx.load_user_dict(user_dict)
-    return knowledge_payload(docs, faq, read_word_list(dict_dir / PLACES_FILE), [str(user_dict)],
-                             read_word_list(dict_dir / HOME_PLACES_FILE), read_details(dict_dir / DETAILS_FILE),
-                             read_synonyms(dict_dir / SYNONYMS_FILE))
-
-
-def read_synonyms(path: Path) -> dict[str, list[str]]:
-    """`official term: everyday word …` lines → {everyday word: [official terms]} for query expansion."""
-    out: dict[str, list[str]] = {}
-    for n, line in _dict_lines(path):
-        term, sep, words = line.partition(":")
-        if not sep or not term.strip() or not words.split():
-            raise ValueError(f"{path}:{n}: expected 'official term: everyday words'")
-        for w in words.split():
-            out.setdefault(w, []).append(term.strip())
-    return out
-
-
-def read_details(path: Path) -> dict[str, dict[str, list[str]]]:
-    """`name: asking words | evidence words` lines (see knowledge/dict/detail_terms.txt)."""
-    out: dict[str, dict[str, list[str]]] = {}
-    for n, line in _dict_lines(path):
-        name, sep, rest = line.partition(":")
-        ask, bar, evidence = rest.partition("|")
-        if not sep or not bar or not ask.split() or not evidence.split():
-            raise ValueError(f"{path}:{n}: expected 'name: asking words | evidence words'")
-        out[name.strip()] = {"ask": ask.split(), "evidence": evidence.split()}
-    return out
-
-
-def _dict_lines(path: Path) -> list[tuple[int, str]]:
-    """(line number, line) of a dictionary file without blanks and '#' comments; missing file = none."""
-    if not path.exists():
-        return []
-    return [(n, line) for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-            if line.strip() and not line.lstrip().startswith("#")]
-
-
-def read_word_list(path: Path) -> list[str]:
-    """Whitespace-separated words of a text file."""
-    return [w for _, line in _dict_lines(path) for w in line.split()]
-
-
 def build(settings: dict[str, Any], embedder: Embedder, progress: bool = False) -> dict[str, Any]:
+    """A new version of all knowledge as it is on disk now (repository and admin-published)."""
     store = IndexStore(resolve_path(settings["index"]["dir"]), settings["index"].get("keep_versions", 5))
-    kb = load_knowledge(settings)
+    knowledge = load_knowledge(settings)
+    tx.load_user_dict(knowledge.user_dict)  # the domain terms must be words before units are tokenised
+    kb = knowledge_payload(knowledge)
     return write_version(store, embedder, kb, make_units(kb), progress=progress, note="build")
 
 
@@ -297,18 +224,3 @@ def apply_faq_changes(store: IndexStore, embedder: Embedder, upserts: Iterable[F
     for u in new_units:
         u["embed"] = u["text"]
     return write_version(store, embedder, kb, new_units + kept, note=f"faq change: {sorted(changed)}")
-
-
-def knowledge_fingerprint(settings: dict[str, Any]) -> str:
-    """Hash of everything a build reads, to skip builds when nothing changed."""
-    k = settings["knowledge"]
-    h = hashlib.sha1()
-    h.update(json.dumps(settings["index"], sort_keys=True).encode())
-    roots = [resolve_path(k["docs_dir"]), resolve_path(k["faq_dir"]), resolve_path(k["dict_dir"]),
-             resolve_path(k["local_dir"]), Path(__file__).parent]
-    for root in roots:
-        for p in sorted(root.rglob("*")) if root.is_dir() else []:
-            if p.is_file() and p.suffix in (".txt", ".yaml", ".yml", ".py"):
-                h.update(str(p.relative_to(root)).encode())
-                h.update(p.read_bytes())
-    return h.hexdigest()

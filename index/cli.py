@@ -19,15 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from config import load_settings, resolve_path
-from index.build import build, knowledge_fingerprint
+from index.build import build
 from index.embedders import make_embedder
 from index.evaluate import failures, load_questions, percentile, run_retrieval_eval, summarize
 from index.live import LiveIndex
-from index.store import IndexStore
+from index.store import STAMP, IndexStore
 from knowledge.documents import DocumentError
 from knowledge.faq import FaqError
-
-STAMP = ".fingerprint"
+from knowledge.sources import knowledge_fingerprint
 
 
 def _store(settings: dict[str, Any]) -> IndexStore:

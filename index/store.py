@@ -16,6 +16,8 @@ from typing import Any
 
 POINTER = "CURRENT"
 VERSIONS = "versions"
+# the knowledge fingerprint (knowledge.sources) the live version matches: `build --if-changed` skips on a match
+STAMP = ".fingerprint"
 
 
 class IndexStore:

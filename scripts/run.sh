@@ -54,7 +54,7 @@ cat <<MSG
 Ready:
   demo page + widget  http://$WEB_HOST:$WEB_PORT/             (embed: <script src="http://$WEB_HOST:$WEB_PORT/widget.js"></script>)
   agent console       http://$WEB_HOST:$WEB_PORT/agent
-  admin console       http://$WEB_HOST:$WEB_PORT/admin        (first admin: .venv/bin/python -m web.users create-admin NAME)
+  admin console       http://$WEB_HOST:$WEB_PORT/admin        (first admin: .venv/bin/python -m web.consoles.users create-admin NAME)
   chat gateway    POST http://$WEB_HOST:$WEB_PORT/api/chat    {"sender": "u1", "message": "企业注销要跑几个部门"}
   knowledge API   POST http://$WEB_HOST:$WEB_PORT/api/search  {"q": "出口退税要多久", "k": 3}
                   GET  http://$WEB_HOST:$WEB_PORT/api/health

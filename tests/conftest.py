@@ -73,7 +73,8 @@ def web_server(index_settings: dict[str, Any]) -> Iterator[str]:
            "XHA_WEB__STORE": str(Path(index_settings["index"]["dir"]) / "app.db"),
            "XHA_WEB__INTERNAL_TOKEN": "t-internal", "XHA_WEB__METRICS_TOKEN": "t-metrics",
            "XHA_WEB__SENDER_SALT": "t-salt", "XHA_SUSUBAN__URL": "", "XHA_SUSUBAN__SECRET": "t-ssb",
-           "XHA_KNOWLEDGE__LOCAL_DIR": str(Path(index_settings["index"]["dir"]) / "knowledge")}
+           "XHA_KNOWLEDGE__LOCAL_DIR": str(Path(index_settings["index"]["dir"]) / "knowledge"),
+           "XHA_RASA__TRACKER_DB": str(Path(index_settings["index"]["dir"]) / "tracker.db")}
     log = open(Path(index_settings["index"]["dir"]) / "web.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "web"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"

@@ -18,7 +18,7 @@ from aiohttp import web
 
 from config import ROOT
 from tests.util import free_port, http_json, wait_http
-from web.signing import verify
+from web.susuban.wire import verify
 
 RASA_VENV = ROOT / ".venv-rasa" / "bin"
 MODEL = ROOT / "models" / "assistant.tar.gz"
@@ -144,7 +144,8 @@ class Stack:
                "XHA_ACTIONS__API_URL": f"http://127.0.0.1:{self.web_port}",
                "XHA_ACTIONS__SPOOL": str(tmp / "spool"),
                "XHA_KNOWLEDGE__LOCAL_DIR": str(tmp / "knowledge"),
-               "RASA_ACTIONS_PORT": str(self.actions_port), "RASA_TRACKER_DB": str(tmp / "tracker.db")}
+               "RASA_ACTIONS_PORT": str(self.actions_port), "RASA_TRACKER_DB": str(tmp / "tracker.db"),
+               "XHA_RASA__TRACKER_DB": str(tmp / "tracker.db")}
         self.env = env
         self.web = Proc("web", [sys.executable, "-m", "web"], f"{self.url}/api/health", env, tmp, 90)
         self.actions = Proc("actions", [str(RASA_VENV / "python"), "-m", "actions.server",
@@ -166,7 +167,7 @@ class Stack:
 
     def create_users(self) -> None:
         for args, (name, password) in ((["create-admin"], self.ADMIN), (["create", "--role", "agent"], self.AGENT)):
-            subprocess.run([sys.executable, "-m", "web.users", args[0], name, *args[1:], "--password-stdin"],
+            subprocess.run([sys.executable, "-m", "web.consoles.users", args[0], name, *args[1:], "--password-stdin"],
                            cwd=ROOT, env=self.env, input=password + "\n", text=True, check=True,
                            capture_output=True, timeout=60)
 

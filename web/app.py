@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -20,17 +19,20 @@ from aiohttp import web
 
 from config import load_settings, resolve_path
 from index.live import LiveIndex
-from web import admin, agent, auth, chat, handoff, tickets, unanswered
-from web.chat import ChatGateway
-from web.http import BadRequest, cors_middleware, errors_middleware, json_body, ok, security_headers
-from web.publish import Publisher
+from web.consoles import admin, agent, auth, handoffs
+from web.consoles.publish import Publisher
+from web.http import cors_middleware, errors_middleware, ok, security_headers
+from web.internal import search, tickets, unanswered
+from web.public import chat, feedback, handoff
+from web.public.chat import ChatGateway
 from web.retention import retention_pass
 from web.state import CHAT, DISPATCHER, LIVE, PUBLISHER, ROUTING, SEARCH_POOL, SETTINGS, STORE
-from web.store import Store
-from web.susuban import Dispatcher, Routing
+from web.store import AsyncStore, Store
+from web.susuban import callback
+from web.susuban.client import Dispatcher
+from web.susuban.routing import Routing
 
 log = logging.getLogger(__name__)
-MAX_K = 20
 REFRESH_SECONDS = 1.0
 SPOOL_SECONDS = 5.0
 RETENTION_SECONDS = 600.0
@@ -44,32 +46,6 @@ async def health(request: web.Request) -> web.Response:
                "embedder": live.embedder.name, "store_schema": request.app[STORE].schema_version,
                "susuban": "endpoint" if request.app[DISPATCHER] else "local_inbox"},
               status=200 if version else 503)
-
-
-def parse_search(data: dict[str, Any], max_chars: int) -> tuple[str, int, str | None]:
-    q = data.get("q")
-    if not isinstance(q, str) or not q.strip():
-        raise BadRequest("q 不能为空")
-    if len(q) > max_chars:
-        raise BadRequest(f"q 过长：最多 {max_chars} 个字符")
-    k = data.get("k", 5)
-    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
-        raise BadRequest(f"k 必须是 1 到 {MAX_K} 之间的整数")
-    context = data.get("context")
-    if context is not None and (not isinstance(context, str) or len(context) > max_chars):
-        raise BadRequest(f"context 必须是不超过 {max_chars} 个字符的字符串")
-    return q.strip(), k, context
-
-
-async def search(request: web.Request) -> web.Response:
-    q, k, context = parse_search(await json_body(request), request.app[SETTINGS]["web"]["max_query_chars"])
-    retriever = request.app[LIVE].retriever
-    t0 = time.perf_counter()
-    result = await asyncio.get_running_loop().run_in_executor(
-        request.app[SEARCH_POOL], lambda: retriever.search(q, k, context=context))
-    payload = result.to_dict()
-    payload["took_ms"] = round((time.perf_counter() - t0) * 1000, 2)
-    return ok(payload)
 
 
 async def _every(seconds: float, fn: Callable[[], Any], what: str) -> None:
@@ -101,7 +77,7 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
     await _warm_up(app)
     jobs: list[Awaitable[Any]] = [
         _every(REFRESH_SECONDS, app[LIVE].refresh, "index refresh"),
-        _every(SPOOL_SECONDS, lambda: unanswered.import_spool(app[STORE], settings, spool), "spool import"),
+        _every(SPOOL_SECONDS, lambda: unanswered.import_spool(app[STORE].sync, settings, spool), "spool import"),
         _every(RETENTION_SECONDS, lambda: retention_pass(settings), "tracker retention"),
     ]
     if app[DISPATCHER] is not None:
@@ -126,7 +102,7 @@ def create_app(settings: dict[str, Any] | None = None, live: LiveIndex | None = 
     app[SETTINGS] = settings
     app[LIVE] = live or LiveIndex(settings)
     app[LIVE].refresh()
-    app[STORE] = Store(resolve_path(settings["web"]["store"]))
+    app[STORE] = AsyncStore(Store(resolve_path(settings["web"]["store"])))
     app[ROUTING] = Routing(resolve_path(settings["susuban"]["routing"]))
     ss = settings["susuban"]
     app[DISPATCHER] = Dispatcher(app[STORE], ss["url"], ss["secret"], timeout=float(ss["timeout"]),
@@ -136,7 +112,7 @@ def create_app(settings: dict[str, Any] | None = None, live: LiveIndex | None = 
     # one search thread: the embedder's OpenMP team stays warm on it, and searches (CPU-bound) queue
     # instead of fighting over the two cores
     app[SEARCH_POOL] = ThreadPoolExecutor(max_workers=1, thread_name_prefix="search")
-    app[PUBLISHER] = Publisher(settings, app[LIVE], app[STORE])
+    app[PUBLISHER] = Publisher(settings, app[LIVE], app[STORE].sync)
     app.cleanup_ctx.append(_background)
     app.router.add_get("/", lambda _: web.FileResponse(STATIC / "index.html"))
     app.router.add_get("/widget.js", lambda _: web.FileResponse(STATIC / "widget.js",
@@ -145,12 +121,9 @@ def create_app(settings: dict[str, Any] | None = None, live: LiveIndex | None = 
     app.router.add_get("/admin", lambda _: web.FileResponse(STATIC / "admin.html"))
     app.router.add_static("/static/", STATIC)
     app.router.add_get("/api/health", health)
-    app.router.add_post("/api/search", search)
-    chat.add_routes(app)
-    tickets.add_routes(app)
-    unanswered.add_routes(app)
-    auth.add_routes(app)
-    agent.add_routes(app)
-    handoff.add_routes(app)
-    admin.add_routes(app)
+    for audience in (chat, feedback, handoff,  # the widget
+                     search, tickets, unanswered,  # the action server
+                     auth, agent, handoffs, admin,  # the consoles
+                     callback):  # 诉速办
+        audience.add_routes(app)
     return app

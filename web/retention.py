@@ -34,19 +34,26 @@ def _mask_strings(value: Any) -> Any:
 
 def apply_retention(tracker_db: Path, mask_after_minutes: float, retention_days: float,
                     now: float | None = None) -> dict[str, int]:
-    """One pass over a SQLite tracker store; returns how many events were masked and deleted."""
+    """One pass over a SQLite tracker store; returns how many events were scanned, masked and deleted.
+
+    Only events that became old enough since the previous pass are read: the pass remembers how far it
+    masked (`xha_retention` in the tracker database), so a pass costs what arrived since, not the whole
+    store, and the service can stop promptly."""
     if not tracker_db.exists():
-        return {"masked": 0, "deleted": 0}
+        return {"scanned": 0, "masked": 0, "deleted": 0}
     now = time.time() if now is None else now
     conn = sqlite3.connect(tracker_db, timeout=10)
     try:
         if not conn.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='events'").fetchone():
-            return {"masked": 0, "deleted": 0}
+            return {"scanned": 0, "masked": 0, "deleted": 0}
         with conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS xha_retention (masked_until REAL NOT NULL)")
             deleted = conn.execute("DELETE FROM events WHERE timestamp < ?",
                                    (now - retention_days * 86400,)).rowcount
-        rows = conn.execute("SELECT id, data FROM events WHERE timestamp < ?",
-                            (now - mask_after_minutes * 60,)).fetchall()
+        row = conn.execute("SELECT masked_until FROM xha_retention").fetchone()
+        since, until = (row[0] if row else 0.0), now - mask_after_minutes * 60
+        rows = conn.execute("SELECT id, data FROM events WHERE timestamp >= ? AND timestamp < ?",
+                            (since, until)).fetchall()
         masked = 0
         with conn:
             for event_id, data in rows:
@@ -57,7 +64,9 @@ def apply_retention(tracker_db: Path, mask_after_minutes: float, retention_days:
                 if clean != json.dumps(json.loads(data), ensure_ascii=False):  # masking is idempotent
                     conn.execute("UPDATE events SET data = ? WHERE id = ?", (clean, event_id))
                     masked += 1
-        return {"masked": masked, "deleted": deleted}
+            conn.execute("DELETE FROM xha_retention")
+            conn.execute("INSERT INTO xha_retention VALUES (?)", (max(since, until),))
+        return {"scanned": len(rows), "masked": masked, "deleted": deleted}
     finally:
         conn.close()
 

@@ -8,16 +8,17 @@ from typing import Any
 from aiohttp import web
 
 from index.live import LiveIndex
-from web.store import Store
-from web.susuban import Dispatcher, Routing
+from web.store import AsyncStore
+from web.susuban.client import Dispatcher
+from web.susuban.routing import Routing
 
 LIVE = web.AppKey("live", LiveIndex)
 SETTINGS = web.AppKey("settings", dict)
-STORE = web.AppKey("store", Store)
+STORE = web.AppKey("store", AsyncStore)
 ROUTING = web.AppKey("routing", Routing)
 DISPATCHER = web.AppKey("dispatcher", Any)  # Dispatcher | None (no 诉速办 endpoint configured)
 CHAT = web.AppKey("chat", Any)
 SEARCH_POOL = web.AppKey("search_pool", ThreadPoolExecutor)
-PUBLISHER = web.AppKey("publisher", Any)  # web.publish.Publisher
+PUBLISHER = web.AppKey("publisher", Any)  # web.consoles.publish.Publisher
 
 __all__ = ["LIVE", "SETTINGS", "STORE", "ROUTING", "DISPATCHER", "CHAT", "SEARCH_POOL", "PUBLISHER", "Dispatcher"]

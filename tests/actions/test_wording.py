@@ -6,7 +6,6 @@ import pytest
 
 from actions.wording import (
     asks_question,
-    find_phone,
     grievance_strength,
     is_substantive,
     looks_like_question,
@@ -14,6 +13,7 @@ from actions.wording import (
     sounds_like_grievance,
     wants_to_complain,
 )
+from protocol.patterns import find_phone
 
 
 @pytest.mark.parametrize("text", ["确认", "提交", "确认提交", "好的", "是的", "对", "没问题", "/affirm", "可以。"])

@@ -16,7 +16,7 @@ import pytest
 
 from knowledge.formats import UnsupportedFile, extract_text
 from tests.util import http_json
-from tests.web.test_consoles import Client, _docx, _upload, cli_create
+from tests.web.consoles.test_consoles import Client, _docx, _upload, cli_create
 
 ADMIN, ADMIN_PW = "badinput-root", "badinput-pass-2026"
 CJK = re.compile(r"[\u4e00-\u9fff]")

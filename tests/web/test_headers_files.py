@@ -16,18 +16,18 @@ from aiohttp.test_utils import TestServer
 
 from config import ROOT, load_settings
 from tests.util import free_port, wait_http
-from web import auth
+from web.consoles import auth
 from web.state import SETTINGS, STORE
-from web.store import Store
+from web.store import AsyncStore, Store
 
 PASSWORD = "agent-pass-2026"
 
 
 async def login_set_cookie(tmp_path: Path, environ: dict[str, str]) -> str:
     store = Store(tmp_path / "app.db")
-    store.create_user("zhang", auth.hash_password(PASSWORD), "agent")
+    store.accounts.create_user("zhang", auth.hash_password(PASSWORD), "agent")
     app = web.Application()
-    app[STORE], app[SETTINGS] = store, load_settings(environ=environ)
+    app[STORE], app[SETTINGS] = AsyncStore(store), load_settings(environ=environ)
     auth.add_routes(app)
     async with TestServer(app) as server, aiohttp.ClientSession() as session:
         async with session.post(server.make_url("/api/auth/login"),
@@ -49,7 +49,7 @@ def headers_of(url: str) -> dict[str, str]:
 
 
 def test_console_pages_get_csp_and_no_framing_widget_stays_embeddable(web_server):
-    for path in ("/admin", "/agent", "/static/admin.js", "/static/agent.js"):
+    for path in ("/admin", "/agent", "/static/admin/main.js", "/static/agent/main.js", "/static/console/lib.js"):
         h = headers_of(web_server + path)
         assert h["x-content-type-options"] == "nosniff", path
         assert h["x-frame-options"] == "DENY", path

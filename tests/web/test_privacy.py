@@ -1,7 +1,7 @@
 import pytest
 
 from web.privacy import hash_sender, mask_pii
-from web.signing import sign, verify
+from web.susuban.wire import sign, verify
 
 
 def test_mask_pii():

@@ -58,6 +58,15 @@
     requestTimeoutMs: 15000
   };
 
+  // Message types of /api/chat, as protocol/messages.py builds them. A cited card (answer, partial) shows
+  // `answer` with a collapsible `citation`, `related` chips and 👍/👎; "handoff" starts following the agent
+  // queue; every other type (declined, form, ticket, text, error) is its text with quick-reply buttons.
+  var CITED_TYPES = ["answer", "partial"];
+
+  function isCited(type) {
+    return CITED_TYPES.indexOf(type) >= 0;
+  }
+
   var KEYS = {
     sender: "xha.sender",
     history: "xha.history",
@@ -190,11 +199,12 @@
       out.type = str(e.type, 20) || "text";
     }
     if (role === "agent") out.name = str(e.name, 40).trim(); // display name or staff number, never a login
-    if (role === "bot" && out.type === "answer") {
+    if (role === "bot" && isCited(out.type)) {
       out.answer = str(e.answer, 5000);
       out.citation = normCitation(e.citation);
       out.related = normStrings(e.related, 6, 200);
       out.question = str(e.question, 500);
+      out.buttons = normButtons(e.buttons); // actions besides the related questions (向诉速办反映)
       if (e.feedback === "up" || e.feedback === "down") out.feedback = e.feedback;
       if (!out.text && !out.answer) return null;
     } else if (role === "bot") {
@@ -538,10 +548,11 @@
     var bubble = el("div", { class: "bubble" + (entry.type === "error" ? " error" : "") });
     msg.appendChild(bubble);
 
-    if (entry.role === "bot" && entry.type === "answer") {
+    if (entry.role === "bot" && isCited(entry.type)) {
       appendText(bubble, entry.answer || entry.text);
       if (entry.citation) bubble.appendChild(renderCitation(entry));
       if (entry.related.length) msg.appendChild(renderRelated(entry));
+      if (entry.buttons && entry.buttons.length) msg.appendChild(renderQuickReplies(entry.buttons));
       msg.appendChild(renderFeedback(entry));
     } else {
       if (entry.text) appendText(bubble, entry.text);
@@ -699,12 +710,16 @@
     var type = str(m.type, 20) || "text";
     if (type === "agent") return { role: "agent", type: "agent", text: m.text, at: Date.now() };
     var entry = { role: "bot", id: newMessageId(), type: type, text: m.text, at: Date.now() };
-    if (type === "answer") {
+    if (isCited(type)) {
       entry.answer = m.answer;
       entry.citation = m.citation;
       // related questions arrive both as buttons and in `related`: render them once, as chips
       entry.related = Array.isArray(m.related) ? m.related
         : normButtons(m.buttons).map(function (b) { return b.title || b.payload; });
+      // the other buttons (向诉速办反映 on an answered grievance) stay buttons
+      entry.buttons = normButtons(m.buttons).filter(function (b) {
+        return entry.related.indexOf(b.title) < 0 && entry.related.indexOf(b.payload) < 0;
+      });
       entry.question = question;
     } else {
       entry.buttons = m.buttons;

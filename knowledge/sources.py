@@ -1,0 +1,95 @@
+"""Where the knowledge lives and what it all is: the repository's files plus what admins published.
+
+Repository knowledge (settings `knowledge.docs_dir`, `faq_dir`, `dict_dir`) is overlaid with what the
+admin console published under `knowledge.local_dir`: uploaded documents in docs/, FAQ edits in
+faq/admin.yaml and validity (有效/失效) set per document in validity.yaml. Reading all of it in one
+place is what lets `make index` rebuild exactly what the console published, and lets the index code
+build from loaded knowledge without knowing where it came from.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from config import ROOT, resolve_path
+from knowledge.dictionaries import read_details, read_synonyms, read_word_list
+from knowledge.documents import Document, load_documents
+from knowledge.faq import FaqEntry, load_faq, load_overrides
+
+# published by the admin console, relative to knowledge.local_dir
+ADMIN_FAQ = "faq/admin.yaml"
+ADMIN_DOCS = "docs"
+VALIDITY = "validity.yaml"
+# word lists, relative to knowledge.dict_dir
+PLACES_FILE = "other_places.txt"
+HOME_PLACES_FILE = "home_places.txt"
+DETAILS_FILE = "detail_terms.txt"
+SYNONYMS_FILE = "synonyms.txt"
+# the code that turns the files into an index version: editing it must rebuild too
+BUILD_CODE = (Path(__file__).resolve().parent, ROOT / "index")
+FINGERPRINTED = (".txt", ".yaml", ".yml", ".py")
+
+
+@dataclass
+class Knowledge:
+    """Everything an index version is built from, read and validated."""
+
+    docs: list[Document]  # sorted by id, admin validity applied; expired ones included
+    faq: list[FaqEntry]  # repository entries with the admin's edits applied
+    places: list[str]  # places outside the district: questions naming them are declined
+    home_places: list[str]
+    details: dict[str, dict[str, list[str]]]
+    synonyms: dict[str, list[str]]
+    user_dict: Path  # jieba dictionary of domain terms
+
+
+def load_documents_with_local(settings: dict[str, Any]) -> list[Document]:
+    """Repository documents, documents published from the admin console, validity set by admins."""
+    k = settings["knowledge"]
+    docs = load_documents(resolve_path(k["docs_dir"]))
+    local = resolve_path(k["local_dir"])
+    if (local / ADMIN_DOCS).is_dir():
+        known = {d.id for d in docs}
+        docs += [d for d in load_documents(local / ADMIN_DOCS) if d.id not in known]
+    validity = yaml.safe_load((local / VALIDITY).read_text(encoding="utf-8")) if (local / VALIDITY).exists() else {}
+    for d in docs:
+        if d.id in (validity or {}):
+            d.meta["validity"] = str(validity[d.id])
+    return sorted(docs, key=lambda d: d.id)
+
+
+def load_knowledge(settings: dict[str, Any]) -> Knowledge:
+    """All knowledge a build reads; raises DocumentError/FaqError/ValueError naming the bad file."""
+    k = settings["knowledge"]
+    docs = load_documents_with_local(settings)
+    faq = load_overrides(resolve_path(k["local_dir"]) / ADMIN_FAQ, load_faq(resolve_path(k["faq_dir"]), docs), docs)
+    dict_dir = resolve_path(k["dict_dir"])
+    return Knowledge(docs=docs, faq=faq, places=read_word_list(dict_dir / PLACES_FILE),
+                     home_places=read_word_list(dict_dir / HOME_PLACES_FILE),
+                     details=read_details(dict_dir / DETAILS_FILE), synonyms=read_synonyms(dict_dir / SYNONYMS_FILE),
+                     user_dict=resolve_path(k["user_dict"]))
+
+
+def knowledge_fingerprint(settings: dict[str, Any]) -> str:
+    """Hash of everything a build reads (files, index settings, build code), to skip builds when nothing changed."""
+    k = settings["knowledge"]
+    h = hashlib.sha1()
+    h.update(json.dumps(settings["index"], sort_keys=True).encode())
+    roots = [resolve_path(k["docs_dir"]), resolve_path(k["faq_dir"]), resolve_path(k["dict_dir"]),
+             resolve_path(k["local_dir"])]
+    for root in roots:
+        for p in sorted(root.rglob("*")) if root.is_dir() else []:
+            if p.is_file() and p.suffix in FINGERPRINTED:
+                h.update(str(p.relative_to(root)).encode())
+                h.update(p.read_bytes())
+    for code in BUILD_CODE:
+        for p in sorted(code.glob("*.py")):
+            h.update(str(p.relative_to(ROOT)).encode())
+            h.update(p.read_bytes())
+    return h.hexdigest()

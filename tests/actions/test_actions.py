@@ -1,0 +1,162 @@
+"""Each action on its own, against trackers recorded from real conversations (tests/actions/record.py),
+through the real action server and the real web service behind it: the events it returns and what the
+user would see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from protocol.messages import to_widget
+from tests.actions.conftest import recorded
+
+OPENING = "我要投诉，园区办事窗口总让我们来回跑，材料交了三次还说不全"
+RECORDED_TICKET = "SSB-20260101-0001"
+# the actions run in the Rasa runtime: what the user reads is pinned here, not imported
+CANCELLED_TEXT = "已取消本次反映，您填写的信息没有提交。还有什么可以帮您？"
+THANKS_TEXT = "不客气！还有其他问题可以继续问我。"
+FORM_SLOTS = ["complaint_company", "complaint_contact", "complaint_phone", "complaint_description",
+              "complaint_category", "complaint_location", "complaint_confirm", "suggested_category", "form_hint",
+              "form_retries", "pending_description"]
+
+
+def slots(result: dict[str, Any]) -> dict[str, Any]:
+    """The slots an action set, last value wins."""
+    return {e["name"]: e["value"] for e in result["events"] if e["event"] == "slot"}
+
+
+def shown(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """What the widget shows of the action's responses (the text and its card merged, as the gateway does)."""
+    raw: list[dict[str, Any]] = []
+    for r in result["responses"]:
+        raw.append({"text": r.get("text") or "", "buttons": r.get("buttons") or []})
+        if r.get("custom"):
+            raw.append({"custom": r["custom"]})
+    return to_widget(raw)
+
+
+def active_loops(result: dict[str, Any]) -> list[str | None]:
+    return [e["name"] for e in result["events"] if e["event"] == "active_loop"]
+
+
+def test_the_action_server_refuses_a_call_without_its_token(actions):
+    tracker = recorded("respond_question")
+    status, _ = actions.post({"next_action": "action_respond", "sender_id": tracker["sender_id"],
+                              "tracker": tracker, "domain": actions.domain}, token="wrong-token-0123456789")
+    assert status == 403
+
+
+def test_a_question_gets_a_cited_answer_naming_its_task_and_becomes_the_follow_up_topic(actions):
+    result = actions.run("action_respond", recorded("respond_question"))
+    [msg] = shown(result)
+    assert msg["type"] == "answer" and "出口退税" in msg["answer"]
+    assert msg["citation"]["task"] == 8 and "第8项任务" in msg["citation"]["text"]
+    assert msg["text"].endswith(msg["citation"]["text"]) and msg["offer_complaint"] is False
+    assert 1 <= len(msg["related"]) <= 3 and [b["title"] for b in msg["buttons"]] == msg["related"]
+    s = slots(result)
+    assert s["last_question"] == "出口退税有什么便利措施" and s["last_question_turn"] == 1.0 and s["last_task"] == "8"
+    assert not active_loops(result)
+
+
+def test_a_follow_up_is_read_with_the_question_answered_just_before(actions):
+    tracker = recorded("respond_follow_up")
+    assert tracker["latest_message"]["text"] == "那要多久？"
+    result = actions.run("action_respond", tracker)
+    [msg] = shown(result)
+    assert msg["type"] == "answer" and msg["citation"]["task"] == 8, msg
+    assert "出口退税" in slots(result)["last_question"], "the follow-up keeps its topic for the next one"
+    # without the topic it is no answer about 出口退税
+    tracker["slots"]["last_question"] = None
+    [alone] = shown(actions.run("action_respond", tracker))
+    assert alone.get("citation", {}).get("task") != 8
+
+
+def test_a_question_about_another_place_is_declined_and_ends_the_topic(actions):
+    result = actions.run("action_respond", recorded("respond_other_place"))
+    [msg] = shown(result)
+    assert msg["type"] == "declined" and msg["reason"] == "other_place" and "杭州" in msg["text"]
+    assert {b["payload"] for b in msg["buttons"]} == {"/complain", "/request_human"}
+    s = slots(result)
+    assert s["last_question"] is None and s["last_declined_turn"] == 2.0
+
+
+def test_a_complaint_opens_the_form_keeping_the_description_of_the_opening_message(actions):
+    result = actions.run("action_respond", recorded("respond_complaint_opening"))
+    assert result["responses"] == [], "the form asks its first question, not action_respond"
+    s = slots(result)
+    assert s["complaint_description"] == OPENING
+    assert s["suggested_category"], "a category is suggested from the description"
+    assert "complaint_company" in s and s["complaint_company"] is None, "the opening is no company name"
+    assert active_loops(result) == ["complaint_form"]
+
+
+def test_the_opening_message_is_never_validated_as_the_first_field(actions):
+    tracker = recorded("form_opened")
+    assert tracker["latest_message"]["text"] == OPENING and tracker["slots"]["complaint_description"] == OPENING
+    result = actions.run("validate_complaint_form", tracker)
+    assert set(slots(result)) == {"form_hint"}, result["events"]
+    assert result["responses"] == []
+
+
+def test_a_reply_to_the_form_question_fills_that_field(actions):
+    result = actions.run("validate_complaint_form", recorded("form_company"))
+    assert slots(result)["complaint_company"] == "青岛海川科技有限公司"
+
+
+def test_a_cancel_mid_form_ends_the_form_and_nothing_is_filed(actions):
+    tracker = recorded("form_cancel")
+    assert tracker["slots"]["requested_slot"] == "complaint_contact"
+    s = slots(actions.run("validate_complaint_form", tracker))
+    assert s["requested_slot"] is None and s["complaint_confirm"] == "cancel"
+    assert s["complaint_description"] is None and s["complaint_contact"] is None
+    done = actions.run("action_complaint_done", recorded("complaint_done_cancelled"))
+    assert [m["text"] for m in shown(done)] == [CANCELLED_TEXT]
+    assert set(FORM_SLOTS) <= set(slots(done)) and not any(slots(done)[k] for k in FORM_SLOTS)
+    assert "last_ticket" not in slots(done)
+
+
+@pytest.fixture(scope="module")
+def ticket_no(actions) -> str:
+    status, t = actions.internal("/api/tickets", {
+        "company": "青岛海川科技有限公司", "contact": "王经理", "phone": "13812345678", "category": "政务服务",
+        "description": "园区办事窗口总让我们来回跑", "sender": "owner-1", "idempotency_key": "actions-test-1"})
+    assert status in (200, 201), t
+    return t["ticket_no"]
+
+
+def test_ticket_status_shows_the_requester_their_own_ticket(actions, ticket_no):
+    tracker = recorded("ticket_status_by_number", **{RECORDED_TICKET: ticket_no, "rec-other": "owner-1"})
+    [msg] = shown(actions.run("action_ticket_status", tracker))
+    assert msg["type"] == "ticket" and msg["ticket"]["ticket_no"] == ticket_no and ticket_no in msg["text"]
+    assert "phone" not in msg["ticket"] and "13812345678" not in str(msg)
+
+
+def test_ticket_status_refuses_someone_elses_ticket_until_the_phone_digits(actions, ticket_no):
+    tracker = recorded("ticket_status_by_number", **{RECORDED_TICKET: ticket_no})
+    assert tracker["sender_id"] == "rec-other"
+    result = actions.run("action_ticket_status", tracker)
+    assert result["responses"] == [], "nothing about the ticket before the digits"
+    s = slots(result)
+    assert s["ticket_lookup"] == "asked" and s["ticket_id"] == ticket_no
+    assert active_loops(result) == ["ticket_form"]
+
+
+def test_an_unknown_ticket_number_is_said_to_be_unknown(actions):
+    [msg] = shown(actions.run("action_ticket_status", recorded("ticket_status_by_number")))
+    assert msg["type"] == "text" and f"没有找到工单 {RECORDED_TICKET}" in msg["text"]
+
+
+def test_a_request_for_a_human_queues_the_conversation_once(actions):
+    tracker = recorded("request_human", **{"rec-human": "human-1"})
+    [msg] = shown(actions.run("action_request_human", tracker))
+    assert msg["type"] == "handoff" and msg["status"] in ("waiting", "queued"), msg
+    status, body = actions.stack.call("/api/handoff/human-1/messages?after=0")
+    assert status == 200, body
+
+
+def test_short_talk_gets_its_own_reply_not_a_search(actions):
+    tracker = recorded("respond_question")
+    tracker["latest_message"].update({"text": "谢谢", "intent": {"name": "thanks", "confidence": 1.0}})
+    [msg] = shown(actions.run("action_respond", tracker))
+    assert msg == {"type": "text", "text": THANKS_TEXT}

@@ -1,0 +1,1 @@
+"""The consoles: sign-in, users, the hotline agent console and the admin console."""

@@ -1,0 +1,66 @@
+"""Hotline agent console API: suggestions while the agent types, feedback on them, unresolved questions."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+from typing import Any
+
+from aiohttp import web
+
+from web.consoles.auth import require_role
+from web.http import choice_field, json_body, ok, optional_int, text_field
+from web.privacy import hash_sender, mask_pii
+from web.state import LIVE, SEARCH_POOL, SETTINGS, STORE
+
+
+async def search_payload(request: web.Request, q: str, k: int) -> tuple[Any, Any]:
+    retriever = request.app[LIVE].retriever
+    result = await asyncio.get_running_loop().run_in_executor(request.app[SEARCH_POOL], retriever.search, q, k)
+    return retriever, result
+
+
+@require_role("agent", "admin")
+async def suggest(request: web.Request) -> web.Response:
+    q = text_field(await json_body(request), "q", int(request.app[SETTINGS]["web"]["max_query_chars"]), label="问题")
+    retriever, r = await search_payload(request, q, 3)
+    results = []
+    for h in r.results:
+        item = h.public()
+        item["citation_text"] = retriever.citation_for(h)["text"]
+        results.append(item)
+    return ok({"declined": r.declined, "reason": r.reason, "results": results, "explain": r.explain})
+
+
+@require_role("agent", "admin")
+async def feedback(request: web.Request) -> web.Response:
+    data = await json_body(request)
+    q = text_field(data, "q", 500, label="问题")
+    result_id = text_field(data, "result_id", 200, label="result_id")
+    rating = choice_field(data, "rating", ("used", "unsuitable"))
+    task = optional_int(data, "task")
+    user = request["user"]["username"]
+    salt = request.app[SETTINGS]["web"]["sender_salt"]
+    message_id = hashlib.sha256(f"{result_id}|{q}".encode()).hexdigest()[:32]
+    fid = await request.app[STORE].logs.record_feedback("hotline", hash_sender(user, salt), message_id, mask_pii(q),
+                                             result_id, task, rating)
+    return ok({"id": fid, "rating": rating}, status=201)
+
+
+@require_role("agent", "admin")
+async def unresolved(request: web.Request) -> web.Response:
+    q = text_field(await json_body(request), "q", 500, label="问题")
+    _, r = await search_payload(request, q, 3)
+    candidates = [{"id": h.id, "task": h.task, "score": round(h.score, 4), "text": mask_pii(h.text[:200])}
+                  for h in r.results]
+    uid = await request.app[STORE].logs.log_unanswered(
+        channel="hotline", sender_hash=hash_sender(request["user"]["username"],
+                                                   request.app[SETTINGS]["web"]["sender_salt"]),
+        text=mask_pii(q), reason="agent_marked", candidates=candidates)
+    return ok({"id": uid}, status=201)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/agent/suggest", suggest)
+    app.router.add_post("/api/agent/feedback", feedback)
+    app.router.add_post("/api/agent/unresolved", unresolved)

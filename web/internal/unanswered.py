@@ -1,0 +1,79 @@
+"""The unanswered-question log: written by the action server and the chat gateway, read by admins.
+
+Text is PII-masked and sender ids hashed before anything is stored. When the web service is down the
+action server leaves records as files in the spool folder; `import_spool` takes them in at start and
+periodically, so no question is lost.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+
+from web.http import BadRequest, json_body, ok, require_token, text_field
+from web.privacy import hash_sender, mask_pii
+from web.state import SETTINGS, STORE
+from web.store import Store
+
+log = logging.getLogger(__name__)
+MAX_CANDIDATES = 5
+
+
+def clean_candidates(raw: Any) -> list[dict[str, Any]]:
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise BadRequest("candidates 必须是列表")
+    out = []
+    for c in raw[:MAX_CANDIDATES]:
+        if not isinstance(c, dict):
+            raise BadRequest("candidates 的每一项必须是对象")
+        out.append({"id": str(c.get("id", ""))[:120], "task": c.get("task"),
+                    "score": float(c.get("score") or 0.0), "text": mask_pii(str(c.get("text", ""))[:300])})
+    return out
+
+
+def unanswered_fields(settings: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    """One unanswered question, validated and masked: the arguments of `store.logs.log_unanswered`."""
+    text = text_field(data, "text", 2000, label="text")
+    sender = text_field(data, "sender", 200, required=False)
+    return {
+        "channel": text_field(data, "channel", 20, required=False) or "chat",
+        "sender_hash": hash_sender(sender, settings["web"]["sender_salt"]) if sender else "",
+        "text": mask_pii(text),
+        "reason": text_field(data, "reason", 40, required=False) or "declined",
+        "candidates": clean_candidates(data.get("candidates")),
+        "previous_turn": mask_pii(text_field(data, "previous_turn", 2000, required=False)),
+    }
+
+
+def import_spool(store: Store, settings: dict[str, Any], spool: Path) -> int:
+    """Take in records the action server spooled while this service was unreachable."""
+    n = 0
+    if not spool.is_dir():
+        return 0
+    for path in sorted(spool.glob("unanswered-*.json")):
+        try:
+            store.logs.log_unanswered(**unanswered_fields(settings, json.loads(path.read_text(encoding="utf-8"))))
+            n += 1
+        except (ValueError, BadRequest) as exc:
+            log.error("bad spooled record %s: %s", path.name, exc)
+            path.rename(path.with_suffix(".bad"))
+            continue
+        path.unlink()
+    return n
+
+
+async def log_question(request: web.Request) -> web.Response:
+    require_token(request, request.app[SETTINGS]["web"]["internal_token"])
+    fields = unanswered_fields(request.app[SETTINGS], await json_body(request))
+    rid = await request.app[STORE].logs.log_unanswered(**fields)
+    return ok({"id": rid}, status=201)
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_post("/api/unanswered", log_question)
