@@ -66,8 +66,9 @@ run: setup index model
 test: setup index model
 	$(PY) -m pytest
 
+# EVAL_ARGS e.g. "--failures", "--by topic"
 eval: .venv/.stamp index
-	$(PY) -m index.cli eval $(QUESTIONS)
+	$(PY) -m index.cli eval $(QUESTIONS) $(EVAL_ARGS)
 
 bench: .venv/.stamp index
 	$(PY) -m index.cli bench $(QUESTIONS)

@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answering import COVERAGE, Answerer
+from actions.answering import COVERAGE, Answerer, answerable
 from actions.complaint import start_complaint_events
 from actions.knowledge_api import ApiError, KnowledgeAPI
 from actions.wording import (
@@ -85,7 +85,7 @@ class ActionRespond(Action):
             result = await self.answerer.search(tracker, text)
         except ApiError:
             result = None
-        declined = result is None or result["declined"]
+        declined = not answerable(result)  # a partial answer, or one part answered, is no decline
         # a grievance stated, not asked: 诉速办 takes it when the knowledge has no answer or when several
         # grievance cues make it plain; otherwise the answer comes first, with a 向诉速办反映 button
         statement = grievance and not asks_question(text)

@@ -43,6 +43,7 @@ class KnowledgeAPI:
 
     def __init__(self, settings: dict[str, Any] | None = None):
         settings = settings or load_settings()
+        self.settings = settings
         self.base = settings["actions"]["api_url"].rstrip("/")
         self.timeout = aiohttp.ClientTimeout(total=float(settings["actions"]["timeout"]))
         self.token = settings["web"]["internal_token"]

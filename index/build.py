@@ -108,8 +108,9 @@ def knowledge_payload(k: Knowledge) -> dict[str, Any]:
         "faq": faq_out,
         "other_places": [p for p in k.places if p not in corpus],
         "home_places": list(k.home_places),
-        "details": k.details,
+        "slots": [s.to_dict() for s in k.slots],
         "synonyms": k.synonyms,
+        "glossary": k.glossary or {},
         "user_dicts": [str(k.user_dict)],
     }
 

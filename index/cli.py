@@ -2,7 +2,7 @@
 
     python -m index.cli build [--if-changed]
     python -m index.cli ask "出口退税要多久"
-    python -m index.cli eval QUESTIONS.jsonl [--failures]
+    python -m index.cli eval QUESTIONS.jsonl [--failures] [--by topic]
     python -m index.cli bench QUESTIONS.jsonl
 """
 
@@ -21,7 +21,7 @@ from typing import Any
 from config import load_settings, resolve_path
 from index.build import build
 from index.embedders import make_embedder
-from index.evaluate import failures, load_questions, percentile, run_retrieval_eval, summarize
+from index.evaluate import by_topic, failures, load_questions, percentile, run_retrieval_eval, summarize
 from index.live import LiveIndex
 from index.store import STAMP, IndexStore
 from knowledge.documents import DocumentError
@@ -75,6 +75,9 @@ def cmd_eval(settings: dict[str, Any], args: argparse.Namespace) -> int:
     if args.failures:
         for line in failures(cases, shown):
             print(line)
+    if args.by == "topic":
+        for topic, m in by_topic(cases, shown).items():
+            print(f"topic {topic}: {json.dumps(m, ensure_ascii=False)}")
     print(json.dumps(summarize(cases, shown), ensure_ascii=False))
     return 0
 
@@ -146,6 +149,7 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("questions", type=Path)
     e.add_argument("-k", type=int, default=5)
     e.add_argument("--failures", action="store_true", help="list the questions that went wrong")
+    e.add_argument("--by", choices=["topic"], help="also print the summary per topic (one line each)")
     be = sub.add_parser("bench", help="latency/quality vs BM25-only and dense-only, build time, RSS")
     be.add_argument("questions", type=Path)
     be.add_argument("-k", type=int, default=5)

@@ -1,15 +1,19 @@
 """The retriever: one loaded index version answering questions with cited, explainable results.
 
-Read top-down: tokenise → BM25 over all units → dense top-N from faiss → fuse per candidate
-(FAQ entry = its best-matching question; chunk = one sentence) → optional rerank → decide
-answer/decline → compose the answer (the FAQ's quoted answer, or the best 1–3 sentences of the chunk).
+Read top-down: prepare the message (OpenCC t2s, typos of domain terms, language) → split it into up to
+3 questions → per question: tokenise → BM25 over all units → dense top-N from faiss → fuse per candidate
+(FAQ entry = its best-matching question; chunk = one sentence) → optional rerank → subject check (prefer a
+candidate whose task is about the question's subject) → decide answered / partial / declined → compose the
+answer (the FAQ's quoted answer, or the best 1–3 sentences of the chunk; a partial names what is missing).
 """
 
 from __future__ import annotations
 
 import json
 import re
-from dataclasses import asdict, dataclass, field
+import threading
+from collections import OrderedDict
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +23,47 @@ import numpy as np
 from index import text as tx
 from index.bm25 import BM25
 from index.embedders import CrossEncoderReranker, Embedder
+from index.query import (
+    OBJECT_SKIP,
+    NamedVersion,
+    TermFixer,
+    asked_object,
+    language,
+    other_version,
+    split_parts,
+    to_simplified,
+)
+from index.subject import Subject, SubjectIndex, subject_tasks
+from knowledge.dictionaries import Slot
 
 DENSE_CANDIDATES = 64
+QUERY_CACHE = 512  # recently asked texts whose vectors and subjects are kept
 # a short message opening like this continues the previous question ("那要多久？", "需要什么材料？")
 FOLLOW_UP_OPENERS = ("那", "那么", "还有", "另外", "这个", "那个", "它", "他们", "如果", "需要", "要", "怎么", "在哪",
                      "多久", "多长", "什么时候", "哪些", "能不能", "可以", "是不是")
 FOLLOW_UP_MAX_CHARS = 12
+# decision defaults; config/settings.yaml (index section) overrides each
+DECISION_DEFAULTS: dict[str, float] = {
+    "subject_bonus": 0.08,  # the chosen passage's task is about the question's subject
+    "agree_bonus": 0.04,  # BM25's and the dense model's best units are in the chosen task
+    "subject_slack": 0.12,  # an on-subject candidate this far below an off-subject best one still wins
+    "off_subject_margin": 0.15,
+    "ambiguity_penalty": 0.05,  # no subject, no agreement and the next task within `min_margin`: less sure
+    "min_margin": 0.02,  # an off-subject best answers only this far above the threshold
+    "min_score_partial": 0.40,  # a partial still needs the topic: confidence at least this
+    "min_score_en": 0.40,  # English questions: dense-only evidence, own threshold
+}
+
+
+@dataclass(frozen=True)
+class _Asked:
+    """One question of a message, ready to search."""
+
+    display: str  # as the reply names it
+    asked_text: str  # the question itself (slots, versions and the curated check look here)
+    q: str  # what is searched: with the previous question for a follow-up, with English terms glossed
+    follow_up: bool
+    lang: str
 
 
 @dataclass
@@ -57,18 +96,40 @@ class Hit:
 
 @dataclass
 class SearchResponse:
+    """One reply; see README "/api/search outcomes" for the contract."""
+
     query: str
-    declined: bool
-    reason: str  # "answered" | "weak_evidence" | "other_place" | "detail_not_covered" | "empty_index"
+    declined: bool  # true only for outcome "declined"
+    # answered: "answered"; partial: "detail_not_covered" | "other_version";
+    # declined: "weak_evidence" | "other_place" | "off_subject" | "empty_index"
+    reason: str
     answer: dict[str, Any] | None
     results: list[Hit]
     explain: dict[str, Any]
     related: list[str] = field(default_factory=list)
+    outcome: str = ""  # "answered" | "partial" | "declined"
+    lang: str = "zh"
+    parts: list[SearchResponse] = field(default_factory=list)  # only when the message holds 2–3 questions
+
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            self.outcome = "declined" if self.declined else "answered"
+
+    def part_dict(self) -> dict[str, Any]:
+        return {"query": self.query, "outcome": self.outcome, "declined": self.declined, "reason": self.reason,
+                "answer": self.answer, "related": self.related, "lang": self.lang, "explain": self.explain}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"query": self.query, "declined": self.declined, "reason": self.reason,
-                "answer": self.answer, "results": [h.public() for h in self.results],
-                "related": self.related, "explain": self.explain}
+        d = {**self.part_dict(), "results": [h.public() for h in self.results]}
+        if self.parts:
+            d["parts"] = [p.part_dict() for p in self.parts]
+        return d
+
+
+def _phrase_pattern(phrase: str) -> str:
+    """A glossary phrase as a pattern: any whitespace between its words, and an article the phrase leaves
+    out may stand there ("without application" matches "without an application")."""
+    return r"\s+(?:(?:a|an|the)\s+)?".join(re.escape(w) for w in phrase.split())
 
 
 def _bare(text: str) -> str:
@@ -95,9 +156,13 @@ class Retriever:
         self.faq: dict[str, dict[str, Any]] = kb["faq"]
         self.places: list[str] = kb.get("other_places", [])
         self.home_places: list[str] = kb.get("home_places", [])
-        self.details: dict[str, dict[str, list[str]]] = kb.get("details", {})
+        self.slots = [Slot.from_dict(d) for d in kb.get("slots", [])]
         self.synonyms: dict[str, list[str]] = kb.get("synonyms", {})
         self._synonym_keys = sorted(self.synonyms, key=len, reverse=True)
+        glossary: dict[str, list[str]] = kb.get("glossary", {})
+        self._glossary = [(re.compile(r"(?<![a-z])" + _phrase_pattern(k) + r"(?![a-z])"), v)
+                          for k, v in sorted(glossary.items(), key=lambda kv: -len(kv[0]))]
+        self.decision = {key: float(cfg.get(key, v)) for key, v in DECISION_DEFAULTS.items()}
         self.units: list[dict[str, Any]] = [
             json.loads(line) for line in (self.path / "units.jsonl").read_text(encoding="utf-8").splitlines()
         ]
@@ -115,6 +180,41 @@ class Retriever:
                 self.faq_units_by_task.setdefault(task, []).append(i)
         for user_dict in kb.get("user_dicts", []):
             tx.load_user_dict(user_dict)
+        self.unit_task = np.array([self._unit_task(u) for u in self.units], dtype=np.int32)
+        self._prepare_query_analysis(kb)
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._qcache_lock = threading.Lock()
+        self._subject_cache: dict[str, list[Subject]] = {}
+
+    def _unit_task(self, u: dict[str, Any]) -> int:
+        if u["kind"] == "chunk":
+            return int(self.chunks[u["ref"]]["task"])
+        e = self.faq.get(u["ref"])
+        return int(self.chunks[e["chunk"]]["task"]) if e else -1
+
+    def _prepare_query_analysis(self, kb: dict[str, Any]) -> None:
+        """Subjects, typo matcher and held versions, from the dictionary and the knowledge of this version."""
+        task_texts: dict[int, str] = {}
+        faq_texts: dict[int, str] = {}
+        for c in self.chunks.values():
+            task_texts[c["task"]] = task_texts.get(c["task"], c["task_title"]) + c["text"]
+        for e in self.faq.values():
+            task = self.chunks[e["chunk"]]["task"]
+            faq_texts[task] = faq_texts.get(task, "") + "".join(e["questions"])
+        self.corpus = tx.normalize("".join(c["text"] for c in self.chunks.values()))
+        terms: list[str] = []
+        for path in kb.get("user_dicts", []):
+            p = Path(path)
+            if p.exists():
+                terms += [line.split()[0] for line in p.read_text(encoding="utf-8").splitlines() if line.split()]
+        officials = [o for os in self.synonyms.values() for o in os]
+        self.subject_index = SubjectIndex([*terms, *officials], self.synonyms, task_texts, faq_texts)
+        self.fixer = TermFixer([*terms, *officials, *self.synonyms], self.corpus, min_len=4)
+        self.years_held = {y for d in self.docs.values() for y in re.findall(r"20\d{2}", f"{d['title']}{d['written']}")}
+        self.version_slot = next((s for s in self.slots if s.is_version), None)
+        self.detail_slots = [s for s in self.slots if not s.is_version]
+        cue_words = {c for s in self.slots for c in s.cues if not c.startswith("re:")}
+        self._object_skip = OBJECT_SKIP | tx.STOPWORDS | cue_words
 
     # -- scoring -----------------------------------------------------------------------------
     def _dense_norm(self, cos: np.ndarray) -> np.ndarray:
@@ -123,10 +223,27 @@ class Retriever:
         ceil = np.where(self.is_faq, c["faq_dense_ceil"], c["chunk_dense_ceil"])
         return np.clip((cos - floor) / (ceil - floor), 0.0, 1.0)
 
-    def unit_scores(self, query: str) -> dict[str, np.ndarray]:
-        """Per-unit BM25, dense and fused scores (exposed for the hit test and baselines)."""
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Query vectors of `texts` in ONE embedder batch; recently embedded texts come from a small cache
+        (the widget's suggestions and the chat ask the same question twice)."""
+        with self._qcache_lock:
+            todo = list(dict.fromkeys(t for t in texts if t not in self._qcache))
+        if todo:
+            vecs = self.embedder.embed_queries(todo)
+            with self._qcache_lock:
+                for t, v in zip(todo, vecs):
+                    self._qcache[t] = v
+                    self._qcache.move_to_end(t)
+                while len(self._qcache) > QUERY_CACHE:
+                    self._qcache.popitem(last=False)
+        with self._qcache_lock:
+            return np.stack([self._qcache[t] for t in texts]).astype(np.float32, copy=False)
+
+    def unit_scores(self, query: str, qv: np.ndarray | None = None) -> dict[str, np.ndarray]:
+        """Per-unit BM25, dense and fused scores (exposed for the hit test and baselines); `qv` is the
+        query's vector when the caller embedded it already."""
         _, bm = self.bm25.score(tx.tokens(query), self.expand(query))
-        qv = self.embedder.embed_queries([query])
+        qv = self.embed([query]) if qv is None else qv.reshape(1, -1)
         cos = np.full(len(self.units), -1.0, dtype=np.float32)
         k = min(DENSE_CANDIDATES, len(self.units))
         sims, ids = self.faiss.search(qv, k)
@@ -158,16 +275,78 @@ class Retriever:
                     terms.extend(tx.tokens(official))
         return terms
 
+    def prepare(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """Normalised, simplified, typo-fixed question text and the fixes made."""
+        return self.fixer.fix(to_simplified(tx.normalize(text)))
+
+    def english_terms(self, q: str) -> str:
+        """The plan's terms for the English phrases of a question (glossary), longest phrase first."""
+        if not re.search(r"[a-z]{3}", q):
+            return ""
+        rest, terms = q, []
+        for pattern, officials in self._glossary:
+            if pattern.search(rest):
+                rest = pattern.sub(" ", rest)
+                terms += [o for o in officials if o not in terms]
+        return " ".join(terms)
+
     def search(self, query: str, k: int = 5, mode: str = "hybrid", context: str | None = None) -> SearchResponse:
         q = tx.normalize(query)
         if not q:
             raise ValueError("empty query")
-        follow_up = bool(context and context.strip() and self.is_follow_up(q))
-        if follow_up:
-            q = f"{tx.normalize(context or '')} {q}"
         if not self.units:
             return SearchResponse(query, True, "empty_index", None, [], {"reason": "index is empty"})
-        s = self.unit_scores(q)
+        prepared, fixes = self.prepare(q)
+        ctx = self.prepare(context)[0] if context and context.strip() else None
+        parts = [prepared] if ctx and self.is_follow_up(prepared) else split_parts(prepared)
+        if len(parts) == 1:
+            asked = [self._asked(query, prepared, ctx)]
+        else:
+            asked = []
+            for i, part in enumerate(parts):
+                carry = ctx if i == 0 else None
+                if i and not self._detect(part):
+                    # "信用好的能不能减免": the subject is the one of the question before
+                    carry = " ".join(s.term for s in self._detect(parts[i - 1])) or None
+                asked.append(self._asked(part, part, carry, carry_always=bool(i)))
+        # every part in one embedder batch: one forward pass instead of one per part
+        vectors = self.embed([a.q for a in asked])
+        replies = []
+        for a, qv in zip(asked, vectors):
+            r = self._search_one(a, qv, k, mode)
+            r.explain.update(normalized_query=a.asked_text if len(asked) > 1 else prepared, corrections=fixes)
+            replies.append(r)
+        if len(replies) == 1:
+            return replies[0]
+        return replace(replies[0], query=query, parts=replies)
+
+    def _detect(self, q: str) -> list[Subject]:
+        """Subjects of a text, cached (a part is looked at when splitting and again when searched)."""
+        found = self._subject_cache.get(q)
+        if found is None:
+            found = self.subject_index.detect(q)
+            if len(self._subject_cache) > QUERY_CACHE:
+                self._subject_cache.clear()
+            self._subject_cache[q] = found
+        return found
+
+    def _asked(self, display: str, q: str, context: str | None, carry_always: bool = False) -> _Asked:
+        """The effective text of one question: with the previous question for a follow-up, with the plan's
+        terms for English phrases."""
+        asked_text = q
+        follow_up = bool(context and (carry_always or self.is_follow_up(q)))
+        if follow_up:
+            q = f"{context} {q}"
+        lang = language(q)
+        glossed = self.english_terms(q)
+        if glossed:
+            q = f"{q} {glossed}"
+        return _Asked(display, asked_text, q, follow_up, lang)
+
+    def _search_one(self, a: _Asked, qv: np.ndarray | None, k: int, mode: str) -> SearchResponse:
+        """One question: retrieve, check the subject, decide answered / partial / declined."""
+        display, asked_text, q, follow_up, lang = a.display, a.asked_text, a.q, a.follow_up, a.lang
+        s = self.unit_scores(q, qv)
         score = {"hybrid": s["fused"], "bm25": s["bm25"], "dense": s["dense"]}[mode]
         hits = self._collect(score, s, limit=max(k, self.cfg.get("rerank_top", 8)))
         if self.reranker is not None and mode == "hybrid" and hits:
@@ -176,35 +355,123 @@ class Retriever:
                 h.rerank = float(r)
                 h.score = 0.5 * h.score + 0.5 * float(r)
             hits.sort(key=lambda h: -h.score)
-        hits = self._dedupe(hits)[:k]
+        hits = self._dedupe(hits)
+        subjects = self._detect(q)
+        on = subject_tasks(subjects)
+        asked_slots = [slot for slot in self.detail_slots if slot.asked(asked_text)]
+        asked = list(dict.fromkeys(slot.name for slot in asked_slots))
+        hits = self._subject_first(hits, on, score, s, bool(asked))[:k]
+        d = self.decision
         place = self._other_place(q)
-        best = hits[0].score if hits else 0.0
+        top = hits[0] if hits else None
+        best = top.score if top else 0.0
         threshold = self.cfg["min_score"] if mode == "hybrid" else self.cfg.get(f"min_score_{mode}", 0.3)
-        explain = {"best_score": round(best, 4), "threshold": threshold, "other_place": place,
-                   "follow_up": follow_up, "follow_up_shape": self.is_follow_up(tx.normalize(query)),
-                   "effective_query": q,
-                   "version": self.version, "mode": mode,
-                   "best_bm25": round(hits[0].bm25, 4) if hits else 0.0,
-                   "best_dense": round(hits[0].dense, 4) if hits else 0.0}
-        answer = self._answer(hits[0], s["fused"]) if hits else None
+        if lang == "en" and mode == "hybrid":
+            threshold = d["min_score_en"]
+        matched = bool(top) and top.task in on
+        agree = bool(top) and int(self.unit_task[int(np.argmax(s["bm25"]))]) == top.task \
+            == int(self.unit_task[int(np.argmax(s["dense"]))])
+        margin = best - max((h.score for h in hits[1:] if h.task != top.task), default=0.0) if top else 0.0
+        ambiguous = not matched and not agree and margin < d["min_margin"]
+        confidence = best + d["subject_bonus"] * matched + d["agree_bonus"] * agree - d["ambiguity_penalty"] * ambiguous
+        explain: dict[str, Any] = {
+            "best_score": round(best, 4), "threshold": threshold, "confidence": round(confidence, 4),
+            "other_place": place, "follow_up": follow_up,
+            "follow_up_shape": self.is_follow_up(asked_text), "effective_query": q,
+            "version": self.version, "mode": mode,
+            "best_bm25": round(top.bm25, 4) if top else 0.0, "best_dense": round(top.dense, 4) if top else 0.0,
+            "subject": subjects[0].official if subjects else None,
+            "subjects": [x.official for x in subjects], "subject_matched": matched,
+            "slots": asked, "margin": round(margin, 4), "agree": agree, "lang": lang,
+        }
+        answer = self._answer(top, s["fused"]) if top else None
         # a question an admin filed under an FAQ entry word for word is answered by that entry
-        curated = bool(hits) and hits[0].kind == "faq" and _bare(hits[0].matched) == _bare(q)
+        curated = bool(top) and top.kind == "faq" and _bare(top.matched) == _bare(asked_text)
         explain["curated"] = curated
-        missing = self._missing_detail(q, answer["text"]) if answer and not curated else None
-        explain["missing_detail"] = missing
+        missing = [(sl, obj) for sl in asked_slots if answer
+                   for given, obj in [self._slot_given(sl, asked_text, answer["text"], subjects)] if not given]
+        named = other_version(asked_text, self.years_held, self.corpus) if self.version_slot else None
+        explain["missing_detail"] = missing[0][0].name if missing else None
+        explain["asked_object"] = next((obj for _, obj in missing if obj), None)
+        explain["other_version"] = named.label if named else None
+        off_subject = bool(on) and not matched
         if place and not curated:
             reason = "other_place"
-        elif best < threshold and not curated:
+        elif curated:
+            reason = "answered"
+        elif named and confidence >= d["min_score_partial"]:
+            reason = "other_version"
+        elif off_subject and confidence < threshold + d["off_subject_margin"]:
+            reason = "off_subject"
+        elif confidence < (d["min_score_partial"] if missing and matched else threshold):
             reason = "weak_evidence"
         elif missing:
             reason = "detail_not_covered"
         else:
             reason = "answered"
         explain["decision"] = reason
-        if reason != "answered":
+        outcome = "answered" if reason == "answered" else \
+            "partial" if reason in ("detail_not_covered", "other_version") else "declined"
+        if outcome == "partial" and answer:
+            answer = self._partial(answer, named, missing)
+        elif outcome == "declined":
             answer = None
-        return SearchResponse(query, reason != "answered", reason, answer, hits, explain,
-                              related=self._related(answer, s["fused"]) if answer else [])
+        return SearchResponse(display, outcome == "declined", reason, answer, hits, explain,
+                              related=self._related(answer, s["fused"]) if answer else [],
+                              outcome=outcome, lang=lang)
+
+    def _subject_first(self, hits: list[Hit], on: frozenset[int], score: np.ndarray, s: dict[str, np.ndarray],
+                       asks_detail: bool) -> list[Hit]:
+        """Put the best candidate about the question's subject first when the best one is off-subject.
+
+        It wins when it scores nearly as well (`subject_slack`), or always when the question asks for a
+        detail: then the honest reply is the subject's passage, partial if it lacks the detail.
+        """
+        if not hits or not on or hits[0].task in on:
+            return hits
+        alt = next((h for h in hits if h.task in on), None)
+        if alt is None:
+            mask = np.isin(self.unit_task, list(on))
+            if not mask.any():
+                return hits
+            i = int(np.argmax(np.where(mask, score, -1.0)))
+            alt = self._hit(self.units[i], float(score[i]), float(s["bm25"][i]), float(s["dense"][i]))
+        if asks_detail or alt.score >= hits[0].score - self.decision["subject_slack"]:
+            return [alt, *[h for h in hits if h.id != alt.id]]
+        return hits
+
+    def _slot_given(self, slot: Slot, question: str, passage: str, subjects: list[Subject]) -> tuple[bool, str]:
+        """Whether the passage states the asked value, and of what ("" when the question names no object).
+
+        A value is about something: "报价扣除比例是百分之几" is not answered by a passage giving the 比例 of
+        预留份额. The object is the content word just before the slot's cue; the passage must name it (or
+        its official term). An object that is the question's subject is checked by the subject layer.
+        """
+        if not slot.given(passage):
+            return False, ""
+        if not slot.names_object:
+            return True, ""
+        cue = slot.cue_at(question)
+        obj = asked_object(question[:cue[0]], cue[1], self._object_skip) if cue else None
+        if not obj or any(obj in x.term or x.term in obj for x in subjects):
+            return True, ""
+        variants = [obj, *self.synonyms.get(obj, ())]
+        return any(v in passage for v in variants), obj
+
+    def _partial(self, answer: dict[str, Any], named: NamedVersion | None,
+                 missing: list[tuple[Slot, str]]) -> dict[str, Any]:
+        """方案中没有写明{missing}。相关规定：{rule} — the closest passage, cited, as the related rule."""
+        rule = answer["text"]
+        if named:
+            c = answer["citation"]
+            year = c["date"][:4]
+            label = named.label
+            text = (f"方案中没有写明{label}：知识库收录的是{year}年的《{c['doc_title']}》（成文日期 {c['date']}）。"
+                    f"相关规定：{rule}")
+        else:
+            label = "、".join(dict.fromkeys(f"{obj}的{sl.label}" if obj else sl.label for sl, obj in missing))
+            text = f"方案中没有写明{label}。相关规定：{rule}"
+        return {**answer, "text": text, "missing": label, "rule": rule}
 
     def _related(self, answer: dict[str, Any], fused: np.ndarray, n: int = 3) -> list[str]:
         """Other FAQ entries on the answer's task, best-matching first, as follow-up buttons."""
@@ -258,14 +525,6 @@ class Retriever:
             out.append(h)
             shown.append(body)
         return out
-
-    def _missing_detail(self, q: str, answer: str) -> str | None:
-        """A detail the question asks for (利率, 地址, 多久 …) that the answer does not give."""
-        for name, d in self.details.items():
-            if any(w in q for w in d["ask"]) and not any(
-                    re.search(w[3:], answer) if w.startswith("re:") else w in answer for w in d["evidence"]):
-                return name
-        return None
 
     def _other_place(self, q: str) -> str | None:
         """The first other place the question names, unless it also names the New Area itself."""

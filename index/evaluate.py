@@ -3,6 +3,11 @@
 One scorer for every front end: `score_case` takes what the user was shown (answer text, cited task,
 declined or not, result list) so the retrieval-level `make eval` and later the chat-level evaluation
 compute the same metrics the same way.
+
+Three outcomes: a line with "tasks" is answerable (answered is right; partial or declined is a false
+decline); "expect": "decline" wants no answer (declined or partial: a partial asserts nothing beyond
+"the plan does not say"); "expect": "partial" wants partial (declined also counts, an answer does not).
+Lines with "parts": N also score whether the message was split into N questions.
 """
 
 from __future__ import annotations
@@ -20,11 +25,21 @@ class Shown:
     """What one question produced, as the user or the agent would see it."""
 
     declined: bool
+    outcome: str = ""  # "answered" | "partial" | "declined"; empty = answered unless declined
     answer_text: str = ""
     answer_task: int | None = None
     results: list[dict[str, Any]] = field(default_factory=list)  # each with "task" and "text"
     complaint: bool = False
     ms: float = 0.0
+    parts: int = 1
+
+    def __post_init__(self) -> None:
+        if not self.outcome:
+            self.outcome = "declined" if self.declined else "answered"
+
+    @property
+    def answered(self) -> bool:
+        return self.outcome == "answered"
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -51,8 +66,10 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def summarize(cases: list[dict[str, Any]], shown: list[Shown]) -> dict[str, Any]:
-    answerable = [(c, s) for c, s in zip(cases, shown) if "tasks" in c]
+    answerable = [(c, s) for c, s in zip(cases, shown) if "tasks" in c and "expect" not in c]
     declines = [(c, s) for c, s in zip(cases, shown) if c.get("expect") == "decline"]
+    partials = [(c, s) for c, s in zip(cases, shown) if c.get("expect") == "partial"]
+    multi = [(c, s) for c, s in zip(cases, shown) if c.get("parts")]
     complaints = [(c, s) for c, s in zip(cases, shown) if c.get("expect") == "complaint"]
     n = len(answerable)
 
@@ -70,7 +87,7 @@ def summarize(cases: list[dict[str, Any]], shown: list[Shown]) -> dict[str, Any]
         return any(all(f in r["text"] for f in c["facts"]) for r in s.results[:3])
 
     def fact_answer(c: dict[str, Any], s: Shown) -> bool:
-        return not s.declined and all(f in s.answer_text for f in c["facts"])
+        return s.answered and all(f in s.answer_text for f in c["facts"])
 
     ms = [s.ms for s in shown]
     out = {
@@ -79,28 +96,52 @@ def summarize(cases: list[dict[str, Any]], shown: list[Shown]) -> dict[str, Any]
         "top3": share(answerable, top3),
         "fact_at_3": share(answerable, fact3),
         "answer_fact": share(answerable, fact_answer),
-        "decline_accuracy": share(declines, lambda c, s: s.declined),
-        "false_decline": share(answerable, lambda c, s: s.declined),
+        # as before partial answers existed: an off-knowledge question must be declined
+        "decline_accuracy": share(declines, lambda c, s: s.outcome == "declined"),
+        # a partial ("方案中没有写明…") states no answer either: the lenient view of the same lines
+        "decline_or_partial": share(declines, lambda c, s: not s.answered),
+        "false_decline": share(answerable, lambda c, s: not s.answered),
         "p50_ms": round(percentile(ms, 50), 2),
         "p95_ms": round(percentile(ms, 95), 2),
     }
+    if partials:
+        out["n_partial"] = len(partials)
+        out["partial_accuracy"] = share(partials, lambda c, s: not s.answered)
+        out["partial_exact"] = share(partials, lambda c, s: s.outcome == "partial")
+        out["partial_task"] = share(partials,
+                                    lambda c, s: s.outcome == "partial" and s.answer_task in c.get("tasks", []))
+    if multi:
+        out["parts_accuracy"] = share(multi, lambda c, s: s.parts == c["parts"])
     if complaints:
         out["complaint_detect"] = share(complaints, lambda c, s: s.complaint)
     return out
 
 
+def by_topic(cases: list[dict[str, Any]], shown: list[Shown]) -> dict[str, dict[str, Any]]:
+    """The summary per `topic` of the lines (lines without one under "-")."""
+    groups: dict[str, list[int]] = {}
+    for i, c in enumerate(cases):
+        groups.setdefault(str(c.get("topic") or "-"), []).append(i)
+    return {t: summarize([cases[i] for i in ix], [shown[i] for i in ix]) for t, ix in sorted(groups.items())}
+
+
 def failures(cases: list[dict[str, Any]], shown: list[Shown]) -> list[str]:
     lines = []
     for c, s in zip(cases, shown):
-        if "tasks" in c:
+        if c.get("parts") and s.parts != c["parts"]:
+            lines.append(f"{c.get('id')}: {c['q']} -> {s.parts} parts (want {c['parts']})")
+        if "tasks" in c and "expect" not in c:
             task = s.answer_task if s.answer_task is not None else (s.results[0]["task"] if s.results else None)
             miss = [f for f in c["facts"] if f not in s.answer_text]
-            if s.declined or task not in c["tasks"] or miss:
-                why = "declined" if s.declined else f"task {task} (want {c['tasks']})" if task not in c["tasks"] \
-                    else f"answer lacks {miss}"
+            if not s.answered or task not in c["tasks"] or miss:
+                why = s.outcome if not s.answered else f"task {task} (want {c['tasks']})" \
+                    if task not in c["tasks"] else f"answer lacks {miss}"
                 lines.append(f"{c.get('id')}: {c['q']} -> {why}")
-        elif c.get("expect") == "decline" and not s.declined:
+        elif c.get("expect") == "decline" and s.answered:
             lines.append(f"{c.get('id')}: {c['q']} -> answered, should decline (task {s.answer_task})")
+        elif c.get("expect") == "partial" and s.answered:
+            lines.append(f"{c.get('id')}: {c['q']} -> answered, should be partial (missing {c.get('missing')}; "
+                         f"task {s.answer_task})")
     return lines
 
 
@@ -113,11 +154,14 @@ def run_retrieval_eval(retriever: Any, cases: list[dict[str, Any]], mode: str = 
         t0 = time.perf_counter()
         r = retriever.search(c["q"], k=k, mode=mode)
         ms = (time.perf_counter() - t0) * 1000
+        parts = getattr(r, "parts", None) or [r]
         shown.append(Shown(
             declined=r.declined,
-            answer_text=r.answer["text"] if r.answer else "",
+            outcome=getattr(r, "outcome", ""),
+            answer_text="\n".join(p.answer["text"] for p in parts if p.answer),
             answer_task=r.answer["citation"]["task"] if r.answer else None,
             results=[{"task": h.task, "text": h.text} for h in r.results],
             ms=ms,
+            parts=len(parts),
         ))
     return shown

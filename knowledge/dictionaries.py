@@ -1,4 +1,4 @@
-"""The word lists in knowledge/dict: places, detail terms and synonyms, in one-line-per-item text files.
+"""The word lists in knowledge/dict: places, asked-for slots and synonyms, in one-line-per-item text files.
 
 They are plain text so that non-programmers can edit them; errors name the file and line for the same
 reason. A missing file is an empty list, so a deployment may leave out any of them.
@@ -6,7 +6,10 @@ reason. A missing file is an empty list, so a deployment may leave out any of th
 
 from __future__ import annotations
 
+import re
+from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
 
 
 def read_word_list(path: Path) -> list[str]:
@@ -14,15 +17,75 @@ def read_word_list(path: Path) -> list[str]:
     return [w for _, line in _dict_lines(path) for w in line.split()]
 
 
-def read_details(path: Path) -> dict[str, dict[str, list[str]]]:
-    """`name: asking words | evidence words` lines (see knowledge/dict/detail_terms.txt)."""
-    out: dict[str, dict[str, list[str]]] = {}
+VERSION_EVIDENCE = "@versions"
+# slots whose value belongs to an object the question names just before the cue (see Slot.names_object)
+OBJECT_SLOTS = frozenset({"比例/金额", "时限", "费用"})
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A detail a question can ask for (时限, 费用 …): how a question asks for it, how a passage states it.
+
+    One schema for every detail, read from knowledge/dict/slots.txt, so deciding "the topic is covered but
+    the asked detail is not" is data, not code. `re:` entries are regular expressions; `evidence ==
+    ("@versions",)` marks the year/version slot, which is checked against what the knowledge holds.
+    """
+
+    name: str
+    label: str
+    cues: tuple[str, ...]
+    evidence: tuple[str, ...]
+
+    @property
+    def is_version(self) -> bool:
+        return self.evidence == (VERSION_EVIDENCE,)
+
+    def asked(self, question: str) -> bool:
+        return _any_match(self.cues, question)
+
+    def given(self, passage: str) -> bool:
+        return _any_match(self.evidence, passage)
+
+    def cue_at(self, question: str) -> tuple[int, str] | None:
+        """Where the first cue of this slot starts in the question, and the cue's text (None: not asked)."""
+        found = [(m.start(), m.group()) for p in self.cues
+                 for m in [re.search(p[3:] if p.startswith("re:") else re.escape(p), question)] if m]
+        return min(found) if found else None
+
+    @property
+    def names_object(self) -> bool:
+        """A slot whose value is about something ("扣除比例", "退税多久", "刻章费用"): the passage must
+        state the value of that thing, not of another one."""
+        return self.name in OBJECT_SLOTS
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> Slot:
+        return cls(d["name"], d["label"], tuple(d["cues"]), tuple(d["evidence"]))
+
+
+def _any_match(patterns: tuple[str, ...], text: str) -> bool:
+    return any(re.search(p[3:], text) if p.startswith("re:") else p in text for p in patterns)
+
+
+def read_slots(path: Path) -> list[Slot]:
+    """`name | label | question cues | passage evidence` lines (see knowledge/dict/slots.txt)."""
+    out: list[Slot] = []
     for n, line in _dict_lines(path):
-        name, sep, rest = line.partition(":")
-        ask, bar, evidence = rest.partition("|")
-        if not sep or not bar or not ask.split() or not evidence.split():
-            raise ValueError(f"{path}:{n}: expected 'name: asking words | evidence words'")
-        out[name.strip()] = {"ask": ask.split(), "evidence": evidence.split()}
+        fields = [f.strip() for f in line.split(" | ")]
+        if len(fields) != 4 or not all(fields):
+            raise ValueError(f"{path}:{n}: expected 'name | label | question cues | passage evidence'")
+        name, label, cues, evidence = fields
+        words = [w.replace("_", " ") if not w.startswith("re:") else w for w in cues.split()]
+        for w in words + evidence.split():
+            if w.startswith("re:"):
+                try:
+                    re.compile(w[3:])
+                except re.error as exc:
+                    raise ValueError(f"{path}:{n}: bad regular expression {w!r}: {exc}") from exc
+        out.append(Slot(name, label, tuple(words), tuple(evidence.split())))
     return out
 
 
@@ -35,6 +98,19 @@ def read_synonyms(path: Path) -> dict[str, list[str]]:
             raise ValueError(f"{path}:{n}: expected 'official term: everyday words'")
         for w in words.split():
             out.setdefault(w, []).append(term.strip())
+    return out
+
+
+def read_glossary(path: Path) -> dict[str, list[str]]:
+    """`official term: english phrase; english phrase` lines → {lower-case phrase: [official terms]}."""
+    out: dict[str, list[str]] = {}
+    for n, line in _dict_lines(path):
+        term, sep, phrases = line.partition(":")
+        items = [p.strip().lower() for p in phrases.split(";") if p.strip()]
+        if not sep or not term.strip() or not items:
+            raise ValueError(f"{path}:{n}: expected 'official term: english phrase; english phrase'")
+        for item in items:
+            out.setdefault(item, []).append(term.strip())
     return out
 
 

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from config import ROOT, resolve_path
-from knowledge.dictionaries import read_details, read_synonyms, read_word_list
+from knowledge.dictionaries import Slot, read_glossary, read_slots, read_synonyms, read_word_list
 from knowledge.documents import Document, load_documents
 from knowledge.faq import FaqEntry, load_faq, load_overrides
 
@@ -29,7 +29,8 @@ VALIDITY = "validity.yaml"
 # word lists, relative to knowledge.dict_dir
 PLACES_FILE = "other_places.txt"
 HOME_PLACES_FILE = "home_places.txt"
-DETAILS_FILE = "detail_terms.txt"
+SLOTS_FILE = "slots.txt"
+GLOSSARY_FILE = "english.txt"
 SYNONYMS_FILE = "synonyms.txt"
 # the code that turns the files into an index version: editing it must rebuild too
 BUILD_CODE = (Path(__file__).resolve().parent, ROOT / "index")
@@ -44,9 +45,10 @@ class Knowledge:
     faq: list[FaqEntry]  # repository entries with the admin's edits applied
     places: list[str]  # places outside the district: questions naming them are declined
     home_places: list[str]
-    details: dict[str, dict[str, list[str]]]
+    slots: list[Slot]  # asked-for details (时限, 费用 …): a question asking one the passage lacks is partial
     synonyms: dict[str, list[str]]
     user_dict: Path  # jieba dictionary of domain terms
+    glossary: dict[str, list[str]] | None = None  # English phrase → the plan's terms
 
 
 def load_documents_with_local(settings: dict[str, Any]) -> list[Document]:
@@ -72,8 +74,8 @@ def load_knowledge(settings: dict[str, Any]) -> Knowledge:
     dict_dir = resolve_path(k["dict_dir"])
     return Knowledge(docs=docs, faq=faq, places=read_word_list(dict_dir / PLACES_FILE),
                      home_places=read_word_list(dict_dir / HOME_PLACES_FILE),
-                     details=read_details(dict_dir / DETAILS_FILE), synonyms=read_synonyms(dict_dir / SYNONYMS_FILE),
-                     user_dict=resolve_path(k["user_dict"]))
+                     slots=read_slots(dict_dir / SLOTS_FILE), synonyms=read_synonyms(dict_dir / SYNONYMS_FILE),
+                     user_dict=resolve_path(k["user_dict"]), glossary=read_glossary(dict_dir / GLOSSARY_FILE))
 
 
 def knowledge_fingerprint(settings: dict[str, Any]) -> str:

@@ -9,8 +9,8 @@ Message types (`type` of each message in `/api/chat`'s `messages`):
 
 | type     | from                   | fields beyond text, buttons                                      |
 |----------|------------------------|------------------------------------------------------------------|
-| answer   | `answer()`             | answer, citation, related, topic, offer_complaint                |
-| partial  | `partial()`            | missing, rule, answer, citation, related, topic (not uttered yet)|
+| answer   | `answer()`             | answer, citation, related, topic, offer_complaint, lead?         |
+| partial  | `partial()`            | missing, rule, answer, citation, related, topic, lead?           |
 | declined | `declined()`           | reason                                                           |
 | form     | `form()`               | form (complaint / ticket), step                                  |
 | ticket   | `ticket()`             | ticket (public view: ticket_no, status, status_label, …)         |
@@ -61,6 +61,8 @@ QUESTION_REPLY_TYPES = frozenset({ANSWER, PARTIAL, DECLINED})
 
 COMPLAIN_BUTTON: Button = {"title": "向诉速办反映", "payload": "/complain"}
 PARTIAL_LEAD = "方案中没有写明{missing}。相关规定："
+# a question about another year or version than the knowledge holds ("2024年的方案")
+OTHER_VERSION_LEAD = "知识库中收录的是{held}（成文日期 {date}），没有{missing}。该方案的相关规定："
 
 
 @dataclass(frozen=True)
@@ -92,29 +94,40 @@ def text(body: str, buttons: Sequence[Button] = ()) -> Reply:
     return Reply(body, list(buttons))
 
 
+def _with_lead(lead: str, body: str) -> str:
+    return f"{lead}\n{body}" if lead else body
+
+
 def answer(answer_text: str, citation: Citation | dict[str, Any], related: Sequence[str] = (), topic: str = "",
-           offer_complaint: bool = False) -> Reply:
+           offer_complaint: bool = False, lead: str = "") -> Reply:
     """A cited answer: the passage, its source line, up to three related questions (also as buttons, for
-    channels without chips) and, for a grievance the knowledge answers, a 向诉速办反映 button."""
+    channels without chips) and, for a grievance the knowledge answers, a 向诉速办反映 button. `lead` is a
+    line shown before the passage (an English question gets an English lead-in to the Chinese answer)."""
     related = list(related)[:3]
     buttons = [{"title": q, "payload": q} for q in related]
     if offer_complaint:
         buttons.append(dict(COMPLAIN_BUTTON))
-    return Reply(f"{answer_text}\n{citation['text']}", buttons,  # type: ignore[arg-type]
-                 {"type": ANSWER, "answer": answer_text, "citation": citation, "related": related, "topic": topic,
-                  "offer_complaint": offer_complaint})
+    card: dict[str, Any] = {"type": ANSWER, "answer": answer_text, "citation": citation, "related": related,
+                            "topic": topic, "offer_complaint": offer_complaint}
+    if lead:
+        card["lead"] = lead
+    return Reply(_with_lead(lead, f"{answer_text}\n{citation['text']}"), buttons, card)  # type: ignore[arg-type]
 
 
 def partial(missing: str, answer_text: str, citation: Citation | dict[str, Any], related: Sequence[str] = (),
-            topic: str = "") -> Reply:
+            topic: str = "", lead: str = "", head: str = "") -> Reply:
     """The plan does not state the detail asked for ("方案中没有写明办理时限"), but a related rule exists:
     say so, then show that rule with its citation. `answer` is what the card shows above the citation (as
-    for an answer), so the widget renders both cited types alike; `rule` is the cited passage alone."""
+    for an answer), so the widget renders both cited types alike; `rule` is the cited passage alone.
+    `head` replaces the standard opening when there is more to say (which plan the knowledge holds)."""
     related = list(related)[:3]
-    shown = PARTIAL_LEAD.format(missing=missing) + answer_text
-    return Reply(f"{shown}\n{citation['text']}", [{"title": q, "payload": q} for q in related],
-                 {"type": PARTIAL, "missing": missing, "rule": answer_text, "answer": shown, "citation": citation,
-                  "related": related, "topic": topic})
+    shown = (head or PARTIAL_LEAD.format(missing=missing)) + answer_text
+    card: dict[str, Any] = {"type": PARTIAL, "missing": missing, "rule": answer_text, "answer": shown,
+                            "citation": citation, "related": related, "topic": topic}
+    if lead:
+        card["lead"] = lead
+    return Reply(_with_lead(lead, f"{shown}\n{citation['text']}"), [{"title": q, "payload": q} for q in related],
+                 card)
 
 
 def declined(body: str, reason: str, buttons: Sequence[Button] = ()) -> Reply:

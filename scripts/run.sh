@@ -60,7 +60,7 @@ Ready:
                   GET  http://$WEB_HOST:$WEB_PORT/api/health
   Rasa server     http://127.0.0.1:$RASA_PORT/            (gateway channel /webhooks/gateway/webhook, X-Channel-Token)
   action server   http://127.0.0.1:$RASA_ACTIONS_PORT/health
-Secrets (admin token for GET /api/unanswered, /api/tickets) are in var/secrets.env.
+Secrets (internal, metrics (read-only /api/metrics), Rasa channel and action tokens) are in var/secrets.env.
 Logs in $LOG_DIR/. Press Ctrl-C to stop.
 MSG
 wait -n "${pids[@]}"

@@ -160,3 +160,69 @@ def test_short_talk_gets_its_own_reply_not_a_search(actions):
     tracker["latest_message"].update({"text": "谢谢", "intent": {"name": "thanks", "confidence": 1.0}})
     [msg] = shown(actions.run("action_respond", tracker))
     assert msg == {"type": "text", "text": THANKS_TEXT}
+
+
+def asked(name: str, text: str, sender: str) -> dict[str, Any]:
+    """A recorded tracker whose latest message is `text` (from `sender`): what Rasa posts for that message."""
+    tracker = recorded(name, **{"rec-qa": sender})
+    tracker["latest_message"]["text"] = text
+    [e for e in tracker["events"] if e["event"] == "user"][-1]["text"] = text
+    return tracker
+
+
+def queued(actions, sender: str) -> list[dict[str, Any]]:
+    """This sender's entries in the unanswered log (the app store behind the action server)."""
+    import sqlite3
+
+    from web.privacy import hash_sender
+
+    with sqlite3.connect(actions.stack.tmp / "app.db") as db:
+        rows = db.execute("SELECT text, reason FROM unanswered WHERE sender_hash = ? ORDER BY id",
+                          (hash_sender(sender, actions.stack.secrets["XHA_WEB__SENDER_SALT"]),)).fetchall()
+    return [{"text": t, "reason": r} for t, r in rows]
+
+
+def test_the_question_asked_again_in_other_words_right_away_queues_the_answer_that_did_not_help(actions):
+    tracker = asked("respond_follow_up", "出口退税都有哪些便利措施？", "rephrase-1")
+    [msg] = shown(actions.run("action_respond", tracker))
+    assert msg["type"] == "answer" and msg["citation"]["task"] == 8
+    rephrased = [q for q in queued(actions, "rephrase-1") if q["reason"] == "rephrased"]
+    assert rephrased == [{"text": "出口退税有什么便利措施", "reason": "rephrased"}], "the earlier question, once"
+
+
+def test_a_follow_up_or_a_new_question_is_no_rephrase(actions):
+    actions.run("action_respond", asked("respond_follow_up", "那要多久？", "rephrase-2"))
+    actions.run("action_respond", asked("respond_follow_up", "企业注销要跑几个部门", "rephrase-2"))
+    assert [q for q in queued(actions, "rephrase-2") if q["reason"] == "rephrased"] == []
+
+
+PARTIAL_QUESTION = "企业开办能一天办完吗"
+
+
+def test_a_detail_the_plan_does_not_state_gets_a_partial_answer_logged_as_a_knowledge_gap(actions):
+    result = actions.run("action_respond", asked("respond_question", PARTIAL_QUESTION, "partial-1"))
+    [msg] = shown(result)
+    assert msg["type"] == "partial" and msg["citation"]["task"] == 5, msg
+    assert msg["answer"].startswith("方案中没有写明") and "相关规定：" in msg["answer"] and msg["missing"]
+    assert msg["rule"] in msg["text"] and msg["text"].endswith(msg["citation"]["text"])
+    s = slots(result)
+    assert s["last_task"] == "5" and s["last_question"] and s["last_question_turn"] == 1.0, "a follow-up topic"
+    [gap] = queued(actions, "partial-1")
+    assert gap["text"] == PARTIAL_QUESTION and gap["reason"].startswith("partial:"), gap
+
+
+def test_each_part_of_a_multi_part_question_gets_its_own_reply_and_citation(actions):
+    tracker = asked("respond_question", "营业执照和银行开户能一起办吗？另外刻章收费吗？", "parts-1")
+    first, second = shown(actions.run("action_respond", tracker))
+    assert first["type"] == "answer" and first["citation"]["task"] == 5, first
+    assert second["type"] in ("declined", "partial"), second
+    assert "方案未提及" in second["text"] or second["text"].startswith("方案中没有写明"), second
+    assert "刻章" in second["text"] or second.get("citation"), "the reply names the part it is about"
+
+
+def test_an_english_question_gets_the_chinese_answer_with_an_english_lead_in(actions):
+    tracker = asked("respond_question", "Can I register a company online in West Coast New Area?", "english-1")
+    [msg] = shown(actions.run("action_respond", tracker))
+    assert msg["type"] in ("answer", "partial") and msg["citation"]["task"] == 5, msg
+    assert msg["lead"].startswith(("From the 2023 plan", "The 2023 plan")) and msg["text"].startswith(msg["lead"])
+    assert "营业执照" in msg["answer"] or "企业开办" in msg["answer"]

@@ -7,7 +7,8 @@ import sys
 
 from config import ROOT
 
-KEYS = {"n", "top1", "top3", "fact_at_3", "answer_fact", "decline_accuracy", "false_decline", "p50_ms", "p95_ms"}
+KEYS = {"n", "top1", "top3", "fact_at_3", "answer_fact", "decline_accuracy", "decline_or_partial", "false_decline",
+        "p50_ms", "p95_ms"}
 
 
 def run_cli(args, index_settings):
@@ -34,6 +35,25 @@ def test_eval_prints_the_summary_as_last_line(index_settings, tmp_path):
     assert summary["top1"] == round(2 / 3, 4) and summary["answer_fact"] == round(2 / 3, 4)
     assert summary["decline_accuracy"] == 1.0 and summary["false_decline"] == 0.0
     assert summary["p95_ms"] >= summary["p50_ms"] > 0
+
+
+def test_eval_scores_partial_lines_parts_and_topics(index_settings, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    lines = [
+        {"id": "a", "q": "出口企业退税平均要几天", "tasks": [8], "facts": ["3个工作日"], "topic": "taxation"},
+        {"id": "p", "q": "企业开办能一天办完吗", "expect": "partial", "tasks": [5], "missing": "时限",
+         "topic": "registration"},
+        {"id": "m", "q": "营业执照和银行开户能一起办吗？另外刻章收费吗？", "tasks": [5], "facts": ["银行"], "parts": 2,
+         "topic": "registration"},
+    ]
+    questions.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    proc = run_cli(["eval", str(questions), "--by", "topic"], index_settings)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.strip().splitlines()
+    summary = json.loads(out[-1])
+    assert summary["n"] == 2 and summary["partial_accuracy"] == 1.0 and summary["parts_accuracy"] == 1.0
+    assert summary["false_decline"] == 0.0
+    assert any(line.startswith("topic registration: ") for line in out[:-1])
 
 
 def test_ask_prints_answer_citation_and_scores(index_settings):

@@ -2,7 +2,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.dictionaries import read_details, read_synonyms, read_word_list
+from knowledge.dictionaries import Slot, read_glossary, read_slots, read_synonyms, read_word_list
 
 
 def test_word_list_skips_blanks_and_comments(tmp_path: Path):
@@ -13,7 +13,8 @@ def test_word_list_skips_blanks_and_comments(tmp_path: Path):
 
 def test_a_missing_dictionary_is_empty(tmp_path: Path):
     missing = tmp_path / "none.txt"
-    assert read_word_list(missing) == [] and read_details(missing) == {} and read_synonyms(missing) == {}
+    assert read_word_list(missing) == [] and read_slots(missing) == []
+    assert read_glossary(missing) == {} and read_synonyms(missing) == {}
 
 
 def test_synonyms_map_everyday_words_to_official_terms(tmp_path: Path):
@@ -22,14 +23,33 @@ def test_synonyms_map_everyday_words_to_official_terms(tmp_path: Path):
     assert read_synonyms(f) == {"补贴": ["奖补", "政策兑现"], "补助": ["奖补"]}
 
 
-def test_details_split_asking_and_evidence_words(tmp_path: Path):
-    f = tmp_path / "detail_terms.txt"
-    f.write_text("# 格式\n电话: 电话 热线 | 电话 12345\n", encoding="utf-8")
-    assert read_details(f) == {"电话": {"ask": ["电话", "热线"], "evidence": ["电话", "12345"]}}
+def test_slots_are_typed_with_cues_and_evidence(tmp_path: Path):
+    f = tmp_path / "slots.txt"
+    f.write_text("# 格式\n时限 | 办理时限 | 多久 how_long | re:\\d+个工作日 当场\n"
+                 "年份/版本 | @version | 版 | @versions\n", encoding="utf-8")
+    slots = read_slots(f)
+    assert slots[0] == Slot("时限", "办理时限", ("多久", "how long"), ("re:\\d+个工作日", "当场"))
+    assert slots[0].asked("出口退税要多久") and slots[0].asked("how long does it take")
+    assert slots[0].given("3个工作日以内") and not slots[0].given("推行智能表单")
+    assert slots[1].is_version and not slots[0].is_version
+    assert Slot.from_dict(slots[0].to_dict()) == slots[0]
+
+
+def test_the_repository_slot_schema_covers_the_asked_for_details():
+    from config import ROOT
+    names = {s.name for s in read_slots(ROOT / "knowledge" / "dict" / "slots.txt")}
+    assert {"时限", "费用", "材料", "条件", "比例/金额", "流程", "年份/版本"} <= names
+
+
+def test_glossary_maps_english_phrases_to_plan_terms(tmp_path: Path):
+    f = tmp_path / "english.txt"
+    f.write_text("企业开办: Register a company; start a business\n", encoding="utf-8")
+    assert read_glossary(f) == {"register a company": ["企业开办"], "start a business": ["企业开办"]}
 
 
 @pytest.mark.parametrize("reader, line", [(read_synonyms, "奖补 补贴"), (read_synonyms, "奖补:"),
-                                          (read_details, "电话: 电话 热线"), (read_details, "电话: | 12345")])
+                                          (read_slots, "电话 | 电话 | 热线"), (read_slots, "电话 |  | 热线 | 12345"),
+                                          (read_glossary, "企业开办 register")])
 def test_bad_lines_are_named_with_file_and_line(tmp_path: Path, reader, line):
     f = tmp_path / "dict.txt"
     f.write_text(f"# 注释\n{line}\n", encoding="utf-8")

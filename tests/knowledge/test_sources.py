@@ -24,7 +24,7 @@ def test_without_admin_files_the_repository_is_the_knowledge(settings):
     k = load_knowledge(settings)
     assert [d.id for d in k.docs] == ["xha-yshj-2023"] and all(d.valid for d in k.docs)
     assert len(k.faq) == len(load_faq(ROOT / "knowledge" / "faq", k.docs))
-    assert k.places and k.home_places and k.details and k.synonyms
+    assert k.places and k.home_places and k.slots and k.synonyms and k.glossary
     assert k.user_dict == ROOT / "knowledge" / "dict" / "jieba" / "domain_terms.txt"
 
 

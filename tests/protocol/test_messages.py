@@ -96,3 +96,27 @@ def test_uttered_kwargs_are_copies_a_caller_may_change():
     kwargs["json_message"]["step"] = "y"
     assert reply.utter()["buttons"][0]["title"] == "取消" and reply.card == {"type": "form", "form": "ticket",
                                                                              "step": "ticket_id"}
+
+
+def test_an_english_lead_in_comes_before_the_passage_in_the_text_and_the_card():
+    lead = "From the 2023 plan (quoted in Chinese):"
+    reply = messages.answer("推行电子营业执照。", CITATION, [], "企业开办", lead=lead)
+    assert reply.text == f"{lead}\n推行电子营业执照。\n{CITATION['text']}"
+    assert reply.widget()["lead"] == lead and reply.widget()["answer"] == "推行电子营业执照。"
+    assert "lead" not in messages.answer("答案", CITATION).card, "no lead for a Chinese question"
+
+
+def test_a_partial_answer_with_a_lead_keeps_what_is_missing_and_the_rule_apart():
+    lead = "The 2023 plan does not state this detail; the related rule (quoted in Chinese):"
+    msg = messages.partial("办理时限", "持续优化企业开办审批服务。", CITATION, ["问1"], "企业开办", lead=lead).widget()
+    assert msg["type"] == "partial" and msg["lead"] == lead and msg["missing"] == "办理时限"
+    assert msg["answer"] == "方案中没有写明办理时限。相关规定：持续优化企业开办审批服务。"
+    assert msg["text"].startswith(lead + "\n方案中没有写明办理时限。") and msg["text"].endswith(CITATION["text"])
+
+
+def test_a_question_about_another_version_says_which_plan_the_knowledge_holds():
+    head = messages.OTHER_VERSION_LEAD.format(held="2023年的方案", date="2023-09-11", missing="2024年的方案")
+    msg = messages.partial("2024年的方案", "进一步优化营商环境。", CITATION, head=head).widget()
+    assert msg["answer"] == "知识库中收录的是2023年的方案（成文日期 2023-09-11），没有2024年的方案。" \
+                            "该方案的相关规定：进一步优化营商环境。"
+    assert msg["missing"] == "2024年的方案" and msg["rule"] == "进一步优化营商环境。"

@@ -1,4 +1,7 @@
-"""Hotline agent console API: suggestions while the agent types, feedback on them, unresolved questions."""
+"""Hotline agent console API: suggestions while the agent types, feedback on them, unresolved questions.
+
+A suggestion carries the engine's outcome (answered | partial | declined), so the agent sees when the plan
+does not state what the caller asked; 不合适 queues the question for the admins like a citizen's 👎."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ from aiohttp import web
 
 from web.consoles.auth import require_role
 from web.http import choice_field, json_body, ok, optional_int, text_field
+from web.internal.unanswered import queue_once
 from web.privacy import hash_sender, mask_pii
 from web.state import LIVE, SEARCH_POOL, SETTINGS, STORE
 
@@ -29,7 +33,13 @@ async def suggest(request: web.Request) -> web.Response:
         item = h.public()
         item["citation_text"] = retriever.citation_for(h)["text"]
         results.append(item)
-    return ok({"declined": r.declined, "reason": r.reason, "results": results, "explain": r.explain})
+    payload = r.to_dict()
+    outcome = payload.get("outcome") or ("declined" if r.declined else "answered")
+    answer = payload.get("answer") or None
+    if answer is not None:  # the text the caller would get: the passage, or "方案中没有写明…。相关规定：…"
+        answer = {k: answer[k] for k in ("text", "missing", "rule", "faq_id", "topic") if k in answer}
+    return ok({"declined": r.declined, "reason": r.reason, "outcome": outcome, "answer": answer,
+               "lang": payload.get("lang", "zh"), "results": results, "explain": r.explain})
 
 
 @require_role("agent", "admin")
@@ -44,6 +54,11 @@ async def feedback(request: web.Request) -> web.Response:
     message_id = hashlib.sha256(f"{result_id}|{q}".encode()).hexdigest()[:32]
     fid = await request.app[STORE].logs.record_feedback("hotline", hash_sender(user, salt), message_id, mask_pii(q),
                                              result_id, task, rating)
+    if rating == "unsuitable":  # one entry per question, however many of its suggestions are marked
+        await queue_once(request.app[STORE], {
+            "channel": "hotline", "sender_hash": hash_sender(user, salt), "text": mask_pii(q),
+            "reason": "agent_unsuitable", "candidates": [{"id": result_id, "task": task, "score": 0.0, "text": ""}],
+            "previous_turn": ""})
     return ok({"id": fid, "rating": rating}, status=201)
 
 

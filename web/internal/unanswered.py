@@ -3,12 +3,18 @@
 Text is PII-masked and sender ids hashed before anything is stored. When the web service is down the
 action server leaves records as files in the spool folder; `import_spool` takes them in at start and
 periodically, so no question is lost.
+
+Besides declined questions the log holds answers that may be wrong and partial answers (knowledge gaps):
+the user's 👎 (`thumbs_down`), the same question asked again right away (`rephrased`), an agent's 不合适
+(`agent_unsuitable`), a narrow lead of the best task (`low_margin`) and `partial:<engine reason>`. One
+message is queued once, whichever of these signals arrives first.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +27,28 @@ from web.store import Store
 
 log = logging.getLogger(__name__)
 MAX_CANDIDATES = 5
+# an answer that reached the user but may be wrong: queued once per sender and message
+DOUBT_REASONS = frozenset({"thumbs_down", "rephrased", "agent_unsuitable", "low_margin"})
+PARTIAL_PREFIX = "partial:"
+DEDUPE_SECONDS = 6 * 3600
+DEDUPE_SCAN = 200
+
+
+def doubtful(reason: str) -> bool:
+    return reason in DOUBT_REASONS or reason.startswith(PARTIAL_PREFIX)
+
+
+async def queue_once(store: Any, fields: dict[str, Any]) -> tuple[int, bool]:
+    """Log `fields` (see `unanswered_fields`); a doubtful answer already open for the same sender and text
+    is not queued again (👎 on an answer already queued for its low margin). Returns (id, created)."""
+    if doubtful(fields["reason"]) and fields["sender_hash"]:
+        since = time.time() - DEDUPE_SECONDS
+        for row in await store.logs.unanswered("open", DEDUPE_SCAN):
+            if row["at"] < since:
+                break
+            if row["sender_hash"] == fields["sender_hash"] and row["text"] == fields["text"]:
+                return int(row["id"]), False
+    return int(await store.logs.log_unanswered(**fields)), True
 
 
 def clean_candidates(raw: Any) -> list[dict[str, Any]]:
@@ -71,8 +99,8 @@ def import_spool(store: Store, settings: dict[str, Any], spool: Path) -> int:
 async def log_question(request: web.Request) -> web.Response:
     require_token(request, request.app[SETTINGS]["web"]["internal_token"])
     fields = unanswered_fields(request.app[SETTINGS], await json_body(request))
-    rid = await request.app[STORE].logs.log_unanswered(**fields)
-    return ok({"id": rid}, status=201)
+    rid, created = await queue_once(request.app[STORE], fields)
+    return ok({"id": rid, "duplicate": not created}, status=201 if created else 200)
 
 
 def add_routes(app: web.Application) -> None:

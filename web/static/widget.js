@@ -59,8 +59,10 @@
   };
 
   // Message types of /api/chat, as protocol/messages.py builds them. A cited card (answer, partial) shows
-  // `answer` with a collapsible `citation`, `related` chips and 👍/👎; "handoff" starts following the agent
-  // queue; every other type (declined, form, ticket, text, error) is its text with quick-reply buttons.
+  // `answer` with a collapsible `citation`, `related` chips and 👍/👎 (a partial one — the plan does not state
+  // what was asked, the related rule is cited — carries a 方案未明确 tag; an English question's `lead` is a
+  // line above the answer); "handoff" starts following the agent queue; every other type (declined, form,
+  // ticket, text, error) is its text with quick-reply buttons.
   var CITED_TYPES = ["answer", "partial"];
 
   function isCited(type) {
@@ -88,6 +90,7 @@
     stripWaiting: "正在为您转接人工客服…",
     stripActive: "人工客服已接入，正在为您服务",
     feedbackAsk: "这个回答有帮助吗？",
+    partialTag: "方案未明确",
     feedbackThanks: "感谢反馈",
     related: "您可能还想问："
   };
@@ -204,6 +207,8 @@
       out.citation = normCitation(e.citation);
       out.related = normStrings(e.related, 6, 200);
       out.question = str(e.question, 500);
+      out.lead = str(e.lead, 300);
+      out.missing = str(e.missing, 100);
       out.buttons = normButtons(e.buttons); // actions besides the related questions (向诉速办反映)
       if (e.feedback === "up" || e.feedback === "down") out.feedback = e.feedback;
       if (!out.text && !out.answer) return null;
@@ -309,6 +314,10 @@
     ".row.me .bubble { background: #95EC69; }",
     ".row.me .bubble::before { left: auto; right: -6px; border-width: 6px 0 6px 6px; border-color: transparent transparent transparent #95EC69; }",
     ".bubble.error { color: #8A3A3A; }",
+    ".partial-tag { display: table; margin: 0 0 4px; padding: 0 6px; border: 1px solid #F2D597; border-radius: 3px;",
+    "  background: #FFF4DB; color: #8A5A00; font-size: 12px; line-height: 1.6; }",
+    ".bubble.partial { border-left: 3px solid #F2B233; }",
+    ".lead { margin: 0 0 4px; color: #576B95; font-size: 13px; font-style: italic; }",
 
     /* citation */
     ".cite { margin-top: 8px; padding-top: 6px; border-top: 1px solid #EEE; }",
@@ -545,10 +554,16 @@
     var isAgent = entry.role === "agent";
     var msg = el("div", { class: "msg", testid: "widget-bot-message", "data-type": entry.type, "data-from": isAgent ? "agent" : "bot" });
     if (isAgent) msg.appendChild(el("div", { class: "label", testid: "widget-agent-label", text: entry.name ? "人工客服 " + entry.name : "人工客服" }));
-    var bubble = el("div", { class: "bubble" + (entry.type === "error" ? " error" : "") });
+    var bubble = el("div", { class: "bubble" + (entry.type === "error" ? " error" : "") + (entry.type === "partial" ? " partial" : "") });
     msg.appendChild(bubble);
 
     if (entry.role === "bot" && isCited(entry.type)) {
+      if (entry.type === "partial") {
+        var tag = el("div", { class: "partial-tag", testid: "widget-partial-tag", text: TEXT.partialTag });
+        if (entry.missing) tag.title = "方案中没有写明" + entry.missing;
+        bubble.appendChild(tag);
+      }
+      if (entry.lead) bubble.appendChild(el("div", { class: "lead", testid: "widget-lead", text: entry.lead }));
       appendText(bubble, entry.answer || entry.text);
       if (entry.citation) bubble.appendChild(renderCitation(entry));
       if (entry.related.length) msg.appendChild(renderRelated(entry));
@@ -713,6 +728,8 @@
     if (isCited(type)) {
       entry.answer = m.answer;
       entry.citation = m.citation;
+      entry.lead = m.lead;
+      entry.missing = m.missing;
       // related questions arrive both as buttons and in `related`: render them once, as chips
       entry.related = Array.isArray(m.related) ? m.related
         : normButtons(m.buttons).map(function (b) { return b.title || b.payload; });

@@ -4,9 +4,11 @@
     python -m web.tools.evalchat bench QUESTIONS.jsonl [--url …] [--rasa-url …]
 
 `eval` sends every line as a fresh conversation and scores what the user sees with the same scorer as
-`make eval`, plus complaint_detect. `bench` measures answered questions through the gateway at 1 and
-10 concurrent senders next to a bare Rasa REST round trip of a canned response (greet); when nothing
-answers at --url it starts the stack with scripts/run.sh and stops it afterwards.
+`make eval`, plus complaint_detect: a partial reply (方案中没有写明…) is no answer for answer_fact and
+false_decline, and counts for partial_accuracy; a multi-part question's replies count as its parts.
+`bench` measures answered questions through the gateway at 1 and 10 concurrent senders next to a bare
+Rasa REST round trip of a canned response (greet); when nothing answers at --url it starts the stack
+with scripts/run.sh and stops it afterwards.
 """
 
 from __future__ import annotations
@@ -33,19 +35,28 @@ import aiohttp
 
 from config import ROOT, load_settings
 from index.evaluate import Shown, load_questions, percentile, summarize
-from protocol.messages import ANSWER
+from protocol.messages import ANSWER, PARTIAL, QUESTION_REPLY_TYPES
 from web.public.chat import RASA_WEBHOOK, rasa_headers
 
 
 def shown_from(messages: list[dict[str, Any]], ms: float) -> Shown:
-    answer = next((m for m in messages if m.get("type") == ANSWER), None)
+    """What the user saw, scored like the engine's result: the first question reply decides the outcome
+    (answer → answered, partial → partial, otherwise declined); each question reply is one part."""
+    replies = [m for m in messages if m.get("type") in QUESTION_REPLY_TYPES]
+    cited = [m for m in replies if m.get("type") in (ANSWER, PARTIAL) and isinstance(m.get("citation"), dict)]
+    first = replies[0] if replies else None
+    kind = first.get("type") if first else None
+    outcome = "answered" if kind == ANSWER else "partial" if kind == PARTIAL else "declined"
+    shown = first if first in cited else None
     return Shown(
-        declined=answer is None,
-        answer_text=answer["text"] if answer else "",
-        answer_task=answer["citation"]["task"] if answer else None,
-        results=[{"task": answer["citation"]["task"], "text": answer["text"]}] if answer else [],
+        declined=outcome == "declined",
+        outcome=outcome,
+        answer_text=shown["text"] if shown else "",
+        answer_task=shown["citation"].get("task") if shown else None,
+        results=[{"task": m["citation"].get("task"), "text": m["text"]} for m in cited],
         complaint=any(m.get("form") == "complaint" for m in messages),
         ms=ms,
+        parts=max(1, len(replies)),
     )
 
 

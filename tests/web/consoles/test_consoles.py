@@ -381,3 +381,68 @@ def test_two_uploads_of_one_title_in_one_second_are_two_drafts(users):
     drafts = {d["id"]: d for d in listed["items"] if d["state"] == "draft"}
     assert {first[1]["id"], second[1]["id"]} <= set(drafts)
     assert drafts[first[1]["id"]]["title"] == drafts[second[1]["id"]]["title"] == "同名文件"
+
+
+def open_questions(admin: Client, text: str) -> list[dict]:
+    status, body = admin.call("/api/unanswered")
+    assert status == 200, body
+    return [q for q in body["items"] if q["text"] == text]
+
+
+def test_suggestions_carry_the_outcome_the_citizen_would_get(users):
+    agent = Client(users)
+    assert agent.login("zhang", AGENT_PW) == 200
+    status, body = agent.call("/api/agent/suggest", {"q": "出口退税平均要几天"})
+    assert status == 200 and body["outcome"] == "answered" and "3个工作日" in body["answer"]["text"], body
+    status, body = agent.call("/api/agent/suggest", {"q": "杭州的人才补贴怎么领"})
+    assert status == 200 and body["outcome"] == "declined" and body["answer"] is None, body
+
+
+def test_an_agents_unsuitable_queues_the_question_once_however_many_cards_are_marked(users):
+    agent, admin = Client(users), Client(users)
+    assert agent.login("zhang", AGENT_PW) == 200 and admin.login("root", ADMIN_PW) == 200
+    q = f"来电问出口退税平均要几天（{time.time_ns()}）"
+    _, body = agent.call("/api/agent/suggest", {"q": q})
+    for r in body["results"][:2]:
+        status, _ = agent.call("/api/agent/feedback", {"q": q, "result_id": r["id"], "rating": "unsuitable",
+                                                       "task": r["task"]})
+        assert status == 201
+    [queued] = open_questions(admin, q)
+    assert queued["reason"] == "agent_unsuitable" and queued["channel"] == "hotline"
+    assert queued["candidates"][0]["id"] == body["results"][0]["id"]
+    used = f"来电问企业注销要跑几个部门（{time.time_ns()}）"
+    assert agent.call("/api/agent/feedback", {"q": used, "result_id": "x", "rating": "used"})[0] == 201
+    assert open_questions(admin, used) == [], "用了 is no reason to review"
+
+
+def test_a_thumbs_down_queues_the_answered_question_once(users):
+    admin = Client(users)
+    assert admin.login("root", ADMIN_PW) == 200
+    q = f"出口退税要多久（{time.time_ns()}）"
+    vote = {"sender": "fb-down-1", "message_id": "m-1", "question": q, "answer": "……3个工作日以内。",
+            "citation_task": 8}
+    for rating in ("down", "up", "down"):  # a changed vote, then 👎 again: still one entry
+        assert http_json(users + "/api/feedback", {**vote, "rating": rating})[0] == 201
+    [queued] = open_questions(admin, q)
+    assert queued["reason"] == "thumbs_down" and queued["candidates"][0]["task"] == 8
+    assert "3个工作日" in queued["candidates"][0]["text"]
+    up = f"企业注销要跑几个部门（{time.time_ns()}）"
+    assert http_json(users + "/api/feedback", {**vote, "message_id": "m-2", "question": up, "rating": "up"})[0] == 201
+    assert open_questions(admin, up) == []
+
+
+def test_a_doubtful_answer_is_queued_once_per_message_but_declines_as_before(users):
+    token = {"X-Internal-Token": "t-internal"}
+    admin = Client(users)
+    assert admin.login("root", ADMIN_PW) == 200
+    q = f"企业开办能一天办完吗（{time.time_ns()}）"
+    record = {"text": q, "sender": "dup-1", "channel": "widget", "candidates": []}
+    first = http_json(users + "/api/unanswered", {**record, "reason": "low_margin"}, headers=token)
+    again = http_json(users + "/api/unanswered", {**record, "reason": "rephrased"}, headers=token)
+    assert first[0] == 201 and again == (200, {"id": first[1]["id"], "duplicate": True})
+    other = http_json(users + "/api/unanswered", {**record, "sender": "dup-2", "reason": "thumbs_down"}, headers=token)
+    assert other[0] == 201, "another user's vote on the same wording is another message"
+    declined = f"杭州的人才补贴怎么领（{time.time_ns()}）"
+    for _ in range(2):
+        http_json(users + "/api/unanswered", {**record, "text": declined, "reason": "other_place"}, headers=token)
+    assert len(open_questions(admin, declined)) == 2, "declines are logged as before"

@@ -327,3 +327,19 @@ def test_toasts_never_cover_the_control_they_are_about(stack, browser, path):  #
     for where in ("bottom:20px;", "top:40px;", "top:380px;"):
         r = page.evaluate(TOAST_OVER_CONTROL, [where])
         assert not r["overlap"], (where, r)
+
+
+def test_agent_suggestions_show_what_the_citizen_would_get(stack, browser):  # noqa: F811
+    page = browser.new_context().new_page()
+    sign_in(page, stack.url, "/agent", stack.AGENT)
+    box = page.get_by_test_id("agent-question")
+    box.press_sequentially("企业开办能一天办完吗", delay=40)
+    page.wait_for_selector('[data-testid="agent-outcome"][data-outcome="partial"]', timeout=10000)
+    best = page.get_by_test_id("agent-suggestion").first
+    assert best.get_by_test_id("agent-outcome").inner_text() == "部分回答"
+    assert best.get_by_test_id("agent-partial-note").inner_text().startswith("方案中没有写明")
+    box.fill("")
+    box.press_sequentially("企业注销要跑几个部门", delay=40)
+    page.wait_for_selector('[data-testid="agent-outcome"][data-outcome="answered"]', timeout=10000)
+    assert page.get_by_test_id("agent-suggestion").first.get_by_test_id("agent-outcome").inner_text() == "已回答"
+    page.screenshot(path=str(ARTIFACTS / "agent-outcome.png"))

@@ -269,3 +269,24 @@ def test_tracker_retention_masks_personal_data_and_the_conversation_goes_on(stac
     assert apply_retention(db, mask_after_minutes=0, retention_days=-1)["deleted"] >= len(rows)
     assert events() == [] or all("13812345678" not in d for d in events())
     assert answer(say(stack, s, "出口退税有什么便利措施"))["citation"]["task"] == 8, "a deleted one starts afresh"
+
+
+def test_a_detail_the_plan_does_not_state_is_said_plainly_then_the_related_rule_with_its_citation(stack):
+    s = sender()
+    [msg] = say(stack, s, "企业开办能一天办完吗")
+    assert msg["type"] == "partial" and msg["citation"]["task"] == 5, msg
+    assert msg["text"].startswith("方案中没有写明") and "相关规定：" in msg["text"]
+    assert msg["text"].endswith(msg["citation"]["text"]) and "45天" not in msg["text"], "not the court-case clause"
+    # the partial answer is the topic of a follow-up, as an answer is
+    follow = say(stack, s, "需要什么材料？")
+    assert all(m["type"] != "declined" or m.get("reason") != "follow_up_of_declined" for m in follow), follow
+    assert any((m.get("citation") or {}).get("task") == 5 for m in follow), follow
+
+
+def test_each_part_of_a_two_part_question_is_answered_on_its_own(stack):
+    msgs = say(stack, sender(), "营业执照和银行开户能一起办吗？另外刻章收费吗？")
+    replies = [m for m in msgs if m["type"] in ("answer", "partial", "declined")]
+    assert len(replies) == 2, msgs
+    first, second = replies
+    assert first["type"] == "answer" and first["citation"]["task"] == 5 and "银行" in first["text"], first
+    assert "方案未提及" in second["text"] or second["type"] == "partial", second

@@ -162,3 +162,23 @@ def test_widget_embedded_on_another_origin(stack, browser):
         page.screenshot(path=str(ARTIFACTS / "widget-other-origin.png"))
     finally:
         server.shutdown()
+
+
+def test_a_partial_answer_carries_the_plan_does_not_say_tag_and_still_its_citation(stack, browser):
+    page = browser.new_page(viewport={"width": 1280, "height": 860})
+    page.goto(stack.url + "/")
+    widget(page).get_by_test_id("widget-launcher").click()
+    ask(page, "企业注销要跑几个部门")
+    full = last_bot(page)
+    assert full.get_attribute("data-type") == "answer" and full.get_by_test_id("widget-partial-tag").count() == 0
+    ask(page, "企业开办能一天办完吗")
+    partial = last_bot(page)
+    assert partial.get_attribute("data-type") == "partial"
+    assert partial.get_by_test_id("widget-partial-tag").inner_text() == "方案未明确"
+    assert "方案中没有写明" in partial.inner_text()
+    partial.get_by_test_id("widget-citation-toggle").click()
+    assert "第5项任务" in partial.get_by_test_id("widget-citation").inner_text()
+    page.screenshot(path=str(ARTIFACTS / "widget-partial.png"))
+    page.reload()
+    again = widget(page).get_by_test_id("widget-bot-message").last
+    assert again.get_by_test_id("widget-partial-tag").inner_text() == "方案未明确", "the tag survives a reload"

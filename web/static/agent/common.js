@@ -4,7 +4,9 @@
 import { byId, reportError, request } from "../console/lib.js";
 
 export const CFG = {
-  suggestDebounceMs: 300,
+  // a typing pause: shorter than any reading pause, longer than the gap between keystrokes; with the
+  // search (~30–80 ms) suggestions stand within 300 ms of the pause (python -m web.tools.bench_suggest)
+  suggestDebounceMs: 120,
   pollMs: 2000,
   pollMaxBackoffMs: 10000,
   requestTimeoutMs: 15000,
@@ -29,6 +31,7 @@ export const TEXT = {
   copyFailed: "复制失败，请手动选择文本复制",
   used: "用了",
   unsuitable: "不合适",
+  alternative: "备选",
   recorded: "已记录",
   needQuestion: "请先输入来电问题",
   unresolvedDone: "已记录为未解决问题",
@@ -45,6 +48,8 @@ export const ROLE_LABEL = { agent: "坐席", admin: "管理员" };
 export const STATUS_LABEL = { waiting: "等待接入", active: "服务中", closed: "已结束", returned: "已交还机器人", bot: "已交还机器人" };
 export const FROM_LABEL = { user: "用户", bot: "机器人", agent: "坐席", system: "系统" };
 export const KIND_LABEL = { faq: "常见问答", chunk: "政策原文", policy: "政策原文", doc: "政策原文" };
+// /api/agent/suggest `outcome`: what the citizen would get for this question
+export const OUTCOME_LABEL = { answered: "已回答", partial: "部分回答", declined: "无答案" };
 
 /** The console's request: never rejects, resolves to {ok, status, data, error, timeout, stale}. */
 export function api(method, path, body, opts) {

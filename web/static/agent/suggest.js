@@ -1,9 +1,10 @@
 /*
  * 坐席工作台 — the caller's question → the top 3 answers as the agent types (debounced), with 复制,
- * 用了/不合适 and 记为未解决.
+ * 用了/不合适 and 记为未解决. Each card shows the outcome the citizen would get (已回答/部分回答/无答案);
+ * a partial answer says what the plan does not state above the related rule.
  */
 import { clear, copyText, isComposing, on, reportError, session, str, toast } from "../console/lib.js";
-import { CFG, KIND_LABEL, TEXT, api, button, el, fmt, ui } from "./common.js";
+import { CFG, KIND_LABEL, OUTCOME_LABEL, TEXT, api, button, el, fmt, ui } from "./common.js";
 
 export var sug = {
   timer: null,
@@ -77,13 +78,15 @@ function renderSuggestions(q, data) {
     return r && typeof r === "object";
   }).slice(0, 3) : [];
   var declined = data.declined === true;
+  var outcome = OUTCOME_LABEL[data.outcome] ? data.outcome : (declined ? "declined" : "answered");
+  var answer = data.answer && typeof data.answer === "object" ? data.answer : null;
   clear(ui.suggestions);
   ui.agentDeclined.hidden = !declined;
   // the reason is shown only when it is readable text (not an internal code)
   var reason = str(data.reason, 200);
   ui.declinedReason.textContent = declined && /[\u4e00-\u9fff]/.test(reason) ? reason : "";
   results.forEach(function (r, i) {
-    ui.suggestions.appendChild(suggestionCard(q, r, i, declined));
+    ui.suggestions.appendChild(suggestionCard(q, r, i, declined, outcome, i === 0 ? answer : null));
   });
   ui.resultsEmpty.hidden = results.length > 0 || declined;
   ui.resultsEmpty.textContent = TEXT.noResults;
@@ -91,7 +94,26 @@ function renderSuggestions(q, data) {
   ui.results.scrollTop = 0;
 }
 
-function suggestionCard(q, r, index, declined) {
+// the outcome tags' look, added once (the page's stylesheet belongs to agent.html)
+var OUTCOME_CSS = [
+  ".outcome { flex: none; padding: 0 6px; border-radius: 3px; font-weight: 600; }",
+  ".outcome-answered { color: #1F7A3A; background: #E8F6EC; border: 1px solid #B7E1C3; }",
+  ".outcome-partial { color: #8A5A00; background: #FFF4DB; border: 1px solid #F2D597; }",
+  ".outcome-declined { color: #8F959E; background: #F2F3F5; border: 1px solid #DEE0E3; }",
+  ".outcome-alternative { color: #8F959E; border: 1px solid #DEE0E3; font-weight: 400; }",
+  ".card-gap { margin: 8px 10px 0; padding: 4px 8px; border-left: 3px solid #E59A00; background: #FFF8E6; color: #8A5A00; font-size: 13px; }"
+].join("\n");
+
+function ensureOutcomeStyle() {
+  if (document.getElementById("agent-outcome-style")) return;
+  var style = document.createElement("style");
+  style.id = "agent-outcome-style";
+  style.textContent = OUTCOME_CSS;
+  document.head.appendChild(style);
+}
+
+function suggestionCard(q, r, index, declined, outcome, answer) {
+  ensureOutcomeStyle();
   var text = str(r.text, 10000);
   var citation = str(r.citation_text, 2000);
   var score = typeof r.score === "number" ? r.score : parseFloat(r.score);
@@ -116,7 +138,18 @@ function suggestionCard(q, r, index, declined) {
   scoreNode.appendChild(document.createTextNode("得分 "));
   scoreNode.appendChild(el("b", "", isFinite(score) ? score.toFixed(2) : "—"));
   head.appendChild(scoreNode);
+  // the outcome is what the citizen gets from the best card; the others are alternatives (备选)
+  var shownOutcome = index === 0 || outcome === "declined" ? outcome : "alternative";
+  var tag = el("span", "outcome outcome-" + shownOutcome, OUTCOME_LABEL[shownOutcome] || TEXT.alternative);
+  tag.setAttribute("data-testid", "agent-outcome");
+  tag.setAttribute("data-outcome", shownOutcome);
+  head.appendChild(tag);
   card.appendChild(head);
+  if (outcome === "partial" && answer && str(answer.missing, 100)) {
+    var gap = el("div", "card-gap", "方案中没有写明" + str(answer.missing, 100) + "，以下为相关规定：");
+    gap.setAttribute("data-testid", "agent-partial-note");
+    card.appendChild(gap);
+  }
 
   var body = el("div", "card-text", text);
   body.setAttribute("data-testid", "agent-answer");

@@ -1,0 +1,219 @@
+"""What a message asks, before retrieval: script, language, typos of domain terms, parts, named versions.
+
+Users write traditional characters, English, pinyin initials (zjtx) and same-sound typos (出口推税); the
+index only knows the plan's simplified wording. Everything here is generic: OpenCC for the script, the
+domain dictionary (jieba terms + synonym groups) for typos and initials, punctuation and connectives for
+splitting.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import opencc
+from pypinyin import Style, lazy_pinyin
+
+MAX_PARTS = 3
+# a connective opening a clause starts another question ("另外刻章收费吗"); "还有没有…" is one question
+CONNECTIVES = re.compile(
+    r"(?:^|(?<=[，,。；;：:！!\s]))(?:另外|此外|再者|以及|同时(?!也)|还有(?![没无什哪别其多就是])|顺便问一?下?|再问一?下?)[，,：:\s]*")
+QUESTION_MARKS = re.compile(r"[？?；;]+")
+# a clause asks something when it has a question word (or ended in a question mark in the message)
+QUESTION_WORDS = re.compile(
+    r"吗|呢|么|什么|怎么|怎样|如何|多少|几|哪|是否|能否|可否|有没有|是不是|能不能|可不可以|会不会|要不要|多久|多长"
+    r"|\b(?:what|how|when|where|which|who|why|is|are|can|could|do|does|will|should)\b", re.I)
+CJK = re.compile(r"[\u4e00-\u9fff]")
+LATIN = re.compile(r"[A-Za-z]")
+# words saying the question is about a document/plan, so a named year means a version of it
+DOC_WORDS = re.compile(r"方案|版|政策|计划|措施|文件|规定|清单|plan|version|policy|policies|edition", re.I)
+YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+VERSION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*版(?!权|面)|version\s*(\d+(?:\.\d+)?)", re.I)
+
+# words between an asked-for value's cue and the thing it is about ("退税[平均能压到]几天", "扣除[比例是]百分之几"):
+# light verbs, hedges and the names of values themselves, never the object of the question
+OBJECT_SKIP = frozenset("""是 的 要 需要 需 得 大概 大约 大致 一般 通常 基本 具体 平均 最多 最少 最高 最低
+    最快 最长 最短 至少 一共 总共 能 能够 可以 可 会 办 办理 办完 办好 办下来 下来 弄
+    弄好 拿到 完 好 压到 压缩 缩短 到 左右 目前 现在 还 都 也 就 又 多 少 等 等了
+    要等 整个 全部 时间 多长 多久 标准 比例 金额 数额 费用 期限 周期 时限 额度 价格 水平
+    情况 具体 一次 每次 每个 每年 每月 收费 收取 交 缴 付 占 有 没有 多少 几 几天
+    百分之""".split())
+# nouns of a value that another word can qualify ("扣除比例", "贷款利率", "办理时限")
+VALUE_NOUNS = ("比例", "占比", "利率", "税率", "费率", "费用", "金额", "数额", "额度", "标准", "期限", "时限", "周期",
+               "基数", "上限", "下限")
+# counts ("一天", "两周"), negated or doubled verbs ("不要", "要不要") and anything ending in 的
+_NOT_OBJECT = re.compile(r"^[一二两三四五六七八九十几半百千万多]|^[不没]|^(.)[不没]\1|.*的$")
+_OBJECT_WORD = re.compile(r"[\u4e00-\u9fff]{2,}|[a-z]{3,}")
+
+_cc_lock = threading.Lock()
+_cc: opencc.OpenCC | None = None
+
+
+def to_simplified(text: str) -> str:
+    """Traditional → simplified Chinese with OpenCC (t2s); ~5 µs for a question."""
+    global _cc
+    if _cc is None:
+        with _cc_lock:
+            if _cc is None:
+                _cc = opencc.OpenCC("t2s")
+    return _cc.convert(text)
+
+
+def language(text: str) -> str:
+    """"en" when the message is mostly Latin letters, else "zh" (a mixed question stays "zh")."""
+    latin, cjk = len(LATIN.findall(text)), len(CJK.findall(text))
+    return "en" if latin > 2 * cjk and latin >= 6 else "zh"
+
+
+def _is_question(part: str) -> bool:
+    return bool(QUESTION_WORDS.search(part))
+
+
+def split_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:
+    """Up to `max_parts` questions of one message, split on question marks and clause-opening connectives.
+
+    A clause that asks nothing (a statement, "是真的吗" is a question but too short to stand alone) joins its
+    neighbour, so one question with a narrative around it stays one part.
+    """
+    pieces: list[tuple[str, bool]] = []
+    for chunk in re.split(r"(?<=[？?；;])", text):
+        marked = bool(QUESTION_MARKS.search(chunk))
+        sub = [s for s in CONNECTIVES.split(chunk)]
+        for i, s in enumerate(sub):
+            s = QUESTION_MARKS.sub("", s).strip(" ，,。：:！!")
+            if s:
+                pieces.append((s, marked or _is_question(s) if i == len(sub) - 1 else _is_question(s)))
+    parts: list[str] = []
+    pending = ""
+    for s, asks in pieces:
+        body = f"{pending}，{s}" if pending else s
+        short = len(CJK.findall(s)) < 5 and len(s.split()) < 4
+        if not asks:
+            pending = body  # a statement: context of the next question
+            continue
+        if short and parts:
+            parts[-1] = f"{parts[-1]}，{s}"  # "是真的吗": belongs to the question before it
+        else:
+            parts.append(body)
+        pending = ""
+    if pending:
+        if parts:
+            parts[-1] = f"{parts[-1]}，{pending}"
+        else:
+            parts.append(pending)
+    if len(parts) > max_parts:
+        parts = parts[:max_parts - 1] + ["，".join(parts[max_parts - 1:])]
+    return parts or [text]
+
+
+def asked_object(before_cue: str, cue: str, skip: frozenset[str] = OBJECT_SKIP) -> str | None:
+    """What an asked-for value is about, when the question names it: the content word in front of the
+    value's noun ("报价扣除比例是百分之几" → 扣除, "预算总额的比例是多少" → 总额, "贷款利率" → 贷款).
+
+    Only a value noun (比例, 利率, 费用, 时限 …, VALUE_NOUNS) makes a compound with an object; a cue that is a
+    predicate ("退税要多久", "刻章收费吗") names no object besides the question's subject: None.
+    """
+    import jieba
+
+    clause = re.split(r"[，,。；;！!？?：:\s]", before_cue)[-1]
+    words = [w for w in jieba.lcut(clause, HMM=False) if w.strip()]
+    if not cue.startswith(VALUE_NOUNS):
+        while words and words[-1] in skip and not words[-1].endswith(VALUE_NOUNS):
+            words.pop()  # "比例[是]百分之几", "标准[大概]多少"
+        if not words or not words[-1].endswith(VALUE_NOUNS):
+            return None
+        words.pop()
+    for w in reversed(words):
+        if _OBJECT_WORD.fullmatch(w) and w not in skip and not _NOT_OBJECT.match(w):
+            return w
+        if w not in skip and w != "的":
+            return None  # something else stands between: no object named
+    return None
+
+
+@lru_cache(maxsize=4096)
+def _pinyin(text: str) -> tuple[str, ...]:
+    return tuple(lazy_pinyin(text, style=Style.NORMAL, errors="ignore"))
+
+
+@dataclass
+class TermFixer:
+    """Same-sound typos (出口推税 → 出口退税) and pinyin initials (zjtx → 专精特新) of dictionary terms.
+
+    A window of the question with exactly one character different from a dictionary term but the same
+    pinyin, and which the knowledge never writes, is that term. A lower-case Latin run equal to the initials
+    of exactly one term (and not itself in the knowledge) is that term.
+    """
+
+    terms: Iterable[str]
+    corpus: str
+    min_len: int = 4  # typos: three-character windows match too much ("一份公司" is not 分公司)
+    min_initials: int = 3
+    by_pinyin: dict[tuple[str, ...], list[str]] = field(default_factory=dict, init=False)
+    by_initials: dict[str, list[str]] = field(default_factory=dict, init=False)
+    lengths: list[int] = field(default_factory=list, init=False)
+
+    def __post_init__(self) -> None:
+        for t in sorted(set(self.terms)):
+            if len(t) < min(self.min_len, self.min_initials) or not all(CJK.match(ch) for ch in t):
+                continue
+            py = _pinyin(t)
+            if len(py) != len(t):
+                continue
+            if len(t) >= self.min_len:
+                self.by_pinyin.setdefault(py, []).append(t)
+            self.by_initials.setdefault("".join(p[0] for p in py), []).append(t)
+        self.lengths = sorted({len(k) for k in self.by_pinyin}, reverse=True)
+        self.corpus = self.corpus.lower()
+
+    def fix(self, text: str) -> tuple[str, list[tuple[str, str]]]:
+        """The text with typos and initials replaced, and the (wrong, right) pairs."""
+        fixes: list[tuple[str, str]] = []
+        for m in re.finditer(rf"[\u4e00-\u9fff]{{{self.min_len},}}", text):
+            run = m.group()
+            py = _pinyin(run)
+            if len(py) != len(run):
+                continue
+            for n in self.lengths:
+                for i in range(len(run) - n + 1):
+                    candidates = self.by_pinyin.get(py[i:i + n])
+                    if not candidates:  # cheap test first: most windows sound like no term
+                        continue
+                    window = run[i:i + n]
+                    if window in self.corpus:
+                        continue
+                    for term in candidates:
+                        if sum(a != b for a, b in zip(window, term)) == 1:
+                            fixes.append((window, term))
+                            break
+        if CJK.search(text):
+            for m in re.finditer(r"(?<![a-z])[a-z]{3,8}(?![a-z])", text):
+                found = self.by_initials.get(m.group(), [])
+                if len(found) == 1 and m.group() not in self.corpus:
+                    fixes.append((m.group(), found[0]))
+        for wrong, right in fixes:
+            text = text.replace(wrong, right)
+        return text, fixes
+
+
+@dataclass(frozen=True)
+class NamedVersion:
+    """A year or version the question names that the knowledge does not hold, e.g. "2024年的方案"."""
+
+    label: str
+
+
+def other_version(question: str, years_held: set[str], corpus: str) -> NamedVersion | None:
+    """The first year (with a document word nearby in the question) or N.0版 the knowledge does not hold."""
+    if DOC_WORDS.search(question):
+        for y in YEAR.findall(question):
+            if y not in years_held:
+                return NamedVersion(f"{y}年的方案")
+    for m in VERSION.finditer(question):
+        v = m.group(1) or m.group(2)
+        if f"{v}版" not in corpus:
+            return NamedVersion(f"{v}版")
+    return None

@@ -1,0 +1,89 @@
+"""Query analysis without an index: script, language, splitting, typos and initials, named versions."""
+
+import time
+
+import pytest
+
+from index.query import TermFixer, language, other_version, split_parts, to_simplified
+from index.subject import SubjectIndex, subject_tasks
+
+
+def test_traditional_chinese_is_simplified_with_opencc_quickly():
+    assert to_simplified("企業開辦需要多久？營業執照") == "企业开办需要多久？营业执照"
+    t0 = time.perf_counter()
+    for _ in range(1000):
+        to_simplified("請問新區的營商環境監督員現在有多少名？")
+    assert (time.perf_counter() - t0) / 1000 < 0.001  # well under a millisecond per question
+
+
+@pytest.mark.parametrize("text, lang", [
+    ("Can I register a company online in West Coast New Area?", "en"),
+    ("企业开办能不能网上办", "zh"),
+    ("我们是 WFOE，想确认一下外资 market access 在新区是按哪份 negative list 执行的", "zh"),
+])
+def test_language(text, lang):
+    assert language(text) == lang
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("营业执照和银行开户能一起办吗？另外刻章收费吗？", ["营业执照和银行开户能一起办吗", "刻章收费吗"]),
+    ("营业执照和银行开户能一起办吗", ["营业执照和银行开户能一起办吗"]),
+    ("企业开办能不能网上办？", ["企业开办能不能网上办"]),
+    ("出口退税能不能无纸化办理，还有没有别的便利措施？", ["出口退税能不能无纸化办理，还有没有别的便利措施"]),
+    ("听说新区这边不用审批了，是真的吗？", ["听说新区这边不用审批了，是真的吗"]),
+    ("新区城镇新增就业目标是多少？人才总量要突破多少？以及人才公寓有多少套？还有社保怎么交？",
+     ["新区城镇新增就业目标是多少", "人才总量要突破多少", "人才公寓有多少套，社保怎么交"]),
+    ("我们是外贸企业。出口退税要多久？", ["我们是外贸企业。出口退税要多久"]),
+])
+def test_split_parts(text, parts):
+    assert split_parts(text) == parts
+
+
+def test_same_sound_typos_and_initials_of_dictionary_terms():
+    fixer = TermFixer(["出口退税", "拿地即开工", "专精特新", "分公司"], corpus="出口退税 拿地即开工 专精特新 分公司")
+    assert fixer.fix("出口推税要多久")[0] == "出口退税要多久"
+    assert fixer.fix("拿地既开工是什么")[0] == "拿地即开工是什么"
+    assert fixer.fix("zjtx企业贷款")[0] == "专精特新企业贷款"
+    assert fixer.fix("帮我写一份公司总结")[0] == "帮我写一份公司总结"  # three characters: too risky
+    assert fixer.fix("出口退税要多久") == ("出口退税要多久", [])
+
+
+def test_named_years_and_versions_the_knowledge_does_not_hold():
+    corpus = "推出拿地即开工2.0版"
+    assert other_version("2024年新区的营商环境方案有哪些新措施", {"2023"}, corpus).label == "2024年的方案"
+    assert other_version("2023年方案里企业开办怎么办", {"2023"}, corpus) is None
+    assert other_version("惠企政策词典出4.0版了吗", {"2023"}, corpus).label == "4.0版"
+    assert other_version("拿地即开工2.0版是什么", {"2023"}, corpus) is None
+    assert other_version("2024年我们公司营收下降了，出口退税要多久", {"2023"}, corpus) is None  # not a document
+
+
+def test_subjects_come_from_the_dictionary_and_synonym_groups():
+    idx = SubjectIndex(["企业开办", "出口退税", "营商环境"], {"注册公司": ["企业开办"]},
+                       {5: "降低市场准入门槛 优化企业开办 营商环境", 8: "出口退税 营商环境", 23: "办理周期 营商环境",
+                        1: "营商环境", 2: "营商环境"})
+    found = idx.detect("注册公司需要几天")
+    assert [(s.term, s.official) for s in found] == [("注册公司", "企业开办")]
+    assert subject_tasks(found) == {5}
+    assert idx.detect("营商环境好不好") == []  # in every task: not a subject
+
+
+@pytest.mark.parametrize("before, cue, obj", [
+    ("政府采购对小微企业的报价扣除比例是", "百分之几", "扣除"),
+    ("新区向中小企业预留的采购份额占年度预算总额的", "比例是多少", "总额"),
+    ("科技型企业贷款", "利率", "贷款"),
+    ("出口企业退税一般要", "多长时间", None),  # a predicate cue: the subject is what it is about
+    ("感觉是乱", "收费", None),
+    ("企业开办能一天办", "完", None),
+])
+def test_the_object_of_an_asked_value_is_the_word_before_its_noun(before, cue, obj):
+    from index.query import asked_object
+
+    assert asked_object(before, cue) == obj
+
+
+def test_subjects_match_a_paraphrase_keeping_the_terms_characters_in_order():
+    idx = SubjectIndex(["拿地即开工", "出口退税"], {}, {6: "拿地即开工", 8: "出口退税", 12: "工业用地"})
+    assert [s.official for s in idx.detect("能做到拿了地马上开工吗")] == ["拿地即开工"]
+    assert [s.official for s in idx.detect("出口企业退税要多久")] == ["出口退税"]
+    assert idx.detect("拿了地以后过了很久才开工") == []  # too far apart: not the term
+    assert idx.detect("出口和退货的税") == []
