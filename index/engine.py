@@ -25,6 +25,7 @@ from index.bm25 import BM25
 from index.embedders import CrossEncoderReranker, Embedder
 from index.query import (
     OBJECT_SKIP,
+    VALUE_NOUNS,
     NamedVersion,
     TermFixer,
     asked_object,
@@ -453,10 +454,29 @@ class Retriever:
             return True, ""
         cue = slot.cue_at(question)
         obj = asked_object(question[:cue[0]], cue[1], self._object_skip) if cue else None
-        if not obj or any(obj in x.term or x.term in obj for x in subjects):
+        if obj and any(obj in x.term or x.term in obj for x in subjects):
+            obj = None
+        if not any(self._value_about(passage, at, found, question, subjects, obj)
+                   for at, found in slot.evidence_in(passage)):
+            return False, ""  # "邮递费用" states a fee, but of 邮递, not of what was asked
+        if not obj:
             return True, ""
         variants = [obj, *self.synonyms.get(obj, ())]
         return any(v in passage for v in variants), obj
+
+    @staticmethod
+    def _value_about(passage: str, at: int, found: str, question: str, subjects: list[Subject],
+                     obj: str | None) -> bool:
+        """Whether a value the passage states is about what the question asks: a value noun the passage
+        qualifies ("邮递费用", "投放额度") must name the question's subject, its asked object or another word of
+        the question; a bare value ("10元", "免费", "3个工作日") is about the passage's own topic."""
+        if not found.endswith(VALUE_NOUNS):
+            return True
+        of = asked_object(passage[:at], found)
+        if not of or of in question:
+            return True
+        named = [x for s in subjects for x in (s.term, s.official)] + ([obj] if obj else [])
+        return any(of in x or x in of for x in named)
 
     def _partial(self, answer: dict[str, Any], named: NamedVersion | None,
                  missing: list[tuple[Slot, str]]) -> dict[str, Any]:

@@ -4,7 +4,8 @@ Retrieval scores reward any shared wording, so "企业开办能一天办完吗" 
 predicate (办理周期). The subject comes from the domain dictionary: jieba domain terms and synonym groups
 (an everyday word stands for its official term and all its variants). A term counts as a subject only
 when it is specific: it occurs in at least one and at most `max_tasks` tasks (title and text; the FAQ
-questions of a task only for a term the plan never writes).
+questions of a task only for a term the plan never writes). A term counts only as whole words of the
+question (jieba with the domain dictionary): 纳税 is not named by 纳税人.
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+
+import jieba
 
 # a term's characters the question may leave out when it paraphrases the term ("拿了地马上开工" for 拿地即开工)
 LINKING_CHARS = "即及与和的之并"
@@ -68,16 +71,17 @@ class SubjectIndex:
                 self.spread.append((surface, official, re.compile(gap.join(map(re.escape, core)))))
 
     def detect(self, question: str) -> list[Subject]:
-        """Specific dictionary terms the question names, longest match first, no overlaps."""
+        """Specific dictionary terms the question names as whole words, longest match first, no overlaps."""
         found: list[Subject] = []
         taken = [False] * len(question)
+        bounds = word_bounds(question)
         heads = {question[i:i + 2] for i in range(len(question) - 1)}
         candidates = sorted(c for h in heads for c in self.by_head.get(h, ()))
         for _, surface, official in candidates:
             start = question.find(surface)
             while start >= 0:
                 end = start + len(surface)
-                if not any(taken[start:end]):
+                if start in bounds and end in bounds and not any(taken[start:end]):
                     taken[start:end] = [True] * (end - start)
                     found.append(Subject(surface, official, self.covered[official]))
                     break
@@ -88,11 +92,17 @@ class SubjectIndex:
             if official in named or surface[0] not in question:
                 continue
             m = pattern.search(question)
-            if m and not any(taken[m.start():m.end()]) and m.end() - m.start() <= len(surface) + SPREAD_GAP + 1:
+            if m and m.start() in bounds and m.end() in bounds and not any(taken[m.start():m.end()]) \
+                    and m.end() - m.start() <= len(surface) + SPREAD_GAP + 1:
                 taken[m.start():m.end()] = [True] * (m.end() - m.start())
                 found.append(Subject(m.group(), official, self.covered[official]))
                 named.add(official)
         return found
+
+
+def word_bounds(text: str) -> set[int]:
+    """Offsets where a word of `text` starts or ends (jieba, dictionary words only: no HMM guesses)."""
+    return {0, len(text), *(start for _, start, _ in jieba.tokenize(text, HMM=False))}
 
 
 def subject_tasks(subjects: list[Subject]) -> frozenset[int]:

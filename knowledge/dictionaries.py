@@ -46,6 +46,11 @@ class Slot:
     def given(self, passage: str) -> bool:
         return _any_match(self.evidence, passage)
 
+    def evidence_in(self, passage: str) -> list[tuple[int, str]]:
+        """Every place the passage states this slot's value: (offset, matched text), in passage order."""
+        return sorted((m.start(), m.group()) for p in self.evidence
+                      for m in re.finditer(p[3:] if p.startswith("re:") else re.escape(p), passage) if m.group())
+
     def cue_at(self, question: str) -> tuple[int, str] | None:
         """Where the first cue of this slot starts in the question, and the cue's text (None: not asked)."""
         found = [(m.start(), m.group()) for p in self.cues

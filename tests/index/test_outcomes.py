@@ -109,3 +109,19 @@ def test_every_part_of_a_message_is_embedded_in_one_batch(live):
 def test_english_glossary_phrases_allow_an_article(live):
     r = live.retriever.search("Can we enjoy subsidy policies automatically without an application?", k=3)
     assert r.lang == "en" and r.outcome == "answered" and r.answer["citation"]["task"] == 3
+
+
+def test_a_subject_term_inside_a_longer_word_is_not_the_subject(live):
+    r = live.retriever.search("小规模纳税人季度销售额多少可以免征增值税", k=3)
+    assert "纳税" not in r.explain["subjects"] and not r.explain["subject_matched"]
+
+
+def test_a_fee_of_another_thing_is_not_the_asked_fee(live):
+    ret = live.retriever
+    fee = next(s for s in ret.detail_slots if s.name == "费用")
+    passage = "整合诉前调解与电子送达、邮政集约送达流程,提升“送达E站”服务效能,实现邮递费用降幅10%以上。"
+    question = "诉前调解要不要交费"
+    assert ret._slot_given(fee, question, passage, ret._detect(question)) == (False, "")  # 邮递's fee
+    assert ret._slot_given(fee, "送达的邮递费用能降多少", passage, []) == (True, "")
+    r = ret.search("诉前调解收不收费", k=3)
+    assert r.outcome == "partial" and r.explain["missing_detail"] == "费用"

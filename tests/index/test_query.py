@@ -87,3 +87,10 @@ def test_subjects_match_a_paraphrase_keeping_the_terms_characters_in_order():
     assert [s.official for s in idx.detect("出口企业退税要多久")] == ["出口退税"]
     assert idx.detect("拿了地以后过了很久才开工") == []  # too far apart: not the term
     assert idx.detect("出口和退货的税") == []
+
+
+def test_a_subject_term_counts_only_as_whole_words_of_the_question():
+    idx = SubjectIndex(["纳税", "出口退税"], {}, {8: "持续提升企业纳税便利度 出口退税", 5: "企业开办"})
+    assert idx.detect("增值税小规模纳税人月销售额多少以下免征") == []  # 纳税 inside the word 纳税人
+    assert [s.official for s in idx.detect("纳税要去哪里办")] == ["纳税"]
+    assert [s.official for s in idx.detect("出口企业退税要多久")] == ["出口退税"]  # spread over whole words

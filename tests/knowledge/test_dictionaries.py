@@ -55,3 +55,9 @@ def test_bad_lines_are_named_with_file_and_line(tmp_path: Path, reader, line):
     f.write_text(f"# 注释\n{line}\n", encoding="utf-8")
     with pytest.raises(ValueError, match=f"{f}:2: expected"):
         reader(f)
+
+
+def test_a_slot_lists_every_place_a_passage_states_its_value():
+    fee = Slot("费用", "收费标准", ("收费",), ("费用", r"re:\d+元", "免费"))
+    assert fee.evidence_in("实现邮递费用降幅10%,刻章免费,工本费5元") == [(4, "费用"), (14, "免费"), (20, "5元")]
+    assert fee.evidence_in("全程网办") == []
