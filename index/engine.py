@@ -129,8 +129,10 @@ class SearchResponse:
 
 def _phrase_pattern(phrase: str) -> str:
     """A glossary phrase as a pattern: any whitespace between its words, and an article the phrase leaves
-    out may stand there ("without application" matches "without an application")."""
-    return r"\s+(?:(?:a|an|the)\s+)?".join(re.escape(w) for w in phrase.split())
+    out may stand there ("without application" matches "without an application"), and a plural may stand for
+    the singular."""
+    words = [re.escape(w) + r"(?:s|es)?" for w in phrase.split()]  # "export tax refunds", "licenses"
+    return r"\s+(?:(?:a|an|the)\s+)?".join(words)
 
 
 def _bare(text: str) -> str:

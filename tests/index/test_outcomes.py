@@ -125,3 +125,9 @@ def test_a_fee_of_another_thing_is_not_the_asked_fee(live):
     assert ret._slot_given(fee, "送达的邮递费用能降多少", passage, []) == (True, "")
     r = ret.search("诉前调解收不收费", k=3)
     assert r.outcome == "partial" and r.explain["missing_detail"] == "费用"
+
+
+def test_an_english_plural_and_good_credit_reach_the_export_refund_task(live):
+    r = live.retriever.search("How quickly are export tax refunds processed for exporters with good credit?", k=3)
+    assert r.outcome == "answered" and r.answer["citation"]["task"] == 8, r.explain
+    assert "出口退税" in r.explain["normalized_query"] or "出口退税" in r.explain["effective_query"]

@@ -290,3 +290,16 @@ def test_each_part_of_a_two_part_question_is_answered_on_its_own(stack):
     first, second = replies
     assert first["type"] == "answer" and first["citation"]["task"] == 5 and "银行" in first["text"], first
     assert "方案未提及" in second["text"] or second["type"] == "partial", second
+
+
+@pytest.mark.parametrize("question", [
+    "Is it possible to set up a company online here?",
+    "How quickly are export tax refunds processed for exporters with good credit?",
+    "Our company has a contract dispute with a supplier, how can it be resolved quickly?",
+])
+def test_an_english_question_is_answered_not_taken_for_a_ticket_lookup(stack, question):
+    msgs = say(stack, sender(), question)
+    assert step(msgs) is None, f"{question!r} opened a form: {msgs}"
+    a = answer(msgs)
+    assert a and a["citation"]["task"], msgs
+    assert a.get("lead", "").startswith("From the"), "the Chinese passage comes after an English lead-in"
