@@ -10,7 +10,6 @@ question (jieba with the domain dictionary): 纳税 is not named by 纳税人.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -44,8 +43,8 @@ class SubjectIndex:
     covered: dict[str, frozenset[int]] = field(default_factory=dict, init=False)
     # first two characters → (rank in lookup, surface, official): only surfaces that can occur are tried
     by_head: dict[str, list[tuple[int, str, str]]] = field(default_factory=dict, init=False)
-    # term → pattern of its characters in order with short gaps (LINKING_CHARS optional)
-    spread: list[tuple[str, str, re.Pattern[str]]] = field(default_factory=list, init=False)
+    # terms matched spread out: (surface, official, its characters without LINKING_CHARS)
+    spread: list[tuple[str, str, str]] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         for word, officials in self.synonyms.items():
@@ -66,9 +65,8 @@ class SubjectIndex:
         for rank, (surface, official) in enumerate(self.lookup):
             self.by_head.setdefault(surface[:2], []).append((rank, surface, official))
             core = [ch for ch in surface if ch not in LINKING_CHARS]
-            if len(core) >= SPREAD_MIN_CORE and all("\u4e00" <= ch <= "\u9fff" for ch in core):
-                gap = f"(?:(?![{SEPARATORS}])[\u4e00-\u9fff]){{0,{SPREAD_GAP}}}"
-                self.spread.append((surface, official, re.compile(gap.join(map(re.escape, core)))))
+            if len(core) >= SPREAD_MIN_CORE and all(_is_cjk(ch) for ch in core):
+                self.spread.append((surface, official, "".join(core)))
 
     def detect(self, question: str) -> list[Subject]:
         """Specific dictionary terms the question names as whole words, longest match first, no overlaps."""
@@ -88,16 +86,45 @@ class SubjectIndex:
                 start = question.find(surface, start + 1)
         # a paraphrase that keeps the term's characters in order ("拿了地马上开工" → 拿地即开工), within a clause
         named = {x.official for x in found}
-        for surface, official, pattern in self.spread:
-            if official in named or surface[0] not in question:
+        for surface, official, core in self.spread:
+            if official in named or core[0] not in question:
                 continue
-            m = pattern.search(question)
-            if m and m.start() in bounds and m.end() in bounds and not any(taken[m.start():m.end()]) \
-                    and m.end() - m.start() <= len(surface) + SPREAD_GAP + 1:
-                taken[m.start():m.end()] = [True] * (m.end() - m.start())
-                found.append(Subject(m.group(), official, self.covered[official]))
+            span = spread_match(question, core)
+            if span and span[0] in bounds and span[1] in bounds and not any(taken[span[0]:span[1]]) \
+                    and span[1] - span[0] <= len(surface) + SPREAD_GAP + 1:
+                taken[span[0]:span[1]] = [True] * (span[1] - span[0])
+                found.append(Subject(question[span[0]:span[1]], official, self.covered[official]))
                 named.add(official)
         return found
+
+
+def _is_cjk(ch: str) -> bool:
+    return "\u4e00" <= ch <= "\u9fff"
+
+
+def spread_match(text: str, core: str, gap: int = SPREAD_GAP) -> tuple[int, int] | None:
+    """The first span of `text` holding `core`'s characters in order, each at most `gap` Chinese characters
+    after the one before, none of them a separator (和, 的 …). Plain Python rather than one regular expression
+    per term: compiling a thousand patterns over the CJK range took seconds at every index swap."""
+
+    def rest(k: int, pos: int) -> int | None:
+        if k == len(core):
+            return pos
+        for j in range(pos, min(len(text), pos + gap + 1)):
+            if text[j] == core[k]:
+                end = rest(k + 1, j + 1)
+                if end is not None:
+                    return end
+            if text[j] in SEPARATORS or not _is_cjk(text[j]):
+                return None
+        return None
+
+    for start, ch in enumerate(text):
+        if ch == core[0]:
+            end = rest(1, start + 1)
+            if end is not None:
+                return start, end
+    return None
 
 
 def word_bounds(text: str) -> set[int]:

@@ -94,3 +94,12 @@ def test_a_subject_term_counts_only_as_whole_words_of_the_question():
     assert idx.detect("增值税小规模纳税人月销售额多少以下免征") == []  # 纳税 inside the word 纳税人
     assert [s.official for s in idx.detect("纳税要去哪里办")] == ["纳税"]
     assert [s.official for s in idx.detect("出口企业退税要多久")] == ["出口退税"]  # spread over whole words
+
+
+def test_spread_match_keeps_order_short_gaps_and_stops_at_separators():
+    from index.subject import spread_match
+
+    assert spread_match("新区能做到拿了地马上开工吗", "拿地开工") == (5, 12)
+    assert spread_match("出口企业退税", "出口退税") == (0, 6)
+    assert spread_match("出口和退货的税", "出口退税") is None, "a separator joins two phrases"
+    assert spread_match("拿到这块地以后多久能开工", "拿地开工") is None, "gaps longer than two characters"
