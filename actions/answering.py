@@ -25,7 +25,6 @@ COVERAGE = ("我可以解答新区营商环境政策问题，例如企业开办�
             "融资、用工、纠纷解决、知识产权等。")
 DECLINE_TEXT = {
     "other_place": "抱歉，我只能解答青岛西海岸新区的政策，“{place}”的政策请咨询当地政务服务部门。",
-    "detail_not_covered": "抱歉，现有政策文件中没有给出您问的具体{detail}，我无法准确回答。",
     "weak_evidence": "抱歉，这个问题我在现有政策文件中没有找到可靠的答案。",
 }
 FOLLOW_UP_OF_DECLINED = "抱歉，您前面问的问题在现有政策文件中没有找到答案，这一点我也无法准确回答。"
@@ -34,8 +33,6 @@ OFFER_BUTTONS = [
     {"title": "向诉速办反映问题", "payload": "/complain"},
     {"title": "转人工", "payload": "/request_human"},
 ]
-DETAIL_NAMES = {"时长": "办理时限", "材料": "所需材料", "地址": "地址", "营业时间": "办公时间", "电话": "联系电话",
-                "费用": "收费标准", "奖励金额": "奖励金额"}
 # a follow-up ("那要多久？") is read with the topic answered in one of the previous two turns, never older
 FOLLOW_UP_TURNS = 2
 # one part of a multi-part question the knowledge does not cover
@@ -295,9 +292,8 @@ class Answerer:
     @staticmethod
     def decline(dispatcher: CollectingDispatcher, result: dict[str, Any]) -> None:
         ex = result.get("explain", {})
-        detail = DETAIL_NAMES.get(ex.get("missing_detail") or "", ex.get("missing_detail") or "")
         head = DECLINE_TEXT.get(result["reason"], DECLINE_TEXT["weak_evidence"]).format(
-            place=ex.get("other_place") or "", detail=detail)
+            place=ex.get("other_place") or "")
         dispatcher.utter_message(**messages.declined(f"{head}{COVERAGE}如需帮助，您可以：", result["reason"],
                                                      OFFER_BUTTONS).utter())
 
