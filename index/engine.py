@@ -29,6 +29,7 @@ from index.query import (
     NamedVersion,
     TermFixer,
     asked_object,
+    focus,
     language,
     other_version,
     split_parts,
@@ -38,6 +39,7 @@ from index.subject import Subject, SubjectIndex, subject_tasks
 from knowledge.dictionaries import Slot
 
 DENSE_CANDIDATES = 64
+MIN_PART_TOKENS = 16  # a part of a multi-part message keeps at least this many tokens for the dense model
 QUERY_CACHE = 512  # recently asked texts whose vectors and subjects are kept
 # a short message opening like this continues the previous question ("那要多久？", "需要什么材料？")
 FOLLOW_UP_OPENERS = ("那", "那么", "还有", "另外", "这个", "那个", "它", "他们", "如果", "需要", "要", "怎么", "在哪",
@@ -246,7 +248,7 @@ class Retriever:
         """Per-unit BM25, dense and fused scores (exposed for the hit test and baselines); `qv` is the
         query's vector when the caller embedded it already."""
         _, bm = self.bm25.score(tx.tokens(query), self.expand(query))
-        qv = self.embed([query]) if qv is None else qv.reshape(1, -1)
+        qv = self.embed(self.dense_texts([query])) if qv is None else qv.reshape(1, -1)
         cos = np.full(len(self.units), -1.0, dtype=np.float32)
         k = min(DENSE_CANDIDATES, len(self.units))
         sims, ids = self.faiss.search(qv, k)
@@ -312,8 +314,8 @@ class Retriever:
                     # "信用好的能不能减免": the subject is the one of the question before
                     carry = " ".join(s.term for s in self._detect(parts[i - 1])) or None
                 asked.append(self._asked(part, part, carry, carry_always=bool(i)))
-        # every part in one embedder batch: one forward pass instead of one per part
-        vectors = self.embed([a.q for a in asked])
+        # every part in one embedder batch: one call instead of one per part
+        vectors = self.embed(self.dense_texts([a.q for a in asked]))
         replies = []
         for a, qv in zip(asked, vectors):
             r = self._search_one(a, qv, k, mode)
@@ -322,6 +324,29 @@ class Retriever:
         if len(replies) == 1:
             return replies[0]
         return replace(replies[0], query=query, parts=replies)
+
+    def dense_texts(self, texts: list[str]) -> list[str]:
+        """What the dense model reads for these searched texts: each within its share of
+        `index.dense_max_tokens` (shares in proportion to length; 0 = whole texts), see `query.focus`."""
+        budget = int(self.cfg.get("dense_max_tokens", 0))
+        count = getattr(self.embedder, "count_tokens", None)
+        if not budget or count is None:
+            return texts
+        sizes = [count(t) for t in texts]
+        total = sum(sizes)
+        if total <= budget:
+            return texts
+        out = []
+        for t, n in zip(texts, sizes):
+            terms = [s.term for s in self._detect(t)]
+            out.append(focus(t, max(MIN_PART_TOKENS, budget * n // total), count, self._clause_weight,
+                             keep=lambda clause, terms=terms: any(term in clause for term in terms)))
+        return out
+
+    def _clause_weight(self, clause: str) -> float:
+        """How much a clause says: the rarity (idf) of its words in the knowledge."""
+        idf = self.bm25.idf
+        return sum(idf.get(w, 0.0) for w in set(tx.tokens(clause)))
 
     def _detect(self, q: str) -> list[Subject]:
         """Subjects of a text, cached (a part is looked at when splitting and again when searched)."""

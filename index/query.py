@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -26,6 +26,8 @@ QUESTION_MARKS = re.compile(r"[？?；;]+")
 QUESTION_WORDS = re.compile(
     r"吗|呢|么|什么|怎么|怎样|如何|多少|几|哪|是否|能否|可否|有没有|是不是|能不能|可不可以|会不会|要不要|多久|多长"
     r"|\b(?:what|how|when|where|which|who|why|is|are|can|could|do|does|will|should)\b", re.I)
+EN_QUESTION_START = re.compile(
+    r"(?:what|how|when|where|which|who|why|is|are|can|could|do|does|will|should|may)\b", re.I)
 CJK = re.compile(r"[\u4e00-\u9fff]")
 LATIN = re.compile(r"[A-Za-z]")
 # words saying the question is about a document/plan, so a named year means a version of it
@@ -72,6 +74,17 @@ def _is_question(part: str) -> bool:
     return bool(QUESTION_WORDS.search(part))
 
 
+def _asks(clause: str) -> bool:
+    """A clause that asks: a question mark, or a question word in a Chinese clause (an English statement
+    has "are" and "is" too; an English question ends in "?" or starts with its question word)."""
+    body = clause.strip()
+    if body.endswith(("?", "？")):
+        return True
+    if CJK.search(body):
+        return _is_question(body)
+    return bool(EN_QUESTION_START.match(body))
+
+
 def split_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:
     """Up to `max_parts` questions of one message, split on question marks and clause-opening connectives.
 
@@ -107,6 +120,32 @@ def split_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:
     if len(parts) > max_parts:
         parts = parts[:max_parts - 1] + ["，".join(parts[max_parts - 1:])]
     return parts or [text]
+
+
+# a clause ends after Chinese or ASCII punctuation, or after an English sentence's full stop (not "2.0版")
+CLAUSE_END = re.compile(r"(?<=[，,。；;！!？?])|(?<=[^\d]\.)(?=\s)")
+
+
+def focus(text: str, budget: int, count: Callable[[str], int], weight: Callable[[str], float],
+          keep: Callable[[str], bool] = lambda clause: False) -> str:
+    """The part of a long message the dense model reads: clauses that carry least (`weight`) are left out
+    until the text fits `budget` tokens (`count`). The last clause, a clause that asks and a clause `keep`
+    wants (one naming the question's subject) always stay, so the text may stay above the budget.
+
+    The encoder's cost grows with every token (~1 ms a token on two cores), and a narrative's greetings and
+    back story ("不好意思打扰一下", "财务天天催") add cost without adding meaning; BM25 and the subject check
+    still read the whole message.
+    """
+    if count(text) <= budget:
+        return text
+    clauses = [c for c in CLAUSE_END.split(text) if c]
+    kept = list(range(len(clauses)))
+    droppable = [i for i in range(len(clauses) - 1) if not _asks(clauses[i]) and not keep(clauses[i])]
+    for i in sorted(droppable, key=lambda i: weight(clauses[i])):
+        kept.remove(i)
+        if count("".join(clauses[j] for j in kept)) <= budget:
+            break
+    return "".join(clauses[j] for j in kept).strip(" ，,")
 
 
 def asked_object(before_cue: str, cue: str, skip: frozenset[str] = OBJECT_SKIP) -> str | None:

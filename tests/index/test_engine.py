@@ -149,3 +149,14 @@ def test_expired_documents_are_never_cited(index_settings, embedder, tmp_path):
     res = r.search("出口退税平均多少个工作日", k=10)
     assert all(h.doc_id == "xha-yshj-2023" for h in res.results)
     assert all("10个工作日" not in h.text for h in res.results)
+
+
+def test_a_long_narrative_is_focused_for_the_dense_model_and_still_answered(live):
+    r = live.retriever
+    q = ("不好意思打扰一下，我们是做机械配件出口的，海关信用是一类，去年办出口退税等了快两周，财务天天催。"
+         "今年新区对一二类信用好的出口企业，办退税平均能压到几天？")
+    (dense,) = r.dense_texts([q])
+    assert r.embedder.count_tokens(dense) < r.embedder.count_tokens(q)
+    assert "不好意思打扰一下" not in dense and "压到几天" in dense
+    res = r.search(q)
+    assert res.outcome == "answered" and "3个工作日" in res.answer["text"]

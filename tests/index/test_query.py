@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from index.query import TermFixer, language, other_version, split_parts, to_simplified
+from index.query import TermFixer, focus, language, other_version, split_parts, to_simplified
 from index.subject import SubjectIndex, subject_tasks
 
 
@@ -103,3 +103,28 @@ def test_spread_match_keeps_order_short_gaps_and_stops_at_separators():
     assert spread_match("出口企业退税", "出口退税") == (0, 6)
     assert spread_match("出口和退货的税", "出口退税") is None, "a separator joins two phrases"
     assert spread_match("拿到这块地以后多久能开工", "拿地开工") is None, "gaps longer than two characters"
+
+
+def _chars(text: str) -> int:
+    return len(text)
+
+
+def test_focus_leaves_out_back_story_but_keeps_the_question_and_its_subject():
+    text = "不好意思打扰一下，我们是做机械配件出口的，财务天天催，出口退税平均能压到几天"
+    weight = {"不好意思打扰一下，": 0.1, "我们是做机械配件出口的，": 2.0, "财务天天催，": 0.5}
+    short = focus(text, 24, _chars, lambda c: weight.get(c, 9.0), keep=lambda c: "出口退税" in c)
+    assert short == "我们是做机械配件出口的，出口退税平均能压到几天"  # least weight first, stops when it fits
+    assert focus(text, 10, _chars, lambda c: weight.get(c, 9.0)) == "出口退税平均能压到几天"
+
+
+def test_focus_never_drops_a_clause_that_asks_or_names_the_subject():
+    text = "保证金压力大，新区能用别的方式代替吗，信用好的呢"
+    assert focus(text, 5, _chars, lambda c: 0.0) == "新区能用别的方式代替吗，信用好的呢"
+    assert focus(text, 5, _chars, lambda c: 0.0, keep=lambda c: "保证金" in c) == text
+    assert focus(text, 100, _chars, lambda c: 0.0) == text  # within the budget: unchanged
+
+
+def test_focus_reads_english_sentences_and_keeps_version_numbers_whole():
+    text = "We are a wholly foreign-owned enterprise in the New Area. Is version 2.0 of the plan out? 方案"
+    short = focus(text, 40, _chars, lambda c: 0.0)
+    assert short == "Is version 2.0 of the plan out? 方案"  # a statement with "are" is not a question
