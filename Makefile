@@ -14,13 +14,14 @@ URL ?= http://127.0.0.1:8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup browser index model run test eval bench eval-chat bench-chat eval-dialogue load security lint versions rollback clean
+.PHONY: help setup browser index model run test eval eval-docs bench eval-chat bench-chat eval-dialogue load security lint versions rollback clean
 
 help:
 	@echo "make run    - set up if needed, build the index, start the services, print the URLs"
 	@echo "make test   - set up if needed and run every test"
 	@echo "make eval QUESTIONS=file.jsonl - retrieval quality (last line: JSON summary)"
 	@echo "make bench [QUESTIONS=…]       - engine vs BM25-only vs dense-only, latency, build time, RSS"
+	@echo "make eval-docs                 - the same without and with the invented fixture documents"
 	@echo "make eval-chat QUESTIONS=… URL=http://127.0.0.1:8000 - the same through /api/chat of a running stack"
 	@echo "make bench-chat                - gateway latency at 1 and 10 senders vs a bare Rasa round trip"
 	@echo "make eval-dialogue URL=…       - 200+ multi-turn sessions through a running stack (last line: JSON)"
@@ -72,6 +73,10 @@ eval: .venv/.stamp index
 
 bench: .venv/.stamp index
 	$(PY) -m index.cli bench $(QUESTIONS)
+
+# quality without and with the invented fixture documents (the plan's dev set must not drop)
+eval-docs: .venv/.stamp
+	$(PY) -m index.cli eval-docs tests/data/policies/kb $(QUESTIONS) tests/data/eval_policies.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)

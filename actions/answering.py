@@ -245,18 +245,20 @@ class Answerer:
     @staticmethod
     def cited(dispatcher: CollectingDispatcher, part: dict[str, Any], kind: str, lang: str | None,
               offer_complaint: bool) -> None:
-        """One cited reply: an answer, or a partial answer that says what the plan does not state."""
+        """One cited reply: an answer, or a partial answer that says what the plan does not state; both list
+        the related passages of other documents the engine found (其他文件的相关规定)."""
         answer = part["answer"]
         lead = english_lead(kind, answer) if lang == "en" else ""
         related = part.get("related", [])
+        others = answer.get("others") or []  # passages of other documents than the cited one
         if kind == "partial":
-            rule = str(answer.get("rule") or answer["text"])
+            rule = str(answer.get("rule") or answer.get("basis") or answer["text"])
             missing = str(answer.get("missing") or "具体内容")
             reply = messages.partial(missing, rule, answer["citation"], related, answer.get("topic", ""), lead=lead,
-                                     head=other_version_head(part, missing))
+                                     head=other_version_head(part, missing), others=others)
         else:
             reply = messages.answer(answer["text"], answer["citation"], related, answer.get("topic", ""),
-                                    offer_complaint, lead=lead)
+                                    offer_complaint, lead=lead, basis=str(answer.get("basis") or ""), others=others)
         dispatcher.utter_message(**reply.utter())
 
     def low_margin_answer(self, part: dict[str, Any]) -> bool:

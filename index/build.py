@@ -27,6 +27,8 @@ from knowledge.faq import SEGMENT_SEP, FaqEntry, normalize_quote
 from knowledge.sources import Knowledge, load_knowledge
 
 EMBED_BATCH = 32
+SHORT_DOC_SENTENCES = 60  # the plan has ~250 sentences on 32 subjects; a notice of a few dozen has one
+SENTENCE_ENDS = ("。", "！", "？", "!", "?", "；", ";")
 
 
 def section_label(path: str, titles: list[str]) -> str:
@@ -45,9 +47,10 @@ def section_label(path: str, titles: list[str]) -> str:
     return " > ".join(out)
 
 
-def quoted_chunk(e: FaqEntry, chunks: dict[str, Any], first_chunk: dict[tuple[str, int], str]) -> str:
-    """The chunk the answer quotes (a task such as 三、组织保障 spans several sections)."""
-    head = normalize_quote(e.answer.split(SEGMENT_SEP)[0])
+def quoted_chunk(e: FaqEntry, chunks: dict[str, Any], first_chunk: dict[tuple[str, int], str],
+                 quote: str | None = None) -> str:
+    """The chunk the answer (or its basis) quotes (a task such as 三、组织保障 spans several sections)."""
+    head = normalize_quote((quote if quote is not None else e.answer).split(SEGMENT_SEP)[0])
     for cid, c in chunks.items():
         if c["doc"] == e.doc and c["task"] in e.tasks and head and head in normalize_quote(c["text"]):
             return cid
@@ -78,41 +81,100 @@ def _key(embedder: Embedder, mode: str, text: str) -> str:
     return hashlib.sha1(f"{embedder.name}\x00{mode}\x00{text}".encode()).hexdigest()
 
 
+# the more specific a document's jurisdiction, the more it says about the New Area: its answer is cited first
+LEVELS = ("西海岸新区", "青岛市", "山东省", "国家")
+DEFAULT_LEVEL = LEVELS[0]
+KEY_STRIDE = 10000  # unit key = document ordinal * stride + the unit's number in the document
+
+
+def unit_label(c: Any) -> str:
+    """The unit in the document's own terms: an outline's heading path with its titles ("三、组织保障 >
+    (二)加强改革攻坚"), a regulation's "第二章 第五条", an attachment's "附件1"."""
+    if getattr(c, "unit", "") == "article" or c.section.startswith("附件"):
+        return str(getattr(c, "label", "") or c.section)
+    return section_label(c.section, c.section_titles)
+
+
+def _statuses(k: Knowledge) -> dict[str, Any]:
+    """Each document's life-cycle status (knowledge.documents.lifecycle) or, before it, the manual switch."""
+    found = getattr(k, "statuses", None)
+    if found:
+        return found
+    return {d.id: None for d in k.docs}
+
+
+def _answerable(d: Any, status: Any) -> bool:
+    return bool(status.answerable) if status is not None else bool(d.valid)
+
+
+def _doc_entry(d: Any, status: Any, titles: dict[str, str]) -> dict[str, Any]:
+    meta = {k: v for k, v in d.meta.items() if v is not None}
+    state = status.state if status is not None else ("有效" if d.valid else "已废止")
+    label = status.label if status is not None else state
+    replaces = [x for x in _as_list(meta.get("replaces")) if x in titles]
+    return {**meta, "title": d.title, "written": d.written, "level": meta.get("level") or DEFAULT_LEVEL,
+            "state": state, "status_label": label, "replaces_titles": [titles[x] for x in replaces]}
+
+
+def _as_list(value: Any) -> list[str]:
+    if not value:
+        return []
+    return [str(v) for v in value] if isinstance(value, list) else [x for x in str(value).split(";") if x]
+
+
 def knowledge_payload(k: Knowledge) -> dict[str, Any]:
-    """The JSON-serialisable knowledge a version carries (only documents marked 有效)."""
-    live = [d for d in k.docs if d.valid]
-    corpus = "".join(d.body for d in live)
+    """The JSON-serialisable knowledge a version carries: answerable documents only (有效, neither expired,
+    not yet in force, repealed nor replaced), and the status of every document for the consoles."""
+    statuses = _statuses(k)
+    titles = {d.id: d.title for d in k.docs}
+    live = [d for d in k.docs if _answerable(d, statuses.get(d.id))]
     chunks: dict[str, Any] = {}
     first_chunk: dict[tuple[str, int], str] = {}
-    for d in live:
+    for n, d in enumerate(live, 1):
         for c in d.chunks:
             chunks[c.id] = {
                 "id": c.id, "doc": d.id, "section": c.section, "section_titles": c.section_titles,
-                "section_label": section_label(c.section, c.section_titles), "task": c.task,
+                "section_label": unit_label(c), "task": c.task, "key": n * KEY_STRIDE + c.task,
                 "task_title": c.task_title, "text": c.text, "start": c.start, "end": c.end,
                 "sentences": [s.text for s in c.sentences],
-                "numbered": c.section.rsplit(".", 1)[-1].isdigit(),
+                "numbered": getattr(c, "unit", "task") == "task",  # the plan's 第N项任务
             }
             first_chunk.setdefault((d.id, c.task), c.id)
     faq_out = {}
     by_doc = {d.id: d for d in live}
     for e in k.faq:
         if (e.doc, e.tasks[0]) not in first_chunk:
-            continue  # its document is expired or gone: never cite it
+            continue  # its document is expired, replaced or gone: never cite it
         sentences = [s.text for c in by_doc[e.doc].chunks if c.task in e.tasks for s in c.sentences]
-        faq_out[e.id] = {**e.to_dict(), "chunk": quoted_chunk(e, chunks, first_chunk),
-                         "answer_text": whole_sentences(e.answer, sentences)}
+        faq_out[e.id] = _faq_entry(e, chunks, first_chunk, sentences)
+    levels = sorted({(d.meta.get("level") or DEFAULT_LEVEL) for d in live}, key=LEVELS.index)
     return {
-        "docs": {d.id: {**d.meta, "title": d.title, "written": d.written} for d in live},
+        "docs": {d.id: _doc_entry(d, statuses.get(d.id), titles) for d in live},
+        "statuses": {d.id: {"title": d.title, **_doc_entry(d, statuses.get(d.id), titles)} for d in k.docs},
+        "levels": levels,
         "chunks": chunks,
         "faq": faq_out,
-        "other_places": [p for p in k.places if p not in corpus],
         "home_places": list(k.home_places),
         "slots": [s.to_dict() for s in k.slots],
         "synonyms": k.synonyms,
         "glossary": k.glossary or {},
         "user_dicts": [str(k.user_dict)],
     }
+
+
+def _faq_entry(e: FaqEntry, chunks: dict[str, Any], first_chunk: dict[tuple[str, int], str],
+               sentences: list[str]) -> dict[str, Any]:
+    """An FAQ entry as the index serves it: the quote widened to whole sentences; a plain-language answer
+    keeps its own words and carries the widened quote as its basis (依据)."""
+    basis = getattr(e, "basis", "") or ""
+    quote = basis or e.answer
+    out = {**e.to_dict(), "chunk": quoted_chunk(e, chunks, first_chunk, quote)}
+    if basis:
+        out["answer_text"] = e.answer
+        out["basis_text"] = whole_sentences(basis, sentences)
+    else:
+        out["answer_text"] = whole_sentences(e.answer, sentences)
+    return out
 
 
 def make_units(kb: dict[str, Any]) -> list[dict[str, Any]]:
@@ -122,11 +184,21 @@ def make_units(kb: dict[str, Any]) -> list[dict[str, Any]]:
         for q in e["questions"]:
             units.append({"kind": "faq", "ref": e["id"], "text": q, "mode": "query", "embed": q,
                           "tokens": tx.tokens(q)})
+    sizes: dict[str, int] = {}
     for c in kb["chunks"].values():
+        sizes[c["doc"]] = sizes.get(c["doc"], 0) + len(c["sentences"])
+    for c in kb["chunks"].values():
+        # a short policy is about one thing: its title's words belong to every passage, so what tells
+        # its passages apart is what the question asks ("担保费补贴怎么申请" → the 申请 passage)
+        context = tx.words(kb["docs"][c["doc"]]["title"]) if sizes[c["doc"]] <= SHORT_DOC_SENTENCES else []
         for sid, sent in enumerate(c["sentences"]):
+            if c["task"] == 0 and not sent.rstrip().endswith(SENTENCE_ENDS):
+                continue  # a title, signature, date or addressee line of the preamble: kept, not searched
+            headings = [t for t in c["section_titles"] if t != c["task_title"]]  # "申请程序" of "怎么申请"
             units.append({"kind": "chunk", "ref": c["id"], "sid": sid, "text": sent, "mode": "passage",
                           "embed": f"{c['task_title']}：{sent}",
-                          "tokens": tx.tokens(sent) + tx.words(c["task_title"])})
+                          "tokens": tx.tokens(sent) + tx.words(c["task_title"])
+                          + [w for t in headings for w in tx.words(t)] + context})
     return units
 
 
@@ -212,8 +284,7 @@ def apply_faq_changes(store: IndexStore, embedder: Embedder, upserts: Iterable[F
         changed.add(e.id)
         sentences = [s for c in kb["chunks"].values() if c["doc"] == e.doc and c["task"] in e.tasks
                      for s in c["sentences"]]
-        kb["faq"][e.id] = {**e.to_dict(), "chunk": quoted_chunk(e, kb["chunks"], first_chunk),
-                           "answer_text": whole_sentences(e.answer, sentences)}
+        kb["faq"][e.id] = _faq_entry(e, kb["chunks"], first_chunk, sentences)
         for q in e.questions:
             new_units.append({"kind": "faq", "ref": e.id, "text": q, "mode": "query", "tokens": tx.tokens(q)})
     for eid in deletes:

@@ -12,6 +12,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -79,6 +80,39 @@ def cmd_eval(settings: dict[str, Any], args: argparse.Namespace) -> int:
         for topic, m in by_topic(cases, shown).items():
             print(f"topic {topic}: {json.dumps(m, ensure_ascii=False)}")
     print(json.dumps(summarize(cases, shown), ensure_ascii=False))
+    return 0
+
+
+def cmd_eval_docs(settings: dict[str, Any], args: argparse.Namespace) -> int:
+    """Quality with extra documents in the knowledge: the plan's questions without and with them, then the
+    questions about them, each on its own line (the last line: JSON of all)."""
+    cases_by_file = {str(f): [c for c in load_questions(f) if c.get("expect") != "complaint"]
+                     for f in args.questions}
+    summary: dict[str, Any] = {}
+    embedder = make_embedder(settings["index"])
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, docs_dir in (("plan_only", None), ("with_docs", args.docs)):
+            local = Path(tmp) / label / "local"
+            (local / "docs").mkdir(parents=True)
+            if docs_dir:
+                for f in sorted(Path(docs_dir).glob("*.txt")):
+                    shutil.copy(f, local / "docs" / f.name)
+            s = {**settings, "knowledge": {**settings["knowledge"], "local_dir": str(local)},
+                 "index": {**settings["index"], "dir": str(Path(tmp) / label / "index")}}
+            build(s, embedder)
+            live = LiveIndex(s, embedder=embedder)
+            live.retriever.search("预热", k=1)
+            for name, cases in cases_by_file.items():
+                if label == "plan_only" and args.docs in Path(name).parents:
+                    continue
+                shown = run_retrieval_eval(live.retriever, cases, k=args.k)
+                m = summarize(cases, shown)
+                summary[f"{label}:{Path(name).name}"] = m
+                print(f"{label:9} {Path(name).name:24} {json.dumps(m, ensure_ascii=False)}")
+                if args.failures:
+                    for line in failures(cases, shown):
+                        print("   ", line)
+    print(json.dumps(summary, ensure_ascii=False))
     return 0
 
 
@@ -150,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     e.add_argument("-k", type=int, default=5)
     e.add_argument("--failures", action="store_true", help="list the questions that went wrong")
     e.add_argument("--by", choices=["topic"], help="also print the summary per topic (one line each)")
+    ed = sub.add_parser("eval-docs", help="quality without and with extra documents (e.g. the invented fixtures)")
+    ed.add_argument("docs", type=Path, help="folder of document files (.txt with front matter) to add")
+    ed.add_argument("questions", type=Path, nargs="+")
+    ed.add_argument("-k", type=int, default=5)
+    ed.add_argument("--failures", action="store_true")
     be = sub.add_parser("bench", help="latency/quality vs BM25-only and dense-only, build time, RSS")
     be.add_argument("questions", type=Path)
     be.add_argument("-k", type=int, default=5)
@@ -159,7 +198,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     settings = load_settings()
     try:
-        return {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "bench": cmd_bench,
+        return {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "eval-docs": cmd_eval_docs, "bench": cmd_bench,
                 "versions": cmd_versions, "rollback": cmd_rollback}[args.cmd](settings, args)
     except (FaqError, DocumentError) as exc:
         print(f"knowledge error:\n{exc}", file=sys.stderr)

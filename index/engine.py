@@ -13,6 +13,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ import numpy as np
 
 from index import text as tx
 from index.bm25 import BM25
+from index.build import DEFAULT_LEVEL, LEVELS
 from index.embedders import CrossEncoderReranker, Embedder
 from index.query import (
     OBJECT_SKIP,
@@ -37,6 +39,7 @@ from index.query import (
 )
 from index.subject import Subject, SubjectIndex, subject_tasks
 from knowledge.dictionaries import Slot
+from knowledge.places import PlaceScope
 
 DENSE_CANDIDATES = 64
 MIN_PART_TOKENS = 16  # a part of a multi-part message keeps at least this many tokens for the dense model
@@ -55,6 +58,9 @@ DECISION_DEFAULTS: dict[str, float] = {
     "min_margin": 0.02,  # an off-subject best answers only this far above the threshold
     "min_score_partial": 0.40,  # a partial still needs the topic: confidence at least this
     "min_score_en": 0.40,  # English questions: dense-only evidence, own threshold
+    "detail_slack": 0.03,  # a candidate stating the asked detail this close to the best one answers instead
+    "doc_slack": 0.02,  # a more specific document's passage this close to the best one answers instead
+    "others_slack": 0.10,  # other documents' passages this close are listed with the answer
 }
 
 
@@ -86,13 +92,14 @@ class Hit:
     dense: float
     rerank: float | None = None
     sentence_ids: list[int] = field(default_factory=list)
+    key: int = -1  # the unit (task, article …) across documents: document ordinal * KEY_STRIDE + task
 
     def public(self) -> dict[str, Any]:
         d = asdict(self)
         d["score"] = round(self.score, 4)
         d["scores"] = {"bm25": round(self.bm25, 4), "dense": round(self.dense, 4),
                        "rerank": None if self.rerank is None else round(self.rerank, 4)}
-        for k in ("bm25", "dense", "rerank", "sentence_ids"):
+        for k in ("bm25", "dense", "rerank", "sentence_ids", "key"):
             d.pop(k)
         return d
 
@@ -137,6 +144,11 @@ def _phrase_pattern(phrase: str) -> str:
     return r"\s+(?:(?:a|an|the)\s+)?".join(words)
 
 
+def _key(chunk: dict[str, Any]) -> int:
+    """The unit a chunk belongs to, unique across documents (versions built before keys: the task)."""
+    return int(chunk.get("key", chunk["task"]))
+
+
 def _bare(text: str) -> str:
     return re.sub(r"[\s\W_]+", "", tx.normalize(text))
 
@@ -159,8 +171,9 @@ class Retriever:
         self.docs: dict[str, dict[str, Any]] = kb["docs"]
         self.chunks: dict[str, dict[str, Any]] = kb["chunks"]
         self.faq: dict[str, dict[str, Any]] = kb["faq"]
-        self.places: list[str] = kb.get("other_places", [])
         self.home_places: list[str] = kb.get("home_places", [])
+        # in-scope places come from the jurisdictions of the documents this version answers from
+        self.scope = PlaceScope(kb.get("levels") or [DEFAULT_LEVEL], self.home_places)
         self.slots = [Slot.from_dict(d) for d in kb.get("slots", [])]
         self.synonyms: dict[str, list[str]] = kb.get("synonyms", {})
         self._synonym_keys = sorted(self.synonyms, key=len, reverse=True)
@@ -176,36 +189,35 @@ class Retriever:
         self.bm25 = BM25([u["tokens"] for u in self.units])
         self.is_faq = np.array([u["kind"] == "faq" for u in self.units])
         self.chunk_units: dict[str, list[tuple[int, int]]] = {}
-        self.faq_units_by_task: dict[int, list[int]] = {}
+        self.faq_units_by_key: dict[int, list[int]] = {}
         for i, u in enumerate(self.units):
             if u["kind"] == "chunk":
                 self.chunk_units.setdefault(u["ref"], []).append((u["sid"], i))
             elif u["ref"] in self.faq:
-                task = self.chunks[self.faq[u["ref"]]["chunk"]]["task"]
-                self.faq_units_by_task.setdefault(task, []).append(i)
+                self.faq_units_by_key.setdefault(_key(self.chunks[self.faq[u["ref"]]["chunk"]]), []).append(i)
         for user_dict in kb.get("user_dicts", []):
             tx.load_user_dict(user_dict)
-        self.unit_task = np.array([self._unit_task(u) for u in self.units], dtype=np.int32)
+        self.unit_key = np.array([self._unit_key(u) for u in self.units], dtype=np.int32)
         self._prepare_query_analysis(kb)
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qcache_lock = threading.Lock()
         self._subject_cache: dict[str, list[Subject]] = {}
 
-    def _unit_task(self, u: dict[str, Any]) -> int:
+    def _unit_key(self, u: dict[str, Any]) -> int:
         if u["kind"] == "chunk":
-            return int(self.chunks[u["ref"]]["task"])
+            return _key(self.chunks[u["ref"]])
         e = self.faq.get(u["ref"])
-        return int(self.chunks[e["chunk"]]["task"]) if e else -1
+        return _key(self.chunks[e["chunk"]]) if e else -1
 
     def _prepare_query_analysis(self, kb: dict[str, Any]) -> None:
         """Subjects, typo matcher and held versions, from the dictionary and the knowledge of this version."""
         task_texts: dict[int, str] = {}
         faq_texts: dict[int, str] = {}
         for c in self.chunks.values():
-            task_texts[c["task"]] = task_texts.get(c["task"], c["task_title"]) + c["text"]
+            task_texts[_key(c)] = task_texts.get(_key(c), c["task_title"]) + c["text"]
         for e in self.faq.values():
-            task = self.chunks[e["chunk"]]["task"]
-            faq_texts[task] = faq_texts.get(task, "") + "".join(e["questions"])
+            key = _key(self.chunks[e["chunk"]])
+            faq_texts[key] = faq_texts.get(key, "") + "".join(e["questions"])
         self.corpus = tx.normalize("".join(c["text"] for c in self.chunks.values()))
         terms: list[str] = []
         for path in kb.get("user_dicts", []):
@@ -226,7 +238,10 @@ class Retriever:
         c = self.cfg
         floor = np.where(self.is_faq, c["faq_dense_floor"], c["chunk_dense_floor"])
         ceil = np.where(self.is_faq, c["faq_dense_ceil"], c["chunk_dense_ceil"])
-        return np.clip((cos - floor) / (ceil - floor), 0.0, 1.0)
+        # above the ceiling the similarity still orders candidates (short passages of one topic all pass
+        # it), with a small slope so a confident match does not outgrow the calibrated thresholds
+        above = np.maximum(cos - ceil, 0.0) * float(c.get("dense_above_ceil", 0.0))
+        return np.clip((cos - floor) / (ceil - floor), 0.0, 1.0) + above
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """Query vectors of `texts` in ONE embedder batch; recently embedded texts come from a small cache
@@ -388,7 +403,12 @@ class Retriever:
         on = subject_tasks(subjects)
         asked_slots = [slot for slot in self.detail_slots if slot.asked(asked_text)]
         asked = list(dict.fromkeys(slot.name for slot in asked_slots))
-        hits = self._subject_first(hits, on, score, s, bool(asked))[:k]
+        hits = self._subject_first(hits, on, score, s, bool(asked))
+
+        def gives(h: Hit) -> bool:  # the passage (under its title) states every asked detail
+            stated = f"{h.title}：{h.text}" if h.kind == "chunk" else h.text
+            return all(self._slot_given(sl, asked_text, stated, subjects)[0] for sl in asked_slots)
+        hits = self._most_specific(self._detail_first(hits, on, gives), on, gives)[:k]
         d = self.decision
         place = self._other_place(q)
         top = hits[0] if hits else None
@@ -396,10 +416,10 @@ class Retriever:
         threshold = self.cfg["min_score"] if mode == "hybrid" else self.cfg.get(f"min_score_{mode}", 0.3)
         if lang == "en" and mode == "hybrid":
             threshold = d["min_score_en"]
-        matched = bool(top) and top.task in on
-        agree = bool(top) and int(self.unit_task[int(np.argmax(s["bm25"]))]) == top.task \
-            == int(self.unit_task[int(np.argmax(s["dense"]))])
-        margin = best - max((h.score for h in hits[1:] if h.task != top.task), default=0.0) if top else 0.0
+        matched = bool(top) and top.key in on
+        agree = bool(top) and int(self.unit_key[int(np.argmax(s["bm25"]))]) == top.key \
+            == int(self.unit_key[int(np.argmax(s["dense"]))])
+        margin = best - max((h.score for h in hits[1:] if h.key != top.key), default=0.0) if top else 0.0
         ambiguous = not matched and not agree and margin < d["min_margin"]
         confidence = best + d["subject_bonus"] * matched + d["agree_bonus"] * agree - d["ambiguity_penalty"] * ambiguous
         explain: dict[str, Any] = {
@@ -416,8 +436,10 @@ class Retriever:
         # a question an admin filed under an FAQ entry word for word is answered by that entry
         curated = bool(top) and top.kind == "faq" and _bare(top.matched) == _bare(asked_text)
         explain["curated"] = curated
+        stated = f"{top.title}：{answer['text']}" if answer and top and top.kind == "chunk" else \
+            (answer["text"] if answer else "")  # a unit titled 认定条件 states conditions
         missing = [(sl, obj) for sl in asked_slots if answer
-                   for given, obj in [self._slot_given(sl, asked_text, answer["text"], subjects)] if not given]
+                   for given, obj in [self._slot_given(sl, asked_text, stated, subjects)] if not given]
         named = other_version(asked_text, self.years_held, self.corpus) if self.version_slot else None
         explain["missing_detail"] = missing[0][0].name if missing else None
         explain["asked_object"] = next((obj for _, obj in missing if obj), None)
@@ -444,9 +466,58 @@ class Retriever:
             answer = self._partial(answer, named, missing)
         elif outcome == "declined":
             answer = None
+        if answer and top and len(self.docs) > 1:
+            others = self._others(top, hits, threshold)
+            if others:
+                answer = {**answer, "others": others}
         return SearchResponse(display, outcome == "declined", reason, answer, hits, explain,
-                              related=self._related(answer, s["fused"]) if answer else [],
+                              related=self._related(answer, top.key, s["fused"]) if answer and top else [],
                               outcome=outcome, lang=lang)
+
+    def _detail_first(self, hits: list[Hit], on: frozenset[int], gives: Callable[[Hit], bool]) -> list[Hit]:
+        """A question asking for a detail (比例, 时限 …) is answered by the candidate stating it, when that
+        scores nearly as well as a best one that does not (`detail_slack`) and is as much on-subject."""
+        if not hits or gives(hits[0]):
+            return hits
+        top = hits[0]
+        for h in hits[1:]:
+            if h.score < top.score - self.decision["detail_slack"]:
+                break
+            if (not on or h.key in on or top.key not in on) and gives(h):
+                return [h, *[x for x in hits if x is not h]]
+        return hits
+
+    def _level_rank(self, doc_id: str) -> int:
+        level = self.docs[doc_id].get("level") or LEVELS[0]
+        return LEVELS.index(level) if level in LEVELS else len(LEVELS)
+
+    def _most_specific(self, hits: list[Hit], on: frozenset[int], gives: Callable[[Hit], bool]) -> list[Hit]:
+        """When documents of several jurisdictions match about equally, the most specific one answers
+        (a New Area notice before a Qingdao or Shandong one): it is what applies to an enterprise here.
+        It must say as much: be as much on-subject, and state the asked detail when the best one does."""
+        if len(self.docs) < 2 or not hits:
+            return hits
+        top = hits[0]
+        slack = self.decision["doc_slack"]
+        top_gives = gives(top)
+        close = [h for h in hits if h.score >= top.score - slack and (not on or h.key in on or top.key not in on)
+                 and (not top_gives or gives(h))]
+        best = min(close, key=lambda h: (self._level_rank(h.doc_id), -h.score))
+        if best is top or self._level_rank(best.doc_id) >= self._level_rank(top.doc_id):
+            return hits
+        return [best, *[h for h in hits if h is not best]]
+
+    def _others(self, top: Hit, hits: list[Hit], threshold: float) -> list[dict[str, Any]]:
+        """The best passage of each other document that also matches, with its citation (其他文件的相关规定)."""
+        out: list[dict[str, Any]] = []
+        seen = {top.doc_id}
+        floor = max(threshold - self.decision["others_slack"], top.score - self.decision["others_slack"])
+        for h in hits[1:]:
+            if h.doc_id in seen or h.score < floor:
+                continue
+            seen.add(h.doc_id)
+            out.append({"text": h.text, "citation": self.citation_for(h)})
+        return out[:2]
 
     def _subject_first(self, hits: list[Hit], on: frozenset[int], score: np.ndarray, s: dict[str, np.ndarray],
                        asks_detail: bool) -> list[Hit]:
@@ -455,11 +526,11 @@ class Retriever:
         It wins when it scores nearly as well (`subject_slack`), or always when the question asks for a
         detail: then the honest reply is the subject's passage, partial if it lacks the detail.
         """
-        if not hits or not on or hits[0].task in on:
+        if not hits or not on or hits[0].key in on:
             return hits
-        alt = next((h for h in hits if h.task in on), None)
+        alt = next((h for h in hits if h.key in on), None)
         if alt is None:
-            mask = np.isin(self.unit_task, list(on))
+            mask = np.isin(self.unit_key, list(on))
             if not mask.any():
                 return hits
             i = int(np.argmax(np.where(mask, score, -1.0)))
@@ -520,11 +591,10 @@ class Retriever:
             text = f"方案中没有写明{label}。相关规定：{rule}"
         return {**answer, "text": text, "missing": label, "rule": rule}
 
-    def _related(self, answer: dict[str, Any], fused: np.ndarray, n: int = 3) -> list[str]:
+    def _related(self, answer: dict[str, Any], key: int, fused: np.ndarray, n: int = 3) -> list[str]:
         """Other FAQ entries on the answer's task, best-matching first, as follow-up buttons."""
-        task = answer["citation"]["task"]
         best: dict[str, float] = {}
-        for i in self.faq_units_by_task.get(task, []):
+        for i in self.faq_units_by_key.get(key, []):
             ref = self.units[i]["ref"]
             if ref != answer.get("faq_id"):
                 best[ref] = max(best.get(ref, 0.0), float(fused[i]))
@@ -552,13 +622,13 @@ class Retriever:
             chunk = self.chunks[e["chunk"]]
             return Hit(e["id"], "faq", e.get("answer_text", e["answer"]), score, chunk["task"], chunk["section"],
                        chunk["task_title"], self.docs[e["doc"]]["title"], e["doc"],
-                       self.docs[e["doc"]]["written"], u["text"], bm, dn)
+                       self.docs[e["doc"]]["written"], u["text"], bm, dn, key=_key(chunk))
         chunk = self.chunks[u["ref"]]
         sid = u["sid"]
         return Hit(f"{u['ref']}/s{sid}", "chunk", chunk["sentences"][sid], score, chunk["task"],
                    chunk["section"], chunk["task_title"], self.docs[chunk["doc"]]["title"],
                    chunk["doc"], self.docs[chunk["doc"]]["written"], u["text"], bm, dn,
-                   sentence_ids=[sid])
+                   sentence_ids=[sid], key=_key(chunk))
 
     @staticmethod
     def _dedupe(hits: list[Hit]) -> list[Hit]:
@@ -574,17 +644,8 @@ class Retriever:
         return out
 
     def _other_place(self, q: str) -> str | None:
-        """The first other place the question names, unless it also names the New Area itself."""
-        found = [p for p in self.places if p in q]
-        if not found:
-            return None
-        rest = q
-        for place in found:  # "成都高新区", "浦东新区": the other place's own 新区 is no anchor
-            rest = re.sub(re.escape(place) + r"[\u4e00-\u9fff]{0,3}?(?:高新区|新区|开发区|区|市|省)?", " ", rest)
-        rest = rest.replace("高新区", " ")
-        if any(home in rest for home in self.home_places):
-            return None
-        return found[0]
+        """The first place the question names that no document's jurisdiction covers (knowledge.places)."""
+        return self.scope.other_place(q)
 
     # -- answer --------------------------------------------------------------------------------
     def _answer(self, top: Hit, fused: np.ndarray) -> dict[str, Any]:
@@ -594,6 +655,8 @@ class Retriever:
             text = e.get("answer_text", e["answer"])
             extra = {"faq_id": e["id"], "question": top.matched, "department": e["department"],
                      "topic": e["topic"]}
+            if e.get("basis_text"):  # a plain-language answer: the verbatim quote it rests on (依据)
+                extra["basis"] = e["basis_text"]
         else:
             chunk_id = top.id.rsplit("/s", 1)[0]
             chunk = self.chunks[chunk_id]
@@ -615,14 +678,17 @@ class Retriever:
         return self.citation(self.chunks[chunk_id])
 
     def citation(self, chunk: dict[str, Any]) -> dict[str, Any]:
+        """Document, unit in the document's own terms (the plan's task number), date and validity."""
         doc = self.docs[chunk["doc"]]
         task_part = f"第{chunk['task']}项任务" if chunk.get("numbered") else ""
+        status = doc.get("status_label") or doc.get("validity") or "有效"
         parts = [f"《{doc['title']}》" + (f"（{doc['number']}）" if doc.get("number") else ""),
-                 chunk["section_label"], task_part, f"成文日期 {doc['written']}"]
+                 chunk["section_label"], task_part, f"成文日期 {doc['written']}", status]
         return {
             "doc_id": chunk["doc"], "doc_title": doc["title"], "number": doc.get("number"),
             "issuer": doc.get("issuer"), "section": chunk["section"], "section_label": chunk["section_label"],
             "task": chunk["task"], "task_title": chunk["task_title"], "date": doc["written"],
-            "effective": doc.get("effective"), "validity": doc.get("validity"),
+            "effective": doc.get("effective"), "expires": doc.get("expires"), "validity": status,
+            "level": doc.get("level"), "replaces": doc.get("replaces_titles", []),
             "text": "来源：" + " · ".join(p for p in parts if p),
         }

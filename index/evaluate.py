@@ -28,6 +28,7 @@ class Shown:
     outcome: str = ""  # "answered" | "partial" | "declined"; empty = answered unless declined
     answer_text: str = ""
     answer_task: int | None = None
+    answer_doc: str | None = None  # the cited document's id
     results: list[dict[str, Any]] = field(default_factory=list)  # each with "task" and "text"
     complaint: bool = False
     ms: float = 0.0
@@ -78,7 +79,8 @@ def summarize(cases: list[dict[str, Any]], shown: list[Shown]) -> dict[str, Any]
 
     def top1(c: dict[str, Any], s: Shown) -> bool:
         task = s.answer_task if s.answer_task is not None else (s.results[0]["task"] if s.results else None)
-        return task in c["tasks"]
+        doc = s.answer_doc if s.answer_task is not None else (s.results[0].get("doc") if s.results else None)
+        return task in c["tasks"] and (not c.get("doc") or doc == c["doc"])
 
     def top3(c: dict[str, Any], s: Shown) -> bool:
         return any(r["task"] in c["tasks"] for r in s.results[:3])
@@ -87,7 +89,8 @@ def summarize(cases: list[dict[str, Any]], shown: list[Shown]) -> dict[str, Any]
         return any(all(f in r["text"] for f in c["facts"]) for r in s.results[:3])
 
     def fact_answer(c: dict[str, Any], s: Shown) -> bool:
-        return s.answered and all(f in s.answer_text for f in c["facts"])
+        right_doc = not c.get("doc") or s.answer_doc == c["doc"]
+        return s.answered and right_doc and all(f in s.answer_text for f in c["facts"])
 
     ms = [s.ms for s in shown]
     out = {
@@ -112,6 +115,9 @@ def summarize(cases: list[dict[str, Any]], shown: list[Shown]) -> dict[str, Any]
                                     lambda c, s: s.outcome == "partial" and s.answer_task in c.get("tasks", []))
     if multi:
         out["parts_accuracy"] = share(multi, lambda c, s: s.parts == c["parts"])
+    never = [(c, s) for c, s in zip(cases, shown) if c.get("never_docs")]
+    if never:  # answers citing a document that is expired, repealed or replaced: must be 0
+        out["cited_invalid"] = sum(1 for c, s in never if s.answer_doc in c["never_docs"])
     if complaints:
         out["complaint_detect"] = share(complaints, lambda c, s: s.complaint)
     return out
@@ -160,7 +166,8 @@ def run_retrieval_eval(retriever: Any, cases: list[dict[str, Any]], mode: str = 
             outcome=getattr(r, "outcome", ""),
             answer_text="\n".join(p.answer["text"] for p in parts if p.answer),
             answer_task=r.answer["citation"]["task"] if r.answer else None,
-            results=[{"task": h.task, "text": h.text} for h in r.results],
+            answer_doc=r.answer["citation"]["doc_id"] if r.answer else None,
+            results=[{"task": h.task, "text": h.text, "doc": h.doc_id} for h in r.results],
             ms=ms,
             parts=len(parts),
         ))

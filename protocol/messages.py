@@ -7,16 +7,20 @@ here once, and `web/static/widget.js` reads it; nothing in between names its fie
 
 Message types (`type` of each message in `/api/chat`'s `messages`):
 
-| type     | from                   | fields beyond text, buttons                                      |
-|----------|------------------------|------------------------------------------------------------------|
-| answer   | `answer()`             | answer, citation, related, topic, offer_complaint, lead?         |
-| partial  | `partial()`            | missing, rule, answer, citation, related, topic, lead?           |
-| declined | `declined()`           | reason                                                           |
-| form     | `form()`               | form (complaint / ticket), step                                  |
-| ticket   | `ticket()`             | ticket (public view: ticket_no, status, status_label, …)         |
-| handoff  | `handoff()`            | status (waiting / active / …)                                    |
-| text     | `text()`               | —                                                                |
-| error    | the gateway (web/chat) | — (Rasa or the action server could not answer)                   |
+| type     | from                   | fields beyond text, buttons                                               |
+|----------|------------------------|---------------------------------------------------------------------------|
+| answer   | `answer()`             | answer, basis?, citation, others?, related, topic, offer_complaint, lead? |
+| partial  | `partial()`            | missing, rule, answer, citation, others?, related, topic, lead?           |
+| declined | `declined()`           | reason                                                                    |
+| form     | `form()`               | form (complaint / ticket), step                                           |
+| ticket   | `ticket()`             | ticket (public view: ticket_no, status, status_label, …)                  |
+| handoff  | `handoff()`            | status (waiting / active / …)                                             |
+| text     | `text()`               | —                                                                         |
+| error    | the gateway (web/chat) | — (Rasa or the action server could not answer)                            |
+
+`others` (a knowledge base of several documents): up to two passages of OTHER documents than the cited one
+that match too, each `{"text", "citation"}` with a citation of the same shape; shown under the citation as
+其他文件的相关规定. Absent when there are none.
 
 Stdlib only, Python 3.10: the action server imports it as well as the web service.
 """
@@ -48,8 +52,18 @@ class Citation(TypedDict, total=False):
     task_title: str
     date: str
     effective: str | None
-    validity: str | None
-    text: str  # "来源：《…》（…） · 二、… · 第N项任务 · 成文日期 …"
+    expires: str | None
+    validity: str | None  # 有效 / 失效 / …
+    level: str | None  # 西海岸新区 / 青岛市 / 山东省 / 国家
+    replaces: list[str]  # titles of the documents this one replaces
+    text: str  # "来源：《…》（…） · 二、… · 第N项任务 · 成文日期 … · 有效"
+
+
+class Other(TypedDict):
+    """A related passage of another document than the cited one (其他文件的相关规定)."""
+
+    text: str
+    citation: Citation
 
 
 # The card types: Rasa's "custom" message of these types belongs to the text message before it.
@@ -61,6 +75,9 @@ QUESTION_REPLY_TYPES = frozenset({ANSWER, PARTIAL, DECLINED})
 
 COMPLAIN_BUTTON: Button = {"title": "向诉速办反映", "payload": "/complain"}
 PARTIAL_LEAD = "方案中没有写明{missing}。相关规定："
+BASIS_LABEL = "依据："  # before the verbatim quote behind a plain-language answer
+OTHERS_LABEL = "其他文件的相关规定："  # before the other documents' passages in the plain text
+OTHERS_MAX = 2
 # a question about another year or version than the knowledge holds ("2024年的方案")
 OTHER_VERSION_LEAD = "知识库中收录的是{held}（成文日期 {date}），没有{missing}。该方案的相关规定："
 
@@ -98,36 +115,73 @@ def _with_lead(lead: str, body: str) -> str:
     return f"{lead}\n{body}" if lead else body
 
 
+def _others(others: Iterable[Other | dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The usable other-document passages: a text and a citation with its source line, at most OTHERS_MAX."""
+    out: list[dict[str, Any]] = []
+    for o in others or ():
+        if not isinstance(o, dict) or not isinstance(o.get("citation"), dict):
+            continue
+        passage, source = str(o.get("text") or "").strip(), str(o["citation"].get("text") or "").strip()
+        if passage and source:
+            out.append({"text": passage, "citation": dict(o["citation"])})
+    return out[:OTHERS_MAX]
+
+
+def _with_others(body: str, others: list[dict[str, Any]]) -> str:
+    """The plain text's tail: "其他文件的相关规定：" then each passage and its 来源 line."""
+    if not others:
+        return body
+    lines = [OTHERS_LABEL] + [f"· {o['text']}\n{o['citation']['text']}" for o in others]
+    return body + "\n" + "\n".join(lines)
+
+
 def answer(answer_text: str, citation: Citation | dict[str, Any], related: Sequence[str] = (), topic: str = "",
-           offer_complaint: bool = False, lead: str = "") -> Reply:
+           offer_complaint: bool = False, lead: str = "", basis: str = "",
+           others: Iterable[Other | dict[str, Any]] | None = None) -> Reply:
     """A cited answer: the passage, its source line, up to three related questions (also as buttons, for
     channels without chips) and, for a grievance the knowledge answers, a 向诉速办反映 button. `lead` is a
-    line shown before the passage (an English question gets an English lead-in to the Chinese answer)."""
+    line shown before the passage (an English question gets an English lead-in to the Chinese answer).
+    `basis` is the verbatim quote behind a plain-language answer (a curated FAQ entry's 依据): shown after
+    the answer as "依据：…", so the user can check the plain words against the document; "" when the
+    answer itself is the quote. `others`: related passages of other documents (see the module doc), after
+    the source line in the text."""
     related = list(related)[:3]
     buttons = [{"title": q, "payload": q} for q in related]
     if offer_complaint:
         buttons.append(dict(COMPLAIN_BUTTON))
     card: dict[str, Any] = {"type": ANSWER, "answer": answer_text, "citation": citation, "related": related,
                             "topic": topic, "offer_complaint": offer_complaint}
+    basis = basis.strip()
+    if basis:
+        card["basis"] = basis
+    shown_others = _others(others)
+    if shown_others:
+        card["others"] = shown_others
     if lead:
         card["lead"] = lead
-    return Reply(_with_lead(lead, f"{answer_text}\n{citation['text']}"), buttons, card)  # type: ignore[arg-type]
+    body = f"{answer_text}\n{BASIS_LABEL}{basis}" if basis else answer_text
+    return Reply(_with_lead(lead, _with_others(f"{body}\n{citation['text']}", shown_others)), buttons, card)
 
 
 def partial(missing: str, answer_text: str, citation: Citation | dict[str, Any], related: Sequence[str] = (),
-            topic: str = "", lead: str = "", head: str = "") -> Reply:
+            topic: str = "", lead: str = "", head: str = "",
+            others: Iterable[Other | dict[str, Any]] | None = None) -> Reply:
     """The plan does not state the detail asked for ("方案中没有写明办理时限"), but a related rule exists:
     say so, then show that rule with its citation. `answer` is what the card shows above the citation (as
     for an answer), so the widget renders both cited types alike; `rule` is the cited passage alone.
-    `head` replaces the standard opening when there is more to say (which plan the knowledge holds)."""
+    `head` replaces the standard opening when there is more to say (which plan the knowledge holds).
+    `others`: as for an answer."""
     related = list(related)[:3]
     shown = (head or PARTIAL_LEAD.format(missing=missing)) + answer_text
     card: dict[str, Any] = {"type": PARTIAL, "missing": missing, "rule": answer_text, "answer": shown,
                             "citation": citation, "related": related, "topic": topic}
+    shown_others = _others(others)
+    if shown_others:
+        card["others"] = shown_others
     if lead:
         card["lead"] = lead
-    return Reply(_with_lead(lead, f"{shown}\n{citation['text']}"), [{"title": q, "payload": q} for q in related],
-                 card)
+    return Reply(_with_lead(lead, _with_others(f"{shown}\n{citation['text']}", shown_others)),
+                 [{"title": q, "payload": q} for q in related], card)
 
 
 def declined(body: str, reason: str, buttons: Sequence[Button] = ()) -> Reply:

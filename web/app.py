@@ -21,7 +21,14 @@ from config import load_settings, resolve_path
 from index.live import LiveIndex
 from web.consoles import admin, agent, auth, handoffs
 from web.consoles.publish import Publisher
-from web.http import cors_middleware, errors_middleware, ok, security_headers
+from web.http import (
+    body_limits_middleware,
+    cors_middleware,
+    errors_middleware,
+    ok,
+    parse_route_limits,
+    security_headers,
+)
 from web.internal import search, tickets, unanswered
 from web.public import chat, feedback, handoff
 from web.public.chat import ChatGateway
@@ -96,8 +103,10 @@ async def _background(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: dict[str, Any] | None = None, live: LiveIndex | None = None) -> web.Application:
     settings = settings or load_settings()
-    app = web.Application(middlewares=[cors_middleware(settings["web"]["allowed_origins"]), errors_middleware],
-                          client_max_size=int(settings["web"].get("max_body_bytes", 64 * 1024)))
+    max_body = int(settings["web"].get("max_body_bytes", 64 * 1024))
+    limits = body_limits_middleware(max_body, parse_route_limits(settings["web"].get("route_limits")))
+    app = web.Application(middlewares=[cors_middleware(settings["web"]["allowed_origins"]), errors_middleware, limits],
+                          client_max_size=max_body)
     app.on_response_prepare.append(security_headers)
     app[SETTINGS] = settings
     app[LIVE] = live or LiveIndex(settings)

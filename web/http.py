@@ -98,6 +98,51 @@ async def json_body(request: web.Request) -> dict[str, Any]:
 
 STATUS_TEXT = {400: "请求无效", 404: "未找到", 405: "不支持该请求方法", 413: "请求体过大",
                415: "不支持的内容类型", 500: "服务器内部错误"}
+# the admin console's document upload; other routes keep the app-wide web.max_body_bytes
+DEFAULT_ROUTE_LIMITS = {"/api/admin/documents": 2 * 1024 * 1024}
+UPLOAD_SLACK = 64 * 1024  # multipart framing and a form's text fields on top of the file itself
+BODY_LIMIT = "body_limit"  # request key: the byte limit of this route (the file's, for an upload)
+
+
+def parse_route_limits(value: Any) -> dict[str, int]:
+    """web.route_limits as a dict, or as the env override's string "path=bytes,path=bytes"."""
+    if isinstance(value, str):
+        value = dict(part.split("=", 1) for part in value.split(",") if "=" in part)
+    return {str(path).strip(): int(limit) for path, limit in (value or {}).items()}
+
+
+def too_large(request: web.Request, limit: int) -> web.Response:
+    """The one 413: Chinese, with the limit; a multipart body is a file upload."""
+    what = "文件过大" if request.content_type.startswith("multipart/") else "请求体过大"
+    return error(413, f"{what}：最大 {size_label(limit)}")
+
+
+def body_limit(request: web.Request) -> int:
+    """The byte limit the body-limit middleware set for this request's route."""
+    return int(request.get(BODY_LIMIT) or request.client_max_size)
+
+
+def body_limits_middleware(default: int, route_limits: dict[str, int]) -> Any:
+    """Per-route body limits (web.route_limits over web.max_body_bytes), refused before the body is read;
+    aiohttp's own 413 (a body longer than announced, or chunked) gets the same Chinese message."""
+    limits = {**DEFAULT_ROUTE_LIMITS, **route_limits}
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        resource = request.match_info.route.resource
+        limit = limits.get(request.path, limits.get(resource.canonical if resource else "", default))
+        allowed = limit + (UPLOAD_SLACK if request.content_type.startswith("multipart/") else 0)
+        if request.content_length is not None and request.content_length > allowed:
+            return too_large(request, limit)
+        if allowed != request.client_max_size:
+            request = request.clone(client_max_size=allowed)
+        request[BODY_LIMIT] = limit
+        try:
+            return await handler(request)
+        except web.HTTPRequestEntityTooLarge:
+            return too_large(request, limit)
+
+    return middleware
 
 
 @web.middleware
@@ -107,6 +152,8 @@ async def errors_middleware(request: web.Request, handler: Any) -> web.StreamRes
     except BadRequest as exc:
         return error(400, str(exc))
     except web.HTTPException as exc:
+        if exc.status == 413:
+            return too_large(request, body_limit(request))
         if exc.status >= 400 and exc.content_type != "application/json":
             reason = exc.reason if any("\u4e00" <= ch <= "\u9fff" for ch in exc.reason) else ""
             return error(exc.status, reason or STATUS_TEXT.get(exc.status, "请求无法处理"))

@@ -72,4 +72,4 @@ def test_broken_faq_is_reported_with_file_and_line(index_settings, tmp_path):
     proc = subprocess.run([sys.executable, "-m", "index.cli", "build"], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
-    assert f"{faq / 'bad.yaml'}:3 entry 'x1'" in proc.stderr and "'answer' is required" in proc.stderr
+    assert f"{faq / 'bad.yaml'}:3 条目「x1」" in proc.stderr and "答案（answer）不能为空" in proc.stderr

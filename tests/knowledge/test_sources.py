@@ -1,4 +1,5 @@
 import copy
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -24,7 +25,9 @@ def test_without_admin_files_the_repository_is_the_knowledge(settings):
     k = load_knowledge(settings)
     assert [d.id for d in k.docs] == ["xha-yshj-2023"] and all(d.valid for d in k.docs)
     assert len(k.faq) == len(load_faq(ROOT / "knowledge" / "faq", k.docs))
-    assert k.places and k.home_places and k.slots and k.synonyms and k.glossary
+    assert k.home_places and k.slots and k.synonyms and k.glossary
+    assert k.statuses["xha-yshj-2023"].label == "有效" and k.warnings == [] and k.levels == ["西海岸新区"]
+    assert k.scope().other_place("杭州的人才补贴怎么领") == "杭州"
     assert k.user_dict == ROOT / "knowledge" / "dict" / "jieba" / "domain_terms.txt"
 
 
@@ -73,3 +76,32 @@ def test_fingerprint_covers_the_build_code(settings, tmp_path, monkeypatch):
     fp = sources.knowledge_fingerprint(settings)
     (fake / "build.py").write_text("A = 2\n", encoding="utf-8")
     assert sources.knowledge_fingerprint(settings) != fp
+
+
+def publish(tmp_path: Path, doc_id: str, **meta: str) -> None:
+    docs = tmp_path / "local" / sources.ADMIN_DOCS
+    docs.mkdir(parents=True, exist_ok=True)
+    head = "".join(f"{k}: {v}\n" for k, v in {"id": doc_id, "title": f"测试{doc_id}", "written": "2024-01-01",
+                                              **meta}.items())
+    (docs / f"{doc_id}.txt").write_text(f"---\n{head}---\n一、措施\n1.发放补贴。给予补贴。\n", encoding="utf-8")
+
+
+def test_a_province_document_brings_province_questions_into_scope(settings, tmp_path):
+    publish(tmp_path, "sd-1", level="山东省")
+    k = load_knowledge(settings)
+    assert k.levels == ["山东省", "西海岸新区"]
+    assert k.scope().other_place("山东省对专精特新企业有什么奖励") is None
+    assert k.scope().other_place("济南对瞪羚企业有什么奖励") == "济南"
+
+
+def test_statuses_warnings_and_scope_follow_the_lifecycle(settings, tmp_path):
+    publish(tmp_path, "qd-old", level="青岛市", written="2022-01-01")
+    publish(tmp_path, "qd-new", level="青岛市", written="2024-01-01", replaces="qd-old; gone")
+    publish(tmp_path, "sd-future", level="山东省", effective="2099-01-01")
+    k = load_knowledge(settings, today=date(2026, 6, 1))
+    assert k.statuses["qd-old"].label == "已被《测试qd-new》替代"
+    assert k.statuses["sd-future"].label == "未生效（2099-01-01 起施行）"
+    assert [d.id for d in k.live] == ["qd-new", "xha-yshj-2023"]
+    assert k.levels == sorted(["西海岸新区", "青岛市"])
+    assert k.warnings == ["《测试qd-new》（qd-new）的替代（replaces）引用了不存在的文件 gone"]
+    assert k.scope().other_place("山东省的人才政策") == "山东省"  # its document is not in force yet

@@ -120,3 +120,69 @@ def test_a_question_about_another_version_says_which_plan_the_knowledge_holds():
     assert msg["answer"] == "知识库中收录的是2023年的方案（成文日期 2023-09-11），没有2024年的方案。" \
                             "该方案的相关规定：进一步优化营商环境。"
     assert msg["missing"] == "2024年的方案" and msg["rule"] == "进一步优化营商环境。"
+
+
+def test_a_plain_language_answer_carries_its_verbatim_basis_between_answer_and_source():
+    plain = "出口退税一般3个工作日内办完。"
+    quote = "出口退税平均办理时间压缩至3个工作日。"
+    reply = messages.answer(plain, CITATION, ["问1"], "出口退税", basis=quote)
+    assert reply.text == f"{plain}\n依据：{quote}\n{CITATION['text']}", "text-only channels see the basis too"
+    shown = reply.widget()
+    assert shown["type"] == "answer" and shown["answer"] == plain and shown["basis"] == quote
+    assert shown["citation"] == CITATION and shown["related"] == ["问1"]
+
+
+def test_an_answer_without_a_separate_basis_has_no_basis_field():
+    for basis in ("", "  "):
+        reply = messages.answer("推行电子营业执照。", CITATION, basis=basis)
+        assert "basis" not in reply.card and reply.text == f"推行电子营业执照。\n{CITATION['text']}"
+
+
+def test_an_english_lead_comes_before_the_plain_answer_and_its_basis():
+    lead = "From the 2023 plan:"
+    reply = messages.answer("一个窗口就能办完注销。", CITATION, lead=lead, basis="设立企业注销专窗。")
+    assert reply.text == f"{lead}\n一个窗口就能办完注销。\n依据：设立企业注销专窗。\n{CITATION['text']}"
+    assert reply.widget()["lead"] == lead and reply.widget()["basis"] == "设立企业注销专窗。"
+
+
+OTHERS = [
+    {"text": "对首次认定的专精特新中小企业给予一次性奖励。",
+     "citation": {"doc_id": "qd-zjtx-2024", "doc_title": "青岛市支持专精特新企业发展若干措施",
+                  "number": "青政办字〔2024〕3号", "section_label": "二、支持措施", "task": 4, "date": "2024-02-01",
+                  "validity": "有效", "level": "青岛市",
+                  "text": "来源：《青岛市支持专精特新企业发展若干措施》（青政办字〔2024〕3号） · 二、支持措施 · "
+                          "成文日期 2024-02-01 · 有效"}},
+    {"text": "省级专精特新企业优先纳入融资支持名单。",
+     "citation": {"doc_id": "sd-jcgf-2023", "doc_title": "山东省促进中小企业发展办法", "section_label": "第十二条",
+                  "task": 12, "date": "2023-06-01", "validity": "失效", "level": "山东省",
+                  "text": "来源：《山东省促进中小企业发展办法》 · 第十二条 · 成文日期 2023-06-01 · 失效"}},
+]
+
+
+def test_an_answer_lists_other_documents_after_its_source_in_the_text_and_the_card():
+    reply = messages.answer("新区给予专精特新企业奖励。", CITATION, ["问1"], "专精特新", others=OTHERS)
+    assert reply.text == (f"新区给予专精特新企业奖励。\n{CITATION['text']}\n其他文件的相关规定：\n"
+                          f"· {OTHERS[0]['text']}\n{OTHERS[0]['citation']['text']}\n"
+                          f"· {OTHERS[1]['text']}\n{OTHERS[1]['citation']['text']}"), "text-only channels see them too"
+    shown = reply.widget()
+    assert shown["type"] == "answer" and shown["answer"] == "新区给予专精特新企业奖励。"
+    assert shown["others"] == OTHERS and shown["citation"] == CITATION, "each other with its own full citation"
+    assert shown["related"] == ["问1"] and shown["buttons"] == [{"title": "问1", "payload": "问1"}]
+
+
+def test_others_come_after_the_basis_and_a_partial_answer_carries_them_too():
+    reply = messages.answer("一窗办完。", CITATION, basis="设立专窗。", others=OTHERS[:1])
+    assert reply.text.index("依据：设立专窗。") < reply.text.index(CITATION["text"]) \
+        < reply.text.index("其他文件的相关规定：") < reply.text.index(OTHERS[0]["citation"]["text"])
+    part = messages.partial("奖励金额", "给予奖励。", CITATION, others=OTHERS).widget()
+    assert part["type"] == "partial" and part["others"] == OTHERS
+    assert part["text"].endswith(f"· {OTHERS[1]['text']}\n{OTHERS[1]['citation']['text']}")
+
+
+def test_no_others_no_field_and_unusable_ones_are_left_out():
+    for none in (None, [], [{"text": "", "citation": OTHERS[0]["citation"]}], [{"text": "缺出处"}],
+                 [{"text": "无来源行", "citation": {"doc_title": "某文件"}}], ["不是对象"]):
+        reply = messages.answer("推行电子营业执照。", CITATION, others=none)
+        assert "others" not in reply.card and reply.text == f"推行电子营业执照。\n{CITATION['text']}", none
+    three = messages.answer("答。", CITATION, others=[*OTHERS, OTHERS[0]]).widget()
+    assert three["others"] == OTHERS, "at most two"

@@ -1,7 +1,8 @@
 """Hotline agent console API: suggestions while the agent types, feedback on them, unresolved questions.
 
 A suggestion carries the engine's outcome (answered | partial | declined), so the agent sees when the plan
-does not state what the caller asked; 不合适 queues the question for the admins like a citizen's 👎."""
+does not state what the caller asked, and each result's document (title, unit, date, validity) with, for the
+answer, the related passages of other documents; 不合适 queues the question for the admins like a citizen's 👎."""
 
 from __future__ import annotations
 
@@ -24,22 +25,43 @@ async def search_payload(request: web.Request, q: str, k: int) -> tuple[Any, Any
     return retriever, result
 
 
+# what a suggestion shows of a citation: the document (title, number, issuer, level), the unit in the
+# document's own terms, the date and the validity, and the source line a reply would carry
+CITATION_FIELDS = ("doc_id", "doc_title", "number", "issuer", "level", "section_label", "task", "task_title", "date",
+                   "validity", "text")
+ANSWER_FIELDS = ("text", "missing", "rule", "faq_id", "topic", "basis")
+
+
+def brief_citation(citation: dict[str, Any]) -> dict[str, Any]:
+    return {k: citation.get(k) for k in CITATION_FIELDS}
+
+
+def suggestion_payload(payload: dict[str, Any], citations: list[dict[str, Any]]) -> dict[str, Any]:
+    """/api/agent/suggest's answer from a search payload (`SearchResponse.to_dict()`) and each result's
+    citation: the results with their documents, and the text the caller would get (the passage, or
+    "方案中没有写明…。相关规定：…") with the related passages of other documents (其他文件的相关规定)."""
+    results = []
+    for item, citation in zip(payload.get("results") or [], citations, strict=True):
+        results.append({**item, "citation_text": citation["text"], "citation": brief_citation(citation)})
+    outcome = payload.get("outcome") or ("declined" if payload.get("declined") else "answered")
+    answer = payload.get("answer") or None
+    if answer is not None:
+        shaped = {k: answer[k] for k in ANSWER_FIELDS if k in answer}
+        if isinstance(answer.get("citation"), dict):
+            shaped["citation"] = brief_citation(answer["citation"])
+        shaped["others"] = [{"text": o["text"], "citation": brief_citation(o["citation"])}
+                            for o in answer.get("others") or [] if isinstance(o.get("citation"), dict)]
+        answer = shaped
+    return {"declined": bool(payload.get("declined")), "reason": payload.get("reason"), "outcome": outcome,
+            "answer": answer, "lang": payload.get("lang", "zh"), "results": results,
+            "explain": payload.get("explain") or {}}
+
+
 @require_role("agent", "admin")
 async def suggest(request: web.Request) -> web.Response:
     q = text_field(await json_body(request), "q", int(request.app[SETTINGS]["web"]["max_query_chars"]), label="问题")
     retriever, r = await search_payload(request, q, 3)
-    results = []
-    for h in r.results:
-        item = h.public()
-        item["citation_text"] = retriever.citation_for(h)["text"]
-        results.append(item)
-    payload = r.to_dict()
-    outcome = payload.get("outcome") or ("declined" if r.declined else "answered")
-    answer = payload.get("answer") or None
-    if answer is not None:  # the text the caller would get: the passage, or "方案中没有写明…。相关规定：…"
-        answer = {k: answer[k] for k in ("text", "missing", "rule", "faq_id", "topic") if k in answer}
-    return ok({"declined": r.declined, "reason": r.reason, "outcome": outcome, "answer": answer,
-               "lang": payload.get("lang", "zh"), "results": results, "explain": r.explain})
+    return ok(suggestion_payload(r.to_dict(), [retriever.citation_for(h) for h in r.results]))
 
 
 @require_role("agent", "admin")

@@ -21,6 +21,7 @@ import json
 import logging
 import threading
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +49,11 @@ class Publisher:
     # -- validation ------------------------------------------------------------------------------
     def validate(self, raw: dict[str, Any]) -> FaqEntry:
         docs = {d.id: d for d in load_documents_with_local(self.settings) if d.valid}
-        default = next(iter(self.live.retriever.docs), None)
+        # an edited entry keeps its document; a new one without a document cites the one most entries cite
+        r = self.live.retriever
+        cited = Counter(e["doc"] for e in r.faq.values())
+        current = r.faq.get(str(raw.get("id") or ""))
+        default = current["doc"] if current else (cited.most_common(1)[0][0] if cited else next(iter(r.docs), None))
         entry, problems = validate_entry(raw, docs, raw.get("doc") or default, "条目")
         if problems or entry is None:
             raise FaqError(problems)

@@ -61,8 +61,11 @@
   // Message types of /api/chat, as protocol/messages.py builds them. A cited card (answer, partial) shows
   // `answer` with a collapsible `citation`, `related` chips and 👍/👎 (a partial one — the plan does not state
   // what was asked, the related rule is cited — carries a 方案未明确 tag; an English question's `lead` is a
-  // line above the answer); "handoff" starts following the agent queue; every other type (declined, form,
-  // ticket, text, error) is its text with quick-reply buttons.
+  // line above the answer; a plain-language answer's `basis`, the verbatim quote behind it, is a "依据：…"
+  // block between the answer and the citation; `others`, passages of other documents than the cited one, are
+  // a collapsible 其他文件的相关规定（N） block under the citation, each with its document, unit, date and
+  // validity); "handoff" starts following the agent queue; every other type (declined, form, ticket, text,
+  // error) is its text with quick-reply buttons.
   var CITED_TYPES = ["answer", "partial"];
 
   function isCited(type) {
@@ -91,6 +94,8 @@
     stripActive: "人工客服已接入，正在为您服务",
     feedbackAsk: "这个回答有帮助吗？",
     partialTag: "方案未明确",
+    basis: "依据：",
+    others: "其他文件的相关规定",
     feedbackThanks: "感谢反馈",
     related: "您可能还想问："
   };
@@ -180,8 +185,19 @@
       task: task,
       task_title: str(c.task_title, 200),
       date: str(c.date, 40),
+      validity: str(c.validity, 120),
+      level: str(c.level, 20),
       text: str(c.text, 1000)
     };
+  }
+
+  // Passages of other documents than the cited one: {text, citation}, both required, at most two.
+  function normOthers(list) {
+    if (!Array.isArray(list)) return [];
+    return list.filter(function (o) { return o && typeof o === "object"; })
+      .map(function (o) { return { text: str(o.text, 5000).trim(), citation: normCitation(o.citation) }; })
+      .filter(function (o) { return o.text && o.citation && (o.citation.doc_title || o.citation.text); })
+      .slice(0, 2);
   }
 
   function normStrings(list, maxItems, maxLen) {
@@ -204,7 +220,9 @@
     if (role === "agent") out.name = str(e.name, 40).trim(); // display name or staff number, never a login
     if (role === "bot" && isCited(out.type)) {
       out.answer = str(e.answer, 5000);
+      out.basis = str(e.basis, 5000).trim();
       out.citation = normCitation(e.citation);
+      out.others = normOthers(e.others);
       out.related = normStrings(e.related, 6, 200);
       out.question = str(e.question, 500);
       out.lead = str(e.lead, 300);
@@ -318,6 +336,9 @@
     "  background: #FFF4DB; color: #8A5A00; font-size: 12px; line-height: 1.6; }",
     ".bubble.partial { border-left: 3px solid #F2B233; }",
     ".lead { margin: 0 0 4px; color: #576B95; font-size: 13px; font-style: italic; }",
+    ".basis { margin-top: 8px; padding: 6px 9px; border-left: 3px solid #C9CDD4; border-radius: 0 4px 4px 0;",
+    "  background: #F5F6F8; color: #4A4A4A; font-size: 13px; line-height: 1.65; }",
+    ".basis-label { color: #7A7A7A; font-weight: 600; }",
 
     /* citation */
     ".cite { margin-top: 8px; padding-top: 6px; border-top: 1px solid #EEE; }",
@@ -325,6 +346,16 @@
     ".cite-toggle:hover { text-decoration: underline; }",
     ".cite-body { margin-top: 5px; padding: 6px 8px; border-radius: 4px; background: #F5F6F8; color: #555; font-size: 12.5px; line-height: 1.65; }",
     ".cite-doc { color: #191919; font-weight: 600; }",
+    ".cite-state { display: inline-block; margin-left: 4px; padding: 0 4px; border: 1px solid #B7E1C3; border-radius: 3px;",
+    "  background: #E8F6EC; color: #1F7A3A; font-size: 11.5px; line-height: 1.5; }",
+    ".cite-state.void { border-color: #E8B4B6; background: #FFF1F0; color: #B3261E; }",
+
+    /* other documents' related passages */
+    ".others { margin-top: 6px; padding-top: 6px; border-top: 1px dashed #E3E3E3; }",
+    ".others-list { margin: 5px 0 0; padding: 0; list-style: none; }",
+    ".other { margin-top: 5px; padding: 6px 8px; border-radius: 4px; background: #F5F6F8; font-size: 13px; line-height: 1.6; }",
+    ".other-text { color: #333; }",
+    ".other-src { margin-top: 3px; color: #666; font-size: 12px; line-height: 1.55; }",
 
     /* related chips and quick replies */
     ".chips { margin-top: 8px; display: flex; flex-wrap: wrap; gap: 6px; }",
@@ -476,11 +507,13 @@
     if (c.doc_title) body.appendChild(el("div", { class: "cite-doc", text: "《" + c.doc_title + "》" }));
     if (c.number) body.appendChild(el("div", { text: c.number }));
     if (c.section_label) body.appendChild(el("div", { text: c.section_label }));
-    var task = Number(c.task);
-    if (c.task !== null && c.task !== "" && Math.floor(task) === task && task >= 1 && task <= 32) {
-      body.appendChild(el("div", { text: "第" + task + "项任务" + (c.task_title ? "：" + c.task_title : "") }));
+    var task = taskPart(c);
+    if (task) body.appendChild(el("div", { text: task + (c.task_title ? "：" + c.task_title : "") }));
+    if (c.date || c.validity) {
+      var line = el("div", { text: c.date ? "成文日期 " + c.date : "" });
+      if (c.validity) line.appendChild(validityTag(c.validity));
+      body.appendChild(line);
     }
-    if (c.date) body.appendChild(el("div", { text: "成文日期 " + c.date }));
     toggle.addEventListener("click", function () {
       var expand = body.hidden;
       body.hidden = !expand;
@@ -488,6 +521,60 @@
       toggle.textContent = expand ? "出处 ▾" : "出处 ▸";
     });
     return el("div", { class: "cite" }, [toggle, body]);
+  }
+
+  // "第N项任务" when the document numbers its units as a plan's tasks (its source line says so; a citation
+  // stored without one keeps the old rule); "" for a regulation's article or a notice's item.
+  function taskPart(c) {
+    var task = Number(c.task);
+    if (c.task === null || c.task === "" || Math.floor(task) !== task || task < 1 || task > 999) return "";
+    var part = "第" + task + "项任务";
+    if (c.text) return c.text.indexOf(part) >= 0 ? part : "";
+    return task <= 32 ? part : "";
+  }
+
+  function validityTag(validity) {
+    return el("span", { class: "cite-state" + (validity === "有效" ? "" : " void"), testid: "widget-validity", text: validity });
+  }
+
+  // Where an other document's passage comes from, in one line: the unit, the date, the level, the validity.
+  function otherSource(c) {
+    var src = el("div", { class: "other-src", testid: "widget-other-source" });
+    if (c.doc_title) src.appendChild(el("div", { class: "cite-doc", text: "《" + c.doc_title + "》" }));
+    var unit = [c.section_label, taskPart(c)].filter(Boolean).join(" ");
+    var meta = [unit, c.level, c.date ? "成文日期 " + c.date : ""].filter(Boolean).join(" · ");
+    if (!c.doc_title && !meta && c.text) meta = c.text; // only the source line: show it as it is
+    if (meta) src.appendChild(document.createTextNode(meta));
+    if (c.validity) src.appendChild(validityTag(c.validity));
+    return src;
+  }
+
+  // Related passages of other documents than the cited one, collapsed under the citation.
+  function renderOthers(entry) {
+    var bodyId = "others-" + entry.id;
+    var label = TEXT.others + "（" + entry.others.length + "）";
+    var toggle = el("button", {
+      type: "button", class: "cite-toggle", testid: "widget-others-toggle",
+      "aria-expanded": "false", "aria-controls": bodyId, text: label + " ▸"
+    });
+    var list = el("ul", { class: "others-list", id: bodyId, testid: "widget-others-list", hidden: true });
+    entry.others.forEach(function (o) {
+      list.appendChild(el("li", { class: "other", testid: "widget-other" }, [
+        appendText(el("div", { class: "other-text" }), o.text), otherSource(o.citation)]));
+    });
+    toggle.addEventListener("click", function () {
+      var expand = list.hidden;
+      list.hidden = !expand;
+      toggle.setAttribute("aria-expanded", expand ? "true" : "false");
+      toggle.textContent = label + (expand ? " ▾" : " ▸");
+    });
+    return el("div", { class: "others", testid: "widget-others" }, [toggle, list]);
+  }
+
+  // The verbatim quote behind a plain-language answer, set apart from the answer's own words.
+  function renderBasis(basis) {
+    var block = el("div", { class: "basis", testid: "widget-basis" }, [el("span", { class: "basis-label", text: TEXT.basis })]);
+    return appendText(block, basis);
   }
 
   function renderRelated(entry) {
@@ -565,7 +652,9 @@
       }
       if (entry.lead) bubble.appendChild(el("div", { class: "lead", testid: "widget-lead", text: entry.lead }));
       appendText(bubble, entry.answer || entry.text);
+      if (entry.basis) bubble.appendChild(renderBasis(entry.basis));
       if (entry.citation) bubble.appendChild(renderCitation(entry));
+      if (entry.others && entry.others.length) bubble.appendChild(renderOthers(entry));
       if (entry.related.length) msg.appendChild(renderRelated(entry));
       if (entry.buttons && entry.buttons.length) msg.appendChild(renderQuickReplies(entry.buttons));
       msg.appendChild(renderFeedback(entry));
@@ -727,7 +816,9 @@
     var entry = { role: "bot", id: newMessageId(), type: type, text: m.text, at: Date.now() };
     if (isCited(type)) {
       entry.answer = m.answer;
+      entry.basis = m.basis;
       entry.citation = m.citation;
+      entry.others = m.others;
       entry.lead = m.lead;
       entry.missing = m.missing;
       // related questions arrive both as buttons and in `related`: render them once, as chips

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
@@ -343,3 +344,196 @@ def test_agent_suggestions_show_what_the_citizen_would_get(stack, browser):  # n
     page.wait_for_selector('[data-testid="agent-outcome"][data-outcome="answered"]', timeout=10000)
     assert page.get_by_test_id("agent-suggestion").first.get_by_test_id("agent-outcome").inner_text() == "已回答"
     page.screenshot(path=str(ARTIFACTS / "agent-outcome.png"))
+
+
+# ---- phones, toasts, documents ------------------------------------------------------------------------
+PHONE = {"width": 390, "height": 844}
+PAGE_FITS = """() => {
+    const W = document.documentElement.clientWidth;
+    const content = document.querySelector('#content') || document.querySelector('main:not([hidden])');
+    const nav = document.querySelector('.sidenav');
+    const navStyle = nav ? getComputedStyle(nav) : null;
+    const fields = Array.from(document.querySelectorAll('.field input:not([type=checkbox]), .field select'))
+        .filter(el => el.offsetParent !== null)
+        .map(el => [el.getBoundingClientRect().width, el.closest('.field').getBoundingClientRect().width]);
+    const wraps = Array.from(document.querySelectorAll('.table-wrap')).filter(el => el.offsetParent !== null)
+        .map(el => [el.getBoundingClientRect().right, getComputedStyle(el).overflowX]);
+    return {page: document.documentElement.scrollWidth, viewport: W,
+            content: content ? [content.scrollWidth, content.clientWidth] : null,
+            navScrolls: nav ? nav.scrollWidth <= nav.clientWidth || ['auto', 'scroll'].includes(navStyle.overflowX)
+                            || navStyle.flexWrap === 'wrap' : true,
+            narrowFields: fields.filter(([f, box]) => f < box - 2).length, wraps};
+}"""
+
+
+def assert_fits_a_phone(page, where: str) -> None:
+    r = page.evaluate(PAGE_FITS)
+    assert r["page"] <= PHONE["width"], (where, r)
+    assert r["content"] is None or r["content"][0] <= r["content"][1] + 1, (where, "the content scrolls sideways", r)
+    assert r["navScrolls"], (where, "the tabs neither wrap nor scroll in their own bar", r)
+    assert r["narrowFields"] == 0, (where, "form fields are not full width", r)
+    for right, overflow in r["wraps"]:
+        assert right <= PHONE["width"] + 1 and overflow in ("auto", "scroll"), (where, "a table is not in its box", r)
+
+
+def test_both_consoles_fit_a_phone_screen(stack, browser):  # noqa: F811
+    page = browser.new_context(viewport=PHONE).new_page()
+    errors = js_errors(page)
+    page.goto(stack.url + "/admin")
+    page.get_by_test_id("login-submit").wait_for(timeout=10000)
+    assert_fits_a_phone(page, "admin sign-in")
+    sign_in(page, stack.url, "/admin", stack.ADMIN)
+    for tab in ADMIN_TABS:
+        page.get_by_test_id(f"nav-{tab}").click()
+        page.locator(f'.sidenav button.active[data-tab="{tab}"]').wait_for(timeout=5000)
+        page.wait_for_load_state("networkidle")
+        page.wait_for_function("() => !document.querySelector('#content .loading')", timeout=10000)
+        box = page.locator(f'.sidenav button.active[data-tab="{tab}"]').bounding_box()
+        assert box and box["x"] >= 0 and box["x"] + box["width"] <= PHONE["width"] + 1, (tab, "active tab off screen")
+        assert_fits_a_phone(page, tab)
+        page.screenshot(path=str(ARTIFACTS / f"phone-admin-{tab}.png"))
+    agent = browser.new_context(viewport=PHONE).new_page()
+    agent_errors = js_errors(agent)
+    agent.goto(stack.url + "/agent")
+    agent.get_by_test_id("login-submit").wait_for(timeout=10000)
+    assert_fits_a_phone(agent, "agent sign-in")
+    sign_in(agent, stack.url, "/agent", stack.AGENT)
+    agent.get_by_test_id("agent-question").fill("出口企业退税平均要几天")
+    agent.get_by_test_id("agent-suggestion").first.wait_for(timeout=10000)
+    assert_fits_a_phone(agent, "agent")
+    agent.screenshot(path=str(ARTIFACTS / "phone-agent.png"))
+    assert not errors + agent_errors, errors + agent_errors
+
+
+TOAST_VS = """([sel]) => {
+    const t = document.querySelector('[data-testid=toast-item][data-kind=error]').getBoundingClientRect();
+    const r = document.querySelector(sel).getBoundingClientRect();
+    return {overlap: t.left < r.right && r.left < t.right && t.top < r.bottom && r.top < t.bottom,
+            toast: [t.left, t.top, t.right, t.bottom], button: [r.left, r.top, r.right, r.bottom]};
+}"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_error_toasts_after_upload_and_save_do_not_cover_the_button(stack, browser, width):  # noqa: F811
+    page = browser.new_context(viewport={"width": width, "height": 844}).new_page()
+    sign_in(page, stack.url, "/admin", stack.ADMIN)
+    page.get_by_test_id("nav-documents").click()
+    page.get_by_test_id("doc-row").first.wait_for(timeout=10000)
+    page.get_by_test_id("doc-file").set_input_files(
+        files=[{"name": "程序.exe", "mimeType": "application/octet-stream", "buffer": b"MZ\x90\x00"}])
+    page.get_by_test_id("doc-written").fill("2024-03-01")
+    upload = page.get_by_test_id("doc-upload")
+    upload.evaluate("b => b.scrollIntoView({block: 'end'})")  # where a bottom toast would sit
+    upload.click()
+    page.locator("[data-testid=toast-item][data-kind=error]").wait_for(timeout=10000)
+    r = page.evaluate(TOAST_VS, ["[data-testid=doc-upload]"])
+    page.screenshot(path=str(ARTIFACTS / f"toast-upload-{width}.png"))
+    assert not r["overlap"], r
+    assert "不支持" in page.get_by_test_id("doc-upload-error").inner_text()
+    page.evaluate("() => import('/static/console/lib.js').then(lib => lib.clearToasts())")
+
+    page.get_by_test_id("nav-users").click()
+    page.get_by_test_id("user-row").first.wait_for(timeout=10000)
+    page.get_by_test_id("user-new-username").fill("toast-test")
+    page.get_by_test_id("user-new-password").fill("short")
+    save = page.get_by_test_id("user-create")
+    save.evaluate("b => b.scrollIntoView({block: 'end'})")
+    save.click()
+    page.locator("[data-testid=toast-item][data-kind=error]").wait_for(timeout=10000)
+    r = page.evaluate(TOAST_VS, ["[data-testid=user-create]"])
+    assert not r["overlap"], r
+
+
+ARTICLES_DOC = "\n".join([
+    "第一章 总则",
+    "第一条 为支持海洋牧场企业发展，制定本办法。",
+    "第二条 本办法适用于新区内登记注册的海洋牧场企业。",
+    "第二章 支持措施",
+    "第三条 对新建海洋牧场给予每家最高80万元的设备补助。",
+]).encode()
+# what the server says of a document the parser kept too little of (tables, scanned pages …)
+LOW_COVERAGE = {"id": "upload-low", "title": "低覆盖文件", "meta": {}, "preview": {
+    "chunks": [{"label": "第一条", "unit": "article", "task": None, "text": "为支持企业发展，制定本办法。"}],
+    "tasks": 0, "units": 1, "unit": "article", "coverage": 0.9, "kept_chars": 90, "total_chars": 100,
+    "coverage_text": "已保留 90 / 100 字符（90.0%）", "coverage_ok": False,
+    "problems": ["只保留了 90.0% 的正文（低于 98%）", "未保留：企业名称 补助金额 申报时间"]}}
+
+
+def test_admin_uploads_a_document_with_metadata_and_checks_the_preview(stack, browser):  # noqa: F811
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    errors = js_errors(page)
+    refused = csp_violations(page)
+    page.on("dialog", lambda d: d.accept())
+    sign_in(page, stack.url, "/admin", stack.ADMIN)
+    page.get_by_test_id("nav-documents").click()
+    row = page.get_by_test_id("doc-row").first
+    row.wait_for(timeout=10000)
+    assert row.get_by_test_id("doc-status").inner_text().strip() in ("有效", "未生效", "已失效", "已废止") or \
+        "替代" in row.get_by_test_id("doc-status").inner_text()
+    assert row.get_by_test_id("doc-level").inner_text().strip() in ("西海岸新区", "青岛市", "山东省", "国家")
+    page.get_by_test_id("doc-file").set_input_files(
+        files=[{"name": "海洋牧场办法.txt", "mimeType": "text/plain", "buffer": ARTICLES_DOC}])
+    page.get_by_test_id("doc-title").fill("海洋牧场支持办法（浏览器测试）")
+    page.get_by_test_id("doc-number").fill("青西新海字〔2024〕7号")
+    page.get_by_test_id("doc-level-select").select_option("青岛市")
+    page.get_by_test_id("doc-written").fill("2024-03-01")
+    page.get_by_test_id("doc-expires").fill("2024-02-01")
+    page.get_by_test_id("doc-upload").click()
+    assert "应晚于" in page.get_by_test_id("doc-upload-error").inner_text(), "checked before the round trip"
+    page.get_by_test_id("doc-expires").fill("2027-02-28")
+    page.get_by_test_id("doc-rel-based_on").select_option(index=0)
+    with page.expect_response(lambda r: r.url.endswith("/api/admin/documents") and r.request.method == "POST") as sent:
+        page.get_by_test_id("doc-upload").click()
+    doc_id = sent.value.json()["id"]
+    preview = page.get_by_test_id("doc-preview")
+    preview.wait_for(timeout=15000)
+    coverage = page.get_by_test_id("doc-preview-coverage")
+    assert re.match(r"^已保留 \d+ / \d+ 字符（\d+(\.\d)?%）$", coverage.inner_text().strip()), coverage.inner_text()
+    assert page.get_by_test_id("doc-preview-units").inner_text().strip() == "条文单元 3 个"
+    labels = [r.locator("td").first.inner_text() for r in page.get_by_test_id("doc-preview-row").all()]
+    assert len(labels) == 3 and not any("项任务" in x for x in labels), labels
+    if coverage.get_attribute("data-ok") == "true":
+        assert page.get_by_test_id("doc-preview-warning").count() == 0
+    page.screenshot(path=str(ARTIFACTS / "admin-document-preview.png"), full_page=True)
+    draft = page.locator(f'[data-testid=doc-row][data-id="{doc_id}"]')
+    draft.wait_for(timeout=10000)
+    assert "青岛市" in draft.get_by_test_id("doc-level").inner_text()
+    assert "2027-02-28" in draft.get_by_test_id("doc-dates").inner_text()
+    assert "依据" in draft.get_by_test_id("doc-relations").inner_text()
+    draft.get_by_test_id("doc-delete").click()
+    draft.wait_for(state="detached", timeout=10000)
+
+    # below 98 % the preview warns where it cannot be missed, and lists what was left out
+    page.route("**/api/admin/documents", lambda route: route.fulfill(
+        status=201, content_type="application/json", body=json.dumps(LOW_COVERAGE, ensure_ascii=False))
+        if route.request.method == "POST" else route.continue_())
+    page.get_by_test_id("doc-file").set_input_files(
+        files=[{"name": "低覆盖.txt", "mimeType": "text/plain", "buffer": ARTICLES_DOC}])
+    page.get_by_test_id("doc-written").fill("2024-03-01")
+    page.get_by_test_id("doc-upload").click()
+    warning = page.get_by_test_id("doc-preview-warning")
+    warning.wait_for(timeout=10000)
+    assert warning.is_visible() and "98%" in warning.inner_text()
+    assert page.get_by_test_id("doc-preview-coverage").get_attribute("data-ok") == "false"
+    assert page.get_by_test_id("doc-preview-coverage").inner_text() == "已保留 90 / 100 字符（90.0%）"
+    assert any("企业名称" in p for p in page.get_by_test_id("doc-preview-problem").all_inner_texts())
+    page.screenshot(path=str(ARTIFACTS / "admin-document-preview-low.png"))
+    assert not errors, errors
+    assert not refused, refused
+
+
+def test_hit_test_filters_by_document(stack, browser):  # noqa: F811
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, stack.url, "/admin", stack.ADMIN)
+    page.get_by_test_id("nav-hittest").click()
+    select = page.get_by_test_id("hit-doc")
+    page.wait_for_function("() => document.querySelectorAll('[data-testid=hit-doc] option').length > 1", timeout=10000)
+    title = select.locator("option").nth(1).inner_text()
+    select.select_option(index=1)
+    page.get_by_test_id("hit-q").fill("企业注销要跑几个部门")
+    page.get_by_test_id("hit-run").click()
+    page.get_by_test_id("hit-filter-note").wait_for(timeout=10000)
+    assert title in page.get_by_test_id("hit-filter-note").inner_text()
+    docs = page.get_by_test_id("hit-result-doc").all_inner_texts()
+    assert docs and all(d == f"《{title[:30]}…》" or d == f"《{title}》" for d in docs), (title, docs)
+    page.screenshot(path=str(ARTIFACTS / "admin-hittest-doc-filter.png"))

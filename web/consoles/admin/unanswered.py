@@ -1,4 +1,9 @@
-"""Admin console, unanswered tab: open questions grouped by similarity, resolved into FAQ entries."""
+"""Admin console, unanswered tab: open questions grouped by similarity, resolved into FAQ entries.
+
+Each group carries its nearest knowledge across every live document: each candidate names its document
+(`doc_id`, `doc_title`) and its unit in that document's own terms (`unit_label`: "第5项任务",
+"第二章 第五条", "三、（二）"), and `suggested` is the document and unit of the nearest one, which the editor
+pre-selects for a new entry. A group is resolved by linking it to an entry of any document or writing one."""
 
 from __future__ import annotations
 
@@ -9,9 +14,9 @@ from typing import Any
 import numpy as np
 from aiohttp import web
 
-from knowledge.faq import FaqError
+from knowledge.faq import FIELDS, FaqError
 from protocol.clock import iso
-from web.consoles.admin.faq import effective_faq, entry_from, save_draft
+from web.consoles.admin.faq import doc_units, effective_faq, entry_from, save_draft
 from web.consoles.auth import admin
 from web.http import BadRequest, error, json_body, ok, small_id
 from web.state import LIVE, PUBLISHER, SEARCH_POOL, STORE
@@ -35,18 +40,30 @@ def group_unanswered(request: web.Request) -> list[dict[str, Any]]:
         else:
             groups.append({"rows": [row]})
             centers.append(v)
+    units = doc_units(retriever)
     out = []
     for g in groups:
         rs = g["rows"]
         sample = Counter(r["text"] for r in rs).most_common(1)[0][0]
         r = retriever.search(sample, k=3)
+        nearest = [_candidate(retriever, units, h) for h in r.results]
+        suggested = next(({k: n[k] for k in ("doc_id", "doc_title", "task", "unit_label")}
+                          for n in nearest if n["doc_id"]), None)
         out.append({"id": min(x["id"] for x in rs), "count": len(rs), "first_at": iso(min(x["at"] for x in rs)),
                     "last_at": iso(max(x["at"] for x in rs)), "sample": sample,
                     "texts": sorted({x["text"] for x in rs}), "reasons": sorted({x["reason"] for x in rs}),
-                    "row_ids": [x["id"] for x in rs],
-                    "nearest": [{"id": h.id, "kind": h.kind, "text": h.text[:200], "score": round(h.score, 4),
-                                 "task": h.task} for h in r.results]})
+                    "row_ids": [x["id"] for x in rs], "nearest": nearest, "suggested": suggested})
     return sorted(out, key=lambda g: (-g["count"], g["id"]))
+
+
+def _candidate(retriever: Any, units: dict[str, list[dict[str, Any]]], hit: Any) -> dict[str, Any]:
+    """A nearest FAQ entry or passage, with its document and its unit in that document's terms."""
+    doc_id = str(getattr(hit, "doc_id", "") or "")
+    title = str((retriever.docs.get(doc_id) or {}).get("title") or getattr(hit, "doc", "") or doc_id)
+    unit = next((u for u in units.get(doc_id, []) if u["task"] == hit.task), None)
+    return {"id": hit.id, "kind": hit.kind, "text": hit.text[:200], "score": round(hit.score, 4), "task": hit.task,
+            "doc_id": doc_id, "doc_title": title, "unit_label": unit["label"] if unit else "",
+            "unit_title": unit["title"] if unit else ""}
 
 
 @admin
@@ -71,7 +88,7 @@ async def resolve_group(request: web.Request) -> web.Response:
         current = next((e for e in await effective_faq(request) if e["id"] == data["faq_id"]), None)
         if current is None or current["state"] == "deleted":
             return error(404, f"没有条目 {data['faq_id']}")
-        raw = {k: current[k] for k in ("id", "doc", "tasks", "topic", "department", "questions", "answer")}
+        raw = {k: current[k] for k in FIELDS if k in current}
         raw["questions"] = list(dict.fromkeys([*raw["questions"], *texts]))
     elif isinstance(data.get("entry"), dict):
         raw = entry_from(data["entry"])

@@ -1,23 +1,36 @@
 /*
- * 管理后台 — 命中测试: one question against the live index, with scores and the decision.
+ * 管理后台 — 命中测试: one question against the live index, with scores and the decision; optionally only
+ * the hits from one document (the decision stays the whole index's).
  */
-import { api, append, busy, h, replace, run, toast } from "../console/lib.js";
+import { api, append, busy, h, replace, str, toast } from "../console/lib.js";
 import { alive, asText, badge, emptyRow, fmtScore, reasonLabel, table, truncate } from "./common.js";
 
 export function viewHitTest(view) {
   var input = h("input", { type: "text", testid: "hit-q", placeholder: "输入一个企业可能会问的问题，例如：企业注销要跑几个部门", autocomplete: "off" });
   input.style.flex = "1";
   var runBtn = h("button", { class: "btn btn-primary", type: "submit", testid: "hit-run" }, "测试");
+  var docSel = h("select", { class: "hit-doc", testid: "hit-doc", "aria-label": "只看某个文档的命中" }, h("option", { value: "" }, "全部文档"));
   var out = h("div", { testid: "hit-output" });
+
+  function loadDocs() {
+    return api("GET", "/api/admin/hit-test/docs").then(function (d) {
+      if (!alive(view)) return;
+      var items = Array.isArray(d.items) ? d.items : [];
+      items.forEach(function (doc) {
+        docSel.appendChild(h("option", { value: str(doc.id) }, str(doc.title) || str(doc.id)));
+      });
+    });
+  }
 
   var form = h("form", { class: "card", onsubmit: function (ev) {
     ev.preventDefault();
     var q = input.value.trim();
-    if (!q) { toast("请输入问题", "error"); return; }
-    return busy(runBtn, "测试中…", function () { return api("POST", "/api/admin/hit-test", { q: q }); }).then(function (d) {
+    if (!q) { toast("请输入问题", "error", input); input.focus(); return undefined; }
+    var body = docSel.value ? { q: q, doc: docSel.value } : { q: q };
+    return busy(runBtn, "测试中…", function () { return api("POST", "/api/admin/hit-test", body); }).then(function (d) {
       if (alive(view)) renderResult(d);
     });
-  } }, h("div", { class: "row" }, input, runBtn));
+  } }, h("div", { class: "row" }, input, docSel, runBtn));
 
   function renderResult(d) {
     var ex = d.explain || {};
@@ -67,13 +80,17 @@ export function viewHitTest(view) {
       ] : h("div", { class: "muted" }, "未给出回答（拒答）"));
 
     var results = Array.isArray(d.results) ? d.results : [];
+    var filter = d.filter && typeof d.filter === "object" ? d.filter : null;
+    var filterNote = filter ? h("div", { class: "muted small", testid: "hit-filter-note" },
+      "只列出《" + str(filter.doc_title || filter.doc) + "》中的命中；上面的回答与拒答判断按整个索引得出" +
+      (answer && !filter.answer_in_doc ? "（回答来自其他文档）" : "")) : null;
     var rows = results.map(function (r, i) {
       var sc = r.scores || {};
       return h("tr", { testid: "hit-result" },
         h("td", { class: "num" }, String(i + 1)),
         h("td", { class: "nowrap" }, r.kind === "faq" ? badge("FAQ", "badge-blue") : r.kind === "chunk" ? badge("条文") : badge(r.kind || "—")),
         h("td", { class: "nowrap" }, r.task === undefined || r.task === null ? "—" : String(r.task)),
-        h("td", null, r.section ? asText(r.section) : "—"),
+        h("td", { class: "w-md" }, r.section ? asText(r.section) : "—", r.doc ? h("div", { class: "muted small", testid: "hit-result-doc" }, "《" + truncate(r.doc, 30) + "》") : null),
         h("td", { class: "num mono" }, h("strong", null, fmtScore(r.score))),
         h("td", { class: "num mono" }, fmtScore(sc.bm25 !== undefined ? sc.bm25 : r.bm25)),
         h("td", { class: "num mono" }, fmtScore(sc.dense !== undefined ? sc.dense : r.dense)),
@@ -84,14 +101,14 @@ export function viewHitTest(view) {
             r.matched && r.matched !== r.text ? "匹配：" + truncate(r.matched, 60) : "")));
     });
     replace(out, decision, answerCard,
-      h("div", { class: "card" }, h("h3", null, "候选结果 ", h("span", { class: "muted small" }, results.length + " 条")),
-        table(["#", "类型", "任务", "章节", ["综合分", "num"], ["BM25", "num"], ["向量", "num"], ["重排", "num"], "文本"],
-          rows.length ? rows : [emptyRow(9, "没有候选")])));
+      h("div", { class: "card" }, h("h3", null, "候选结果 ", h("span", { class: "muted small" }, results.length + " 条")), filterNote,
+        table(["#", "类型", "任务", "位置 / 文档", ["综合分", "num"], ["BM25", "num"], ["向量", "num"], ["重排", "num"], "文本"],
+          rows.length ? rows : [emptyRow(9, filter ? "该文档中没有相关候选" : "没有候选")])));
   }
 
   append(view.el,
     h("div", { class: "page-head" }, h("h2", null, "命中测试"), h("span", { class: "hint" }, "用线上索引检索一个问题，查看是否回答、得分与理由")),
     form, out);
   input.focus();
-  return Promise.resolve();
+  return loadDocs();
 }

@@ -156,6 +156,16 @@ function renderShell() {
   showTab(VIEWS[fromHash] ? fromHash : state.tab);
 }
 
+/** On a phone the tabs are one bar that scrolls sideways: keep the active tab in view (the page stays put). */
+function keepTabVisible(button) {
+  const bar = button.parentElement;
+  if (!bar || bar.scrollWidth <= bar.clientWidth) return;
+  const left = button.getBoundingClientRect().left - bar.getBoundingClientRect().left + bar.scrollLeft;
+  if (left < bar.scrollLeft || left + button.offsetWidth > bar.scrollLeft + bar.clientWidth) {
+    bar.scrollLeft = Math.max(0, left - (bar.clientWidth - button.offsetWidth) / 2);
+  }
+}
+
 function showTab(name) {
   const content = byId("content");
   if (!content) return;
@@ -167,6 +177,7 @@ function showTab(name) {
     const on = buttons[i].getAttribute("data-tab") === name;
     buttons[i].classList.toggle("active", on);
     if (on) buttons[i].setAttribute("aria-current", "page"); else buttons[i].removeAttribute("aria-current");
+    if (on) keepTabVisible(buttons[i]);
   }
   clear(content);
   content.scrollTop = 0;

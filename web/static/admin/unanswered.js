@@ -1,5 +1,7 @@
 /*
- * 管理后台 — 未解决问题: groups by similarity, resolved by linking to an entry or writing a new one.
+ * 管理后台 — 未解决问题: groups by similarity, resolved by linking to an entry (of any document) or writing a
+ * new one. Each nearest candidate names its document and its unit in that document's own terms; a new
+ * entry starts on the nearest candidate's document and unit.
  */
 import { api, append, busy, enc, fmtTime, h, replace, run, toast } from "../console/lib.js";
 import { alive, asText, badge, fmtScore, reasonLabel, truncate } from "./common.js";
@@ -28,6 +30,15 @@ export function viewUnanswered(view) {
     });
   }
 
+  /** "《…办法》 第二章 第五条": the candidate's document (short) and its unit in that document's terms. */
+  function whereText(n) {
+    var title = n.doc_title ? "《" + truncate(asText(n.doc_title), 16) + "》" : "";
+    var unit = n.unit_label ? asText(n.unit_label) : "";
+    // a bare top-level heading ("三、") says little: its title goes with it ("三、组织保障")
+    if (/、$/.test(unit) && n.unit_title) unit += asText(n.unit_title);
+    return [title, unit].filter(Boolean).join(" ");
+  }
+
   function groupCard(g) {
     var texts = Array.isArray(g.texts) ? g.texts : [];
     var nearest = Array.isArray(g.nearest) ? g.nearest : [];
@@ -46,9 +57,10 @@ export function viewUnanswered(view) {
       });
     } }, "关联到已有条目");
     var createBtn = h("button", { class: "btn btn-sm", type: "button", testid: "unanswered-create", onclick: function () {
-      var firstTask = null;
-      for (var i = 0; i < nearest.length; i++) {
-        if (typeof nearest[i].task === "number") { firstTask = nearest[i].task; break; }
+      // the nearest candidate's document and unit (the server's `suggested`, else the first candidate with both)
+      var pick = g.suggested && g.suggested.doc_id ? g.suggested : null;
+      for (var i = 0; !pick && i < nearest.length; i++) {
+        if (nearest[i].doc_id && typeof nearest[i].task === "number") pick = nearest[i];
       }
       var qs2 = texts.length ? texts : (g.sample ? [g.sample] : []);
       return openEditor({
@@ -57,7 +69,8 @@ export function viewUnanswered(view) {
           // masked PII (***) never becomes a question
           questions: qs2.map(function (t) { return String(t).trim(); })
             .filter(function (t, i, a) { return t && t.indexOf("*") < 0 && a.indexOf(t) === i; }),
-          tasks: firstTask === null ? [] : [firstTask]
+          doc: pick ? asText(pick.doc_id) : undefined,
+          tasks: pick && typeof pick.task === "number" ? [pick.task] : []
         },
         onDone: function (d) {
           showResolved(d);
@@ -84,14 +97,18 @@ export function viewUnanswered(view) {
             return h("li", null,
               n.kind === "faq" ? badge("FAQ", "badge-blue") : badge(n.kind === "chunk" ? "条文" : (n.kind || "—")),
               h("span", { class: "txt" },
-                n.id ? h("span", { class: "mono small" }, n.id + " ") : null,
-                n.task !== undefined && n.task !== null ? h("span", { class: "muted small" }, "第" + n.task + "项 ") : null,
+                n.kind === "faq" && n.id ? h("span", { class: "mono small" }, n.id + " ") : null,
+                whereText(n) ? h("span", { class: "muted small", testid: "unanswered-nearest-where",
+                  title: asText(n.doc_title) }, whereText(n) + " ") : null,
                 h("span", { title: n.text || "" }, truncate(n.text, 60))),
               h("span", { class: "mono small" }, fmtScore(n.score)),
               n.kind === "faq" && n.id ? h("button", { class: "btn-link small", type: "button", title: "填入条目 ID",
                 onclick: function () { linkIn.value = String(n.id); linkIn.focus(); } }, "选用") : null);
           })) : h("div", { class: "muted small" }, "无"))),
-      h("datalist", { id: listId }, faqIds.map(function (id) { return h("option", { value: id }); })),
+      h("datalist", { id: listId }, faqIds.map(function (id) {
+        var n = nearest.filter(function (x) { return x.kind === "faq" && String(x.id) === id; })[0];
+        return h("option", { value: id }, n ? whereText(n) : "");
+      })),
       h("div", { class: "group-actions" }, linkIn, linkBtn, h("span", { class: "muted small" }, "或"), createBtn,
         h("span", { class: "muted small" }, "（操作后立即发布）")));
   }

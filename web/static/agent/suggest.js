@@ -1,7 +1,9 @@
 /*
  * 坐席工作台 — the caller's question → the top 3 answers as the agent types (debounced), with 复制,
  * 用了/不合适 and 记为未解决. Each card shows the outcome the citizen would get (已回答/部分回答/无答案);
- * a partial answer says what the plan does not state above the related rule.
+ * a partial answer says what the plan does not state above the related rule. A card's source names the
+ * document (title, number), the unit, the date, the validity and the level; the best card lists the related
+ * passages of other documents (其他文件的相关规定) in a collapsed block.
  */
 import { clear, copyText, isComposing, on, reportError, session, str, toast } from "../console/lib.js";
 import { CFG, KIND_LABEL, OUTCOME_LABEL, TEXT, api, button, el, fmt, ui } from "./common.js";
@@ -101,7 +103,17 @@ var OUTCOME_CSS = [
   ".outcome-partial { color: #8A5A00; background: #FFF4DB; border: 1px solid #F2D597; }",
   ".outcome-declined { color: #8F959E; background: #F2F3F5; border: 1px solid #DEE0E3; }",
   ".outcome-alternative { color: #8F959E; border: 1px solid #DEE0E3; font-weight: 400; }",
-  ".card-gap { margin: 8px 10px 0; padding: 4px 8px; border-left: 3px solid #E59A00; background: #FFF8E6; color: #8A5A00; font-size: 13px; }"
+  ".card-gap { margin: 8px 10px 0; padding: 4px 8px; border-left: 3px solid #E59A00; background: #FFF8E6; color: #8A5A00; font-size: 13px; }",
+  ".cite-doc { color: #1F2329; font-weight: 600; }",
+  ".cite-tag { display: inline-block; margin-left: 4px; padding: 0 4px; border-radius: 3px; font-size: 11px; line-height: 16px; vertical-align: 1px; }",
+  ".cite-valid { color: #1F7A3A; background: #E8F6EC; border: 1px solid #B7E1C3; }",
+  ".cite-void { color: #C8161D; background: #FFF1F0; border: 1px solid #E8B4B6; }",
+  ".cite-level { color: #1A4C9C; background: #EEF3FB; border: 1px solid #C9D6EC; }",
+  ".card-others { margin: 0 10px 8px; font-size: 12px; color: #51565D; }",
+  ".card-others > summary { cursor: pointer; color: #1A4C9C; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }",
+  ".card-other { margin-top: 4px; padding: 4px 8px; border-left: 2px solid #C9D6EC; background: #F7F9FC; line-height: 1.6; overflow-wrap: anywhere; }",
+  ".card-other-text { color: #1F2329; font-size: 13px; white-space: pre-wrap; }",
+  ".card-other .card-cite { margin: 2px 0 0; padding: 0; background: none; }"
 ].join("\n");
 
 function ensureOutcomeStyle() {
@@ -115,7 +127,7 @@ function ensureOutcomeStyle() {
 function suggestionCard(q, r, index, declined, outcome, answer) {
   ensureOutcomeStyle();
   var text = str(r.text, 10000);
-  var citation = str(r.citation_text, 2000);
+  var citation = str(r.citation_text, 2000) || (r.citation && typeof r.citation === "object" ? str(r.citation.text, 2000) : "");
   var score = typeof r.score === "number" ? r.score : parseFloat(r.score);
   var task = r.task === null || r.task === undefined ? "" : str(r.task, 20);
 
@@ -130,7 +142,7 @@ function suggestionCard(q, r, index, declined, outcome, answer) {
   var title = el("span", "card-title", str(r.title, 300));
   title.title = str(r.title, 300);
   head.appendChild(title);
-  var taskNode = el("span", "task", task ? "任务 " + task : "任务 —");
+  var taskNode = el("span", "task", unitLabel(r.citation, task));
   taskNode.setAttribute("data-testid", "agent-task");
   head.appendChild(taskNode);
   var scoreNode = el("span", "score");
@@ -154,11 +166,11 @@ function suggestionCard(q, r, index, declined, outcome, answer) {
   var body = el("div", "card-text", text);
   body.setAttribute("data-testid", "agent-answer");
   card.appendChild(body);
-  if (citation) {
-    var cite = el("div", "card-cite", citation);
-    cite.setAttribute("data-testid", "agent-citation");
-    card.appendChild(cite);
-  }
+  if (citation) card.appendChild(citationLine(r.citation, citation, "agent-citation"));
+  var others = answer && Array.isArray(answer.others) ? answer.others.filter(function (o) {
+    return o && typeof o === "object" && str(o.text, 5000);
+  }).slice(0, 2) : [];
+  if (others.length) card.appendChild(othersBlock(others));
 
   var actions = el("div", "card-actions");
   var copyBtn = button("btn small", TEXT.copy, "agent-copy");
@@ -216,6 +228,79 @@ function suggestionCard(q, r, index, declined, outcome, answer) {
     return feedback("unsuitable", badBtn);
   });
   return card;
+}
+
+function citationOf(c) {
+  return c && typeof c === "object" ? c : null;
+}
+
+// "第N项任务" when the source line numbers the unit as a plan's task; "" for an article or an item
+function taskPart(c, task) {
+  var part = task && /^\d+$/.test(task) ? "第" + task + "项任务" : "";
+  if (!c) return part;
+  return part && str(c.text, 2000).indexOf(part) >= 0 ? part : "";
+}
+
+// the head's unit: a plan's task ("任务 5"), else the document's own unit ("第十二条", "三、加大奖励力度")
+function unitLabel(c, task) {
+  c = citationOf(c);
+  if (!c) return task ? "任务 " + task : "任务 —";
+  if (taskPart(c, task)) return "任务 " + task;
+  var unit = str(c.section_label, 40);
+  return unit ? (unit.length > 12 ? unit.slice(0, 12) + "…" : unit) : (task ? "任务 " + task : "任务 —");
+}
+
+// The source as the document's fields: 来源：《title》（number） · unit · 成文日期 … [有效] [青岛市];
+// only the source line when the suggestion carries no citation object (an older server).
+function citationLine(c, fallback, testid) {
+  c = citationOf(c);
+  var line = el("div", "card-cite");
+  line.setAttribute("data-testid", testid);
+  if (!c || !str(c.doc_title, 300)) {
+    line.textContent = fallback;
+    return line;
+  }
+  line.appendChild(document.createTextNode("来源："));
+  line.appendChild(el("span", "cite-doc", "《" + str(c.doc_title, 300) + "》" + (str(c.number, 100) ? "（" + str(c.number, 100) + "）" : "")));
+  var task = c.task === null || c.task === undefined ? "" : str(c.task, 20);
+  var unit = [str(c.section_label, 200), taskPart(c, task)].filter(Boolean).join(" · ");
+  var meta = [unit, str(c.date, 40) ? "成文日期 " + str(c.date, 40) : ""].filter(Boolean).join(" · ");
+  if (meta) line.appendChild(document.createTextNode(" · " + meta));
+  var validity = str(c.validity, 120);
+  if (validity) {
+    var tag = el("span", "cite-tag " + (validity === "有效" ? "cite-valid" : "cite-void"), validity);
+    tag.setAttribute("data-testid", "agent-validity");
+    line.appendChild(tag);
+  }
+  var level = str(c.level, 20);
+  if (level) {
+    var lv = el("span", "cite-tag cite-level", level);
+    lv.setAttribute("data-testid", "agent-level");
+    line.appendChild(lv);
+  }
+  return line;
+}
+
+// The related passages of other documents, collapsed: the summary names the documents.
+function othersBlock(others) {
+  var box = el("details", "card-others");
+  box.setAttribute("data-testid", "agent-others");
+  var titles = others.map(function (o) {
+    var c = citationOf(o.citation);
+    return c && str(c.doc_title, 300) ? "《" + str(c.doc_title, 300) + "》" : "";
+  }).filter(Boolean);
+  var summary = el("summary", "", "其他文件的相关规定（" + others.length + "）" + (titles.length ? "：" + titles.join("、") : ""));
+  summary.setAttribute("data-testid", "agent-others-summary");
+  box.appendChild(summary);
+  others.forEach(function (o) {
+    var item = el("div", "card-other");
+    item.setAttribute("data-testid", "agent-other");
+    item.appendChild(el("div", "card-other-text", str(o.text, 5000)));
+    var c = citationOf(o.citation);
+    item.appendChild(citationLine(c, c ? str(c.text, 2000) : "", "agent-other-citation"));
+    box.appendChild(item);
+  });
+  return box;
 }
 
 // the feedback API wants an integer task number or null

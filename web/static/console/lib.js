@@ -189,7 +189,30 @@ export function durationText(sec) {
 // pressed) is checked after the toast is shown, and if they overlap the container moves to the other
 // edge of the window (class "flip").
 // ---------------------------------------------------------------------------------------------------
-const TOAST = { maxToasts: 4, ms: { error: 7000, ok: 4000, info: 4000 } };
+const TOAST = { maxToasts: 4, ms: { error: 7000, ok: 4000, info: 4000 }, actedMs: 60000 };
+
+// The control the user acted on last (click / submit). A toast often comes after its control lost focus:
+// busy() disables the button while the request runs, and a disabled button drops focus to <body>.
+const acted = { el: null, at: 0 };
+
+function rememberControl(ev) {
+  const t = ev.type === "submit" && ev.submitter ? ev.submitter : ev.target;
+  const el = t && t.closest ? t.closest("button, input, select, textarea, a, [role=button], form") : null;
+  if (el) { acted.el = el; acted.at = Date.now(); }
+}
+
+if (typeof document !== "undefined") {
+  document.addEventListener("click", rememberControl, true);
+  document.addEventListener("submit", rememberControl, true);
+}
+
+/** The control a toast is about when the caller does not say: the focused one, else the one just used. */
+function defaultAnchor() {
+  const focused = document.activeElement;
+  if (focused && focused !== document.body && focused !== document.documentElement) return focused;
+  if (acted.el && acted.el.isConnected && Date.now() - acted.at < TOAST.actedMs) return acted.el;
+  return null;
+}
 
 function toastArea() {
   return byId("toast");
@@ -205,7 +228,15 @@ function keepClear(area, anchor) {
   if (!anchor.isConnected || area.contains(anchor)) return;
   const target = anchor.getBoundingClientRect();
   area.classList.remove("flip");
-  if (overlaps(area.getBoundingClientRect(), target)) area.classList.add("flip");
+  if (!overlaps(area.getBoundingClientRect(), target)) return;
+  const normal = coveredHeight(area.getBoundingClientRect(), target);
+  area.classList.add("flip");
+  // a tall control (or a short window) is covered at both edges: keep the edge that covers less of it
+  if (coveredHeight(area.getBoundingClientRect(), target) > normal) area.classList.remove("flip");
+}
+
+function coveredHeight(a, b) {
+  return overlaps(a, b) ? Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top) : 0;
 }
 
 /** toast(message, "info" | "ok" | "error", anchor?) */
@@ -214,7 +245,7 @@ export function toast(message, kind, anchor) {
   if (!area) return;
   kind = kind || "info";
   const text = str(String(message === undefined || message === null ? "" : message), 300) || "服务暂时不可用，请稍后重试";
-  if (anchor === undefined) anchor = document.activeElement;
+  if (anchor === undefined) anchor = defaultAnchor();
   // the same message already on screen: keep it a little longer instead of stacking copies
   for (const item of Array.from(area.children)) {
     if (item.textContent === text) {
@@ -321,6 +352,8 @@ export function installErrorHandlers() {
 /** Disable a button while an async action runs (optionally with a "正在…" label). */
 export function busy(btn, label, fn) {
   const old = btn.textContent;
+  acted.el = btn; // what the action's toasts are about, though the button loses focus while disabled
+  acted.at = Date.now();
   btn.disabled = true;
   if (label) btn.textContent = label;
   return Promise.resolve().then(fn).then((r) => {

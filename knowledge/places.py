@@ -1,0 +1,208 @@
+"""Which places a question names, and whether the loaded documents' jurisdictions cover them.
+
+The assistant answers for the New Area from the documents it holds; a question about a place none of
+those documents governs (济南, 深圳前海, 日本 …) is declined. Instead of a hand list of "other
+places", places are found generically:
+
+- jieba part-of-speech tags ("ns" = place name), with
+- the gazetteer shipped by the `jionlp` package (PyPI, Apache-2.0, maintained): every Chinese
+  province, city and county with its short name, and the world's countries with their main cities.
+  Only its data files are read (the package itself is never imported, which would take seconds).
+
+A token is a place when the gazetteer knows it, or when jieba tags it "ns" and it ends with an
+administrative suffix (成都高新区, 苏州工业园区); jieba's "ns" alone is too noisy (东西, 上门, 海鲜).
+A following suffix token joins the place (济南 + 高新区). Without jionlp installed the detector falls
+back to jieba "ns" minus a few common nouns, which is less precise.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import zipfile
+from collections.abc import Iterable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import jieba
+import jieba.posseg
+
+NEW_AREA = "西海岸新区"
+# the words a question uses for each jurisdiction (a document of that level covers them)
+LEVEL_NAMES: dict[str, tuple[str, ...]] = {
+    "青岛市": ("青岛", "青岛市"),
+    "山东省": ("山东", "山东省"),
+    "国家": ("中国", "全国", "国家", "国务院", "我国", "中华人民共和国", "中央"),
+}
+# national wording mostly qualifies titles (国家高新技术企业, 全国首创): never a reason to decline
+NATIONAL = frozenset(LEVEL_NAMES["国家"])
+SUFFIXES = ("高新区", "新区", "开发区", "自贸区", "工业园区", "经开区", "区", "市", "省", "县", "州")
+SUFFIX_TOKENS = frozenset(SUFFIXES)
+# jieba tags these "ns" though in questions they are common nouns (used only without the gazetteer)
+NS_NOISE = frozenset("东西 上门 上市 城镇 新建 海关 海鲜 大海 中考 白跑 北站 外国 外地 本地 当地 老家 国外 境外 海外"
+                     .split())
+MIN_ALIAS = 2
+_HAN = re.compile(r"^[\u4e00-\u9fff]+$")
+
+
+def _jionlp_dir() -> Path | None:
+    spec = importlib.util.find_spec("jionlp")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    d = Path(next(iter(spec.submodule_search_locations))) / "dictionary"
+    return d if (d / "china_location.zip").exists() else None
+
+
+def _china_names(text: str) -> tuple[set[str], set[str]]:
+    """(names, county short names) from jionlp's china_location; towns and villages skipped.
+
+    County short names (三台, 港口, 城关 …) are often ordinary words, so they count only where jieba
+    also tags the token as a place.
+    """
+    names: set[str] = set()
+    weak: set[str] = set()
+    for line in text.splitlines():
+        depth = len(line) - len(line.lstrip("\t"))
+        parts = line.strip().split("\t")
+        if depth > 2 or len(parts) < 2:
+            continue
+        names.update(p for p in parts[:1] if len(p) >= MIN_ALIAS and _HAN.match(p))
+        short = parts[-1] if len(parts) >= 3 else ""
+        if len(short) >= MIN_ALIAS and _HAN.match(short):
+            (weak if depth == 2 else names).add(short)
+    return names, weak - names
+
+
+def _world_names(text: str) -> set[str]:
+    """Countries (short and full names), capitals and main cities from jionlp's world_location."""
+    names: set[str] = set()
+    for line in text.splitlines():
+        parts = line.strip().split("\t")
+        if len(parts) < 2 or parts[0] == "中国":
+            continue
+        for part in parts:
+            names.update(n for n in part.split("/") if len(n) >= MIN_ALIAS and _HAN.match(n))
+    return names
+
+
+@dataclass(frozen=True)
+class Gazetteer:
+    """Known place names: `names` always count; `weak` (county short names) only when jieba says "ns"."""
+
+    names: frozenset[str]
+    weak: frozenset[str]
+
+    def __bool__(self) -> bool:
+        return bool(self.names)
+
+
+@cache
+def gazetteer() -> Gazetteer:
+    """The jionlp gazetteer (empty without jionlp); read once per process."""
+    d = _jionlp_dir()
+    if d is None:
+        return Gazetteer(frozenset(), frozenset())
+    with zipfile.ZipFile(d / "china_location.zip") as z:
+        china, weak = _china_names(z.read(z.namelist()[0]).decode("utf-8"))
+    world = _world_names((d / "world_location.txt").read_text(encoding="utf-8"))
+    return Gazetteer(frozenset(china | world), frozenset(weak - world))
+
+
+def _tagger() -> jieba.posseg.POSTokenizer:
+    """jieba's shared tagger: no dictionary of its own to load, and no words added that would change search.
+
+    Full names jieba splits (即墨 + 区) are joined again by the suffix rule and looked up whole.
+    """
+    return jieba.posseg.dt
+
+
+def _is_place(word: str, flag: str, merged: str, known: Gazetteer) -> bool:
+    """Whether a token is a place; `merged` is the token with the suffix tokens after it (即墨 + 区)."""
+    if len(word) < MIN_ALIAS or not _HAN.match(word) or word in SUFFIX_TOKENS:
+        return False
+    ns = flag == "ns"
+    if not known:
+        return ns and word not in NS_NOISE
+    if word in known.names or merged in known.names:
+        return True
+    if merged != word:  # 两江 + 新区, 即墨 + 区: a name with an administrative suffix
+        return ns or word in known.weak
+    # a county short name tagged as a place (莱西), an ns compound (苏州工业园区; 上海浦东 = two names,
+    # unlike 青岛港, a port)
+    return ns and (word in known.weak or word.endswith(SUFFIXES) or any(
+        word[:n] in known.names and (word[n:] in known.names or word[n:] in known.weak) for n in (2, 3)))
+
+
+def place_spans(text: str) -> list[tuple[str, int, int]]:
+    """(place, start, end) for every place the text names, a following suffix joined (济南 + 高新区)."""
+    known = gazetteer()
+    tokens = [(t.word, t.flag) for t in _tagger().cut(text, HMM=False)]
+    out: list[tuple[str, int, int]] = []
+    pos = 0
+    i = 0
+    while i < len(tokens):
+        word, flag = tokens[i]
+        j = i + 1
+        while j < len(tokens) and tokens[j][0] in SUFFIX_TOKENS:
+            j += 1
+        merged = "".join(w for w, _ in tokens[i:j])
+        if _is_place(word, flag, merged, known):
+            out.append((merged, pos, pos + len(merged)))
+            pos += len(merged)
+            i = j
+        else:
+            pos += len(word)
+            i += 1
+    return out
+
+
+def named_places(text: str) -> list[str]:
+    """Place names a question mentions, in order, each once."""
+    return list(dict.fromkeys(p for p, _, _ in place_spans(text)))
+
+
+def _generic(home: str) -> bool:
+    """新区, 本区, 我区: anchor words for the New Area, but also the tail of other places' names."""
+    return home in SUFFIX_TOKENS or (home[:1] in "本我" and home[1:] in SUFFIX_TOKENS)
+
+
+@dataclass(frozen=True)
+class PlaceScope:
+    """The places the loaded documents' jurisdictions cover; the rest make a question out of scope."""
+
+    covered: frozenset[str]
+    home_places: tuple[str, ...]
+    _home_re: re.Pattern[str]
+
+    def __init__(self, levels: Iterable[str], home_places: Iterable[str]) -> None:
+        levels = set(levels) | {NEW_AREA}  # the assistant is the New Area's: its own names always count
+        covered = {name for level in levels for name in LEVEL_NAMES.get(level, ())}
+        homes = tuple(sorted({h for h in home_places if h}, key=len, reverse=True))
+        object.__setattr__(self, "covered", frozenset(covered | NATIONAL))
+        object.__setattr__(self, "home_places", homes)
+        object.__setattr__(self, "_home_re", re.compile("|".join(map(re.escape, homes)) or "(?!)"))
+
+    def covers(self, place: str) -> bool:
+        """True for a loaded jurisdiction's names (青岛, 山东省 …) and the New Area's own (黄岛区, 西海岸新区)."""
+        return place in self.covered or any(h in place for h in self.home_places if not _generic(h))
+
+    def other_place(self, question: str) -> str | None:
+        """The first named place no document covers, unless the question also names the New Area.
+
+        "济南和新区比…" compares with the New Area, so it is answered (the New Area anchor wins); the
+        other place's own 新区/高新区 ("成都高新区", "浦东新区") is no anchor, and a place inside a New
+        Area name (珠海 in 珠海街道) is not another place.
+        """
+        homes = [(m.start(), m.end()) for m in self._home_re.finditer(question)]
+        found = [(p, a, b) for p, a, b in place_spans(question)
+                 if not self.covers(p) and not any(ha <= a and b <= hb for ha, hb in homes)]
+        if not found:
+            return None
+        rest = list(question)
+        for _, a, b in found:
+            rest[a:b] = [" "] * (b - a)
+        remaining = "".join(rest).replace("高新区", " ")
+        if self._home_re.search(remaining):
+            return None
+        return found[0][0]

@@ -1,0 +1,65 @@
+"""Retrieval over several documents: the invented fixtures of tests/data/policies/kb next to the plan."""
+
+from __future__ import annotations
+
+import shutil
+from typing import Any
+
+import pytest
+
+from config import ROOT
+from index.build import build
+from index.live import LiveIndex
+
+KB = ROOT / "tests" / "data" / "policies" / "kb"
+
+
+@pytest.fixture(scope="module")
+def docs_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    tmp = tmp_path_factory.mktemp("docs")
+    (tmp / "local" / "docs").mkdir(parents=True)
+    for f in KB.glob("*.txt"):
+        shutil.copy(f, tmp / "local" / "docs" / f.name)
+    shutil.copytree(index_settings["index"]["dir"], tmp / "index")  # reuse the plan's vectors
+    s = {**index_settings, "knowledge": {**index_settings["knowledge"], "local_dir": str(tmp / "local")},
+         "index": {**index_settings["index"], "dir": str(tmp / "index")}}
+    build(s, embedder)
+    return LiveIndex(s, embedder=embedder)
+
+
+def test_a_replaced_document_is_never_cited_and_its_replacement_answers(docs_live):
+    r = docs_live.retriever.search("融资担保费补贴比例是多少")
+    assert r.outcome == "answered" and "80%" in r.answer["text"]
+    c = r.answer["citation"]
+    assert c["doc_id"] == "xha-dbf-2024" and c["validity"] == "有效" and "成文日期 2024-05-08" in c["text"]
+    assert c["replaces"] == ["西海岸新区中小企业融资担保费补贴办法（虚构测试文件）"]
+    assert all(h.doc_id != "xha-dbf-2022" for h in r.results)
+
+
+def test_an_expired_document_is_never_cited(docs_live):
+    r = docs_live.retriever.search("稳岗补贴按失业保险费的多少比例返还，每户最高多少")
+    assert all(h.doc_id != "xha-wgbt-2021" for h in r.results)
+    assert "xha-wgbt-2021" not in docs_live.retriever.docs
+
+
+def test_a_regulation_is_cited_by_chapter_and_article(docs_live):
+    r = docs_live.retriever.search("行政检查结束后多长时间告诉企业检查结果")
+    assert r.outcome == "answered" and "5个工作日内" in r.answer["text"]
+    c = r.answer["citation"]
+    assert c["doc_id"] == "sd-jcgf-2023" and c["section_label"] == "第三章 第七条"
+    assert "项任务" not in c["text"], "a regulation has articles, not tasks"
+
+
+def test_places_in_scope_come_from_the_documents_jurisdictions(docs_live, live):
+    q = "青岛市对新认定的专精特新小巨人企业奖励多少钱"
+    with_docs = docs_live.retriever.search(q)
+    assert with_docs.outcome == "answered" and "50万元" in with_docs.answer["text"]
+    assert with_docs.answer["citation"]["level"] == "青岛市"
+    assert live.retriever.search(q).reason == "other_place", "without a 青岛市 document 青岛市 is out of scope"
+    assert docs_live.retriever.search("济南市对专精特新企业有什么奖励").reason == "other_place"
+
+
+def test_the_plans_own_questions_still_cite_the_plan(docs_live):
+    r = docs_live.retriever.search("企业开办能不能网上办")
+    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "xha-yshj-2023"
+    assert "第5项任务" in r.answer["citation"]["text"] and "有效" in r.answer["citation"]["text"]

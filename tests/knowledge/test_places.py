@@ -1,0 +1,90 @@
+import json
+import time
+
+import pytest
+
+from config import ROOT
+from knowledge.dictionaries import read_word_list
+from knowledge.places import PlaceScope, named_places
+
+HOMES = read_word_list(ROOT / "knowledge" / "dict" / "home_places.txt")
+EVAL_FILES = [ROOT.parent / "shared" / "eval" / "dev.jsonl", ROOT / "tests" / "data" / "eval_extra.jsonl",
+              ROOT / "tests" / "data" / "eval_hard.jsonl"]
+# declines for naming another place: those the hand list caught, plus 日本/美国/洛杉矶 it never listed
+OTHER_PLACE_DECLINES = {
+    "d032": "北京", "d033": "杭州", "x201": "深圳", "x202": "上海市", "x203": "北京", "x206": "成都",
+    "x210": "日本", "x216": "美国", "x217": "广州", "x218": "苏州工业园区", "x230": "杭州", "x231": "海南",
+    "x232": "成都高新区", "x233": "天津", "h071": "苏州", "h073": "青岛", "h077": "洛杉矶", "h079": "胶州市",
+    "h080": "香港", "h084": "浙江", "h085": "美国", "h086": "北京", "h090": "济南高新区",
+}
+
+
+def eval_rows() -> list[dict]:
+    return [json.loads(line) for path in EVAL_FILES if path.exists()
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+@pytest.fixture(scope="module")
+def plan_only() -> PlaceScope:
+    return PlaceScope(["西海岸新区"], HOMES)
+
+
+def test_eval_declines_for_other_places_are_caught_and_answerable_questions_are_not(plan_only):
+    rows = eval_rows()
+    flagged = {r["id"]: plan_only.other_place(r["q"]) for r in rows}
+    assert {i: flagged[i] for i in OTHER_PLACE_DECLINES if i in flagged} == \
+        {i: p for i, p in OTHER_PLACE_DECLINES.items() if i in flagged}
+    wrongly = {r["id"]: (flagged[r["id"]], r["q"]) for r in rows if "tasks" in r and flagged[r["id"]]}
+    assert wrongly == {}
+    assert len([r for r in rows if "tasks" in r]) > 250
+
+
+def test_places_are_found_generically_with_their_suffix():
+    assert named_places("你好 成都高新区对专精特新企业奖励多少钱") == ["成都高新区"]
+    assert named_places("上海浦东的开办企业流程") == ["上海浦东"]
+    assert named_places("在日本和新加坡设分公司") == ["日本", "新加坡"]
+    assert named_places("即墨区和城阳区的补贴") == ["即墨区", "城阳区"]
+    assert named_places("天津滨海新区的外资企业") == ["天津", "滨海新区"]
+    # common nouns jieba tags as places, ports and county short names used as words are not places
+    assert named_places("有没有扫个码就能查政策的东西，上门服务也行") == []
+    assert named_places("威海港的货转到青岛港出口方便不") == []
+    assert named_places("去办税大厅看到写着三台联动，每个港口都要办吗") == []
+
+
+def test_the_new_area_anchor_wins_a_comparison(plan_only):
+    assert plan_only.other_place("济南和新区比谁的人才补贴多") is None
+    assert plan_only.other_place("从市北区迁到黄岛要办什么手续") is None
+    assert plan_only.other_place("青岛西海岸新区的人才政策") is None
+    assert plan_only.other_place("珠海街道的便民服务中心在哪") is None  # a street of the New Area
+    # the other place's own 新区/高新区 is no anchor
+    assert plan_only.other_place("广州南沙新区的人才公寓怎么申请") == "广州"
+    assert plan_only.other_place("成都高新区对瞪羚企业奖励多少") == "成都高新区"
+
+
+def test_a_jurisdiction_is_in_scope_only_when_a_document_of_it_is_loaded(plan_only):
+    province = PlaceScope(["西海岸新区", "山东省"], HOMES)
+    city = PlaceScope(["西海岸新区", "青岛市"], HOMES)
+    assert plan_only.other_place("山东省对专精特新企业有什么奖励") == "山东省"
+    assert province.other_place("山东省对专精特新企业有什么奖励") is None
+    assert province.other_place("山东对高新技术企业的奖励") is None
+    assert province.other_place("济南对瞪羚企业有什么奖励") == "济南"
+    assert plan_only.other_place("青岛市的人才公寓怎么申请") == "青岛市"
+    assert city.other_place("青岛市的人才公寓怎么申请") is None
+    assert city.other_place("青岛市南区的人才公寓怎么申请") == "市南区"
+    assert province.other_place("青岛市的人才公寓怎么申请") == "青岛市"
+
+
+def test_national_wording_is_never_another_place(plan_only):
+    assert plan_only.other_place("认定为国家高新技术企业有什么奖励") is None
+    assert plan_only.other_place("全国首创的改革有哪些") is None
+    assert PlaceScope(["国家"], HOMES).other_place("深圳的人才补贴怎么领") == "深圳"
+
+
+def test_the_check_is_fast_enough_for_every_search(plan_only):
+    questions = [r["q"] for r in eval_rows()]
+    plan_only.other_place("预热")
+    start = time.perf_counter()
+    for q in questions:
+        plan_only.other_place(q)
+    per_question = (time.perf_counter() - start) / len(questions)
+    assert per_question < 0.002  # ~0.2 ms measured; generous for loaded test machines
