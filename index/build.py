@@ -157,6 +157,7 @@ def knowledge_payload(k: Knowledge) -> dict[str, Any]:
         "home_places": list(k.home_places),
         "slots": [s.to_dict() for s in k.slots],
         "synonyms": k.synonyms,
+        "wording": getattr(k, "wording", {}),
         "glossary": k.glossary or {},
         "user_dicts": [str(k.user_dict)],
     }

@@ -58,7 +58,7 @@ DECISION_DEFAULTS: dict[str, float] = {
     "min_margin": 0.02,  # an off-subject best answers only this far above the threshold
     "min_score_partial": 0.40,  # a partial still needs the topic: confidence at least this
     "min_score_en": 0.40,  # English questions: dense-only evidence, own threshold
-    "detail_slack": 0.03,  # a candidate stating the asked detail this close to the best one answers instead
+    "detail_slack": 0.05,  # a candidate stating the asked detail this close to the best one answers instead
     "doc_slack": 0.02,  # a more specific document's passage this close to the best one answers instead
     "others_slack": 0.10,  # other documents' passages this close are listed with the answer
 }
@@ -176,7 +176,9 @@ class Retriever:
         self.scope = PlaceScope(kb.get("levels") or [DEFAULT_LEVEL], self.home_places)
         self.slots = [Slot.from_dict(d) for d in kb.get("slots", [])]
         self.synonyms: dict[str, list[str]] = kb.get("synonyms", {})
-        self._synonym_keys = sorted(self.synonyms, key=len, reverse=True)
+        # BM25 expansion: the synonym groups (which also name subjects) and generic wording (which does not)
+        self._expansions: dict[str, list[str]] = {**kb.get("wording", {}), **self.synonyms}
+        self._synonym_keys = sorted(self._expansions, key=len, reverse=True)
         glossary: dict[str, list[str]] = kb.get("glossary", {})
         self._glossary = [(re.compile(r"(?<![a-z])" + _phrase_pattern(k) + r"(?![a-z])"), v)
                           for k, v in sorted(glossary.items(), key=lambda kv: -len(kv[0]))]
@@ -291,7 +293,7 @@ class Retriever:
         for word in self._synonym_keys:
             if word in rest:
                 rest = rest.replace(word, " ")
-                for official in self.synonyms[word]:
+                for official in self._expansions[word]:
                     terms.extend(tx.tokens(official))
         return terms
 

@@ -33,6 +33,7 @@ HOME_PLACES_FILE = "home_places.txt"
 SLOTS_FILE = "slots.txt"
 GLOSSARY_FILE = "english.txt"
 SYNONYMS_FILE = "synonyms.txt"
+WORDING_FILE = "wording.txt"
 # the code that turns the files into an index version: editing it must rebuild too
 BUILD_CODE = (Path(__file__).resolve().parent, ROOT / "index")
 FINGERPRINTED = (".txt", ".yaml", ".yml", ".py")
@@ -52,6 +53,7 @@ class Knowledge:
     statuses: dict[str, Status] = field(default_factory=dict)  # doc id → lifecycle on the load day
     warnings: list[str] = field(default_factory=list)  # relations naming unknown documents
     places: list[str] = field(default_factory=list)  # deprecated: always empty, use `scope()`
+    wording: dict[str, list[str]] = field(default_factory=dict)  # everyday → written wording, no subjects
 
     @property
     def live(self) -> list[Document]:
@@ -93,7 +95,8 @@ def load_knowledge(settings: dict[str, Any], today: date | None = None) -> Knowl
     return Knowledge(docs=docs, faq=faq, home_places=read_word_list(dict_dir / HOME_PLACES_FILE),
                      slots=read_slots(dict_dir / SLOTS_FILE), synonyms=read_synonyms(dict_dir / SYNONYMS_FILE),
                      user_dict=resolve_path(k["user_dict"]), glossary=read_glossary(dict_dir / GLOSSARY_FILE),
-                     statuses=life.statuses, warnings=life.warnings)
+                     statuses=life.statuses, warnings=life.warnings,
+                     wording=read_synonyms(dict_dir / WORDING_FILE) if (dict_dir / WORDING_FILE).exists() else {})
 
 
 def _lifecycle_key(settings: dict[str, Any]) -> str:
