@@ -77,6 +77,8 @@ bench: .venv/.stamp index
 # quality without and with the invented fixture documents (the plan's dev set must not drop)
 eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/kb $(QUESTIONS) tests/data/eval_policies.jsonl $(EVAL_ARGS)
+	@echo "held out (documents and questions written by someone who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout $(QUESTIONS) tests/data/eval_policies_heldout.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)

@@ -23,7 +23,7 @@ import numpy as np
 
 from index import text as tx
 from index.bm25 import BM25
-from index.build import DEFAULT_LEVEL, LEVELS
+from index.build import DEFAULT_LEVEL, KEY_STRIDE, LEVELS
 from index.embedders import CrossEncoderReranker, Embedder
 from index.query import (
     OBJECT_SKIP,
@@ -60,6 +60,8 @@ DECISION_DEFAULTS: dict[str, float] = {
     "min_score_en": 0.40,  # English questions: dense-only evidence, own threshold
     "detail_slack": 0.05,  # a candidate stating the asked detail this close to the best one answers instead
     "doc_slack": 0.02,  # a more specific document's passage this close to the best one answers instead
+    "min_bm25_zh": 0.08,  # below this the top passage shares (almost) no word with a Chinese question
+    "dense_only_margin": 0.10,  # … and must clear the threshold by this much
     "others_slack": 0.10,  # other documents' passages this close are listed with the answer
 }
 
@@ -200,6 +202,7 @@ class Retriever:
         for user_dict in kb.get("user_dicts", []):
             tx.load_user_dict(user_dict)
         self.unit_key = np.array([self._unit_key(u) for u in self.units], dtype=np.int32)
+        self._docs_by_ordinal = {_key(c) // KEY_STRIDE: c["doc"] for c in self.chunks.values()}
         self._prepare_query_analysis(kb)
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qcache_lock = threading.Lock()
@@ -329,7 +332,8 @@ class Retriever:
                 carry = ctx if i == 0 else None
                 if i and not self._detect(part):
                     # "信用好的能不能减免": the subject is the one of the question before
-                    carry = " ".join(s.term for s in self._detect(parts[i - 1])) or None
+                    # (a subject the dictionary does not know: the question before, as it was asked)
+                    carry = " ".join(s.term for s in self._detect(parts[i - 1])) or parts[i - 1]
                 asked.append(self._asked(part, part, carry, carry_always=bool(i)))
         # every part in one embedder batch: one call instead of one per part
         vectors = self.embed(self.dense_texts([a.q for a in asked]))
@@ -446,7 +450,14 @@ class Retriever:
         explain["missing_detail"] = missing[0][0].name if missing else None
         explain["asked_object"] = next((obj for _, obj in missing if obj), None)
         explain["other_version"] = named.label if named else None
-        off_subject = bool(on) and not matched
+        # the subject layer judges only documents that speak of the subject at all: a policy uploaded later
+        # says "失信主体名单" where the plan's dictionary knows "失信被执行人"
+        judged = bool(top) and any(self._key_doc(key) == top.doc_id for key in on)
+        off_subject = bool(on) and not matched and judged
+        # a Chinese question no word of which the passage shares rests on the dense model alone, which
+        # finds every passage of a short policy on its topic similar: it needs more confidence
+        dense_only = bool(top) and lang == "zh" and top.bm25 < d["min_bm25_zh"] and not curated
+        explain["dense_only"] = dense_only
         if place and not curated:
             reason = "other_place"
         elif curated:
@@ -455,7 +466,8 @@ class Retriever:
             reason = "other_version"
         elif off_subject and confidence < threshold + d["off_subject_margin"]:
             reason = "off_subject"
-        elif confidence < (d["min_score_partial"] if missing and matched else threshold):
+        elif confidence < (d["min_score_partial"] if missing and matched else threshold) + \
+                d["dense_only_margin"] * dense_only:
             reason = "weak_evidence"
         elif missing:
             reason = "detail_not_covered"
@@ -488,6 +500,9 @@ class Retriever:
             if (not on or h.key in on or top.key not in on) and gives(h):
                 return [h, *[x for x in hits if x is not h]]
         return hits
+
+    def _key_doc(self, key: int) -> str | None:
+        return self._docs_by_ordinal.get(key // KEY_STRIDE)
 
     def _level_rank(self, doc_id: str) -> int:
         level = self.docs[doc_id].get("level") or LEVELS[0]

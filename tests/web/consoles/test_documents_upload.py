@@ -209,3 +209,33 @@ def test_route_limits_come_from_settings_or_the_env_string():
     assert parse_route_limits("/api/admin/documents=4194304, /api/x=10") == {"/api/admin/documents": 4194304,
                                                                              "/api/x": 10}
     assert parse_route_limits(None) == {}
+
+
+def test_a_printed_regulation_pdf_is_answered_by_its_article_until_it_is_switched_off(admin, web_server):
+    """Upload → preview → publish → answer with the right document and unit → 失效 → never cited."""
+    from tests.util import http_json
+
+    pdf = (Path(__file__).parents[2] / "data" / "policies" / "rendered" / "regulation.pdf").read_bytes()
+    title = "青岛西海岸新区产业扶持资金管理办法（虚构测试文件）"
+    status, up = _upload(admin, "regulation.pdf", pdf, title=title, written="2024-02-01", level="西海岸新区")
+    assert status == 201, up
+    preview = up["preview"]
+    assert preview["coverage"] >= 0.98 and preview["coverage_ok"], preview["coverage_text"]
+    labels = [c["label"] for c in preview["chunks"]]
+    assert "第三章 第七条" in labels and "第五章 第十二条" in labels
+    assert admin.call(f"/api/admin/documents/{up['id']}/publish", {})[0] == 200
+
+    def ask() -> dict:
+        return http_json(web_server + "/api/search", {"q": "申请产业扶持资金，材料形式审查要几个工作日", "k": 5})[1]
+
+    r = wait_until(lambda: (a := ask())["answer"] and a["answer"]["citation"]["doc_title"] == title and a,
+                   timeout=10)
+    assert r["outcome"] == "answered" and "五个工作日" in r["answer"]["text"]
+    c = r["answer"]["citation"]
+    assert c["section_label"] == "第三章 第七条" and "第三章 第七条" in c["text"] and "项任务" not in c["text"]
+    assert c["date"] == "2024-02-01" and c["validity"] == "有效"
+
+    assert admin.call(f"/api/admin/documents/{up['id']}/validity", {"validity": "失效"})[0] == 200
+    wait_until(lambda: all(h["doc"] != title for h in ask()["results"]), timeout=10)
+    r = ask()
+    assert not r["answer"] or r["answer"]["citation"]["doc_title"] != title
