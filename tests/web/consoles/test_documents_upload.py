@@ -239,3 +239,15 @@ def test_a_printed_regulation_pdf_is_answered_by_its_article_until_it_is_switche
     wait_until(lambda: all(h["doc"] != title for h in ask()["results"]), timeout=10)
     r = ask()
     assert not r["answer"] or r["answer"]["citation"]["doc_title"] != title
+
+
+def test_the_date_under_the_signature_is_the_written_date_when_the_form_has_none(admin):
+    body = ("关于支持海洋牧场发展的通知（虚构测试文件）\n虚构测试文件，仅用于自动化测试，非真实政策。\n"
+            "一、支持措施\n（一）设备补助。对海洋牧场企业给予每家最高80万元的设备补助。\n"
+            "青岛西海岸新区虚构事务局\n2025年3月8日\n").encode()
+    status, up = _upload(admin, "通知.txt", body, title="海洋牧场通知（虚构）")
+    assert status == 201, up
+    assert up["meta"]["written"] == "2025-03-08"
+    status, err = _upload(admin, "无日期.txt", "一、支持措施\n（一）设备补助。给予补助。".encode(), title="无日期")
+    assert status == 400 and "成文日期" in err["error"]
+    assert admin.call(f"/api/admin/documents/{up['id']}", method="DELETE")[0] == 200

@@ -34,6 +34,7 @@ from web.http import (
 from web.state import PUBLISHER, SETTINGS, STORE
 
 UPLOAD_ROUTE = "/api/admin/documents"
+SIGNED_DATE_RE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TERM_RE = re.compile(r"^(\d{1,3}\s*(年|个月|月)|长期)$")  # 有效期 as knowledge.documents reads it
 LEVELS = ("西海岸新区", "青岛市", "山东省", "国家")
@@ -271,9 +272,22 @@ def _relations(form: MultiDictProxy[Any], known: dict[str, str]) -> dict[str, li
     return out
 
 
-def upload_meta(form: MultiDictProxy[Any], filename: str, known: dict[str, str]) -> dict[str, Any]:
-    """The front matter of an upload from its form, validated; messages in Chinese for the admin."""
-    written = _date_field(form, "written", "成文日期", required=True)
+def written_in(body: str) -> str | None:
+    """The 成文日期 an official document states itself: its last "2024年3月15日" (the date under the
+    signature), as YYYY-MM-DD."""
+    for m in reversed(list(SIGNED_DATE_RE.finditer(body))):
+        value = f"{m.group(1)}-{int(m.group(2)):02d}-{int(m.group(3)):02d}"
+        if _date(value) is not None:
+            return value
+    return None
+
+
+def upload_meta(form: MultiDictProxy[Any], filename: str, known: dict[str, str], body: str = "") -> dict[str, Any]:
+    """The front matter of an upload from its form, validated; messages in Chinese for the admin. Without a
+    成文日期 in the form, the date the document states under its signature is used."""
+    written = _date_field(form, "written", "成文日期") or written_in(body)
+    if not written:
+        raise BadRequest("请填写成文日期（YYYY-MM-DD）：文件中也没有找到“2024年3月15日”这样的落款日期")
     effective = _date_field(form, "effective", "生效日期")
     expires = _date_field(form, "expires", "失效日期")
     term = _text(form, "term", 20)
@@ -312,11 +326,12 @@ async def upload_document(request: web.Request) -> web.Response:
         return error(413, f"文件过大：最大 {size_label(limit)}")
     filename = upload.filename or ""
     published = load_documents_with_local(request.app[PUBLISHER].settings)
-    meta = upload_meta(form, filename, {d.id: d.title for d in published})
+    _date_field(form, "written", "成文日期")  # a malformed date is refused before the file is read
     try:
         body = await asyncio.get_running_loop().run_in_executor(None, extract_text, filename, data)
     except UnsupportedFile as exc:
         raise BadRequest(str(exc)) from None
+    meta = upload_meta(form, filename, {d.id: d.title for d in published}, body)
     doc_id = f"upload-{time.strftime('%Y%m%d%H%M%S')}-{secrets.token_hex(6)}"  # unique even for one title
     text = dump_document({"id": doc_id, **meta}, body)
     try:

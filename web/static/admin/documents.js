@@ -143,7 +143,7 @@ export function viewDocuments(view) {
   var numberIn = h("input", { type: "text", name: "number", testid: "doc-number", placeholder: "如 青西新管发〔2023〕1号", maxlength: 200 });
   var issuerIn = h("input", { type: "text", name: "issuer", testid: "doc-issuer", placeholder: "发文机关", maxlength: 200 });
   var levelIn = h("select", { name: "level", testid: "doc-level-select" }, LEVELS.map(function (l) { return h("option", { value: l }, l); }));
-  var writtenIn = h("input", { type: "date", name: "written", testid: "doc-written", required: true });
+  var writtenIn = h("input", { type: "date", name: "written", testid: "doc-written" });
   var effectiveIn = h("input", { type: "date", name: "effective", testid: "doc-effective" });
   var expiresIn = h("input", { type: "date", name: "expires", testid: "doc-expires" });
   var termIn = h("input", { type: "text", name: "term", testid: "doc-term", placeholder: "如 3年、6个月、长期", maxlength: 20 });
@@ -161,7 +161,6 @@ export function viewDocuments(view) {
   /** The form's own checks, before a round trip: the same rules the server applies. */
   function formProblem(file) {
     if (!file) return "请选择文件（" + fileHint.textContent + "）";
-    if (!writtenIn.value) return "请填写成文日期";
     if (expiresIn.value && termIn.value.trim()) return "失效日期和有效期只需填写一项";
     var start = effectiveIn.value || writtenIn.value;
     if (expiresIn.value && expiresIn.value <= start) return "失效日期应晚于" + (effectiveIn.value ? "生效" : "成文") + "日期";
@@ -213,7 +212,7 @@ export function viewDocuments(view) {
       field("文号", numberIn),
       field("发文机关", issuerIn),
       field("层级", levelIn),
-      field("成文日期", writtenIn, "必填"),
+      field("成文日期", writtenIn, "不填则取文件落款日期"),
       field("生效日期", effectiveIn, "不填即成文日期"),
       field("失效日期", expiresIn, "与有效期二选一"),
       field("有效期", termIn, "与失效日期二选一")),
