@@ -23,6 +23,7 @@ from config import resolve_path
 from index import text as tx
 from index.embedders import Embedder
 from index.store import IndexStore
+from knowledge.documents import Document, Status
 from knowledge.faq import SEGMENT_SEP, FaqEntry, normalize_quote
 from knowledge.sources import Knowledge, load_knowledge
 
@@ -81,53 +82,29 @@ def _key(embedder: Embedder, mode: str, text: str) -> str:
     return hashlib.sha1(f"{embedder.name}\x00{mode}\x00{text}".encode()).hexdigest()
 
 
-# the more specific a document's jurisdiction, the more it says about the New Area: its answer is cited first
-LEVELS = ("西海岸新区", "青岛市", "山东省", "国家")
-DEFAULT_LEVEL = LEVELS[0]
 KEY_STRIDE = 10000  # unit key = document ordinal * stride + the unit's number in the document
 
 
 def unit_label(c: Any) -> str:
     """The unit in the document's own terms: an outline's heading path with its titles ("三、组织保障 >
     (二)加强改革攻坚"), a regulation's "第二章 第五条", an attachment's "附件1"."""
-    if getattr(c, "unit", "") == "article" or c.section.startswith("附件"):
-        return str(getattr(c, "label", "") or c.section)
+    if c.unit == "article" or c.section.startswith("附件"):
+        return c.label or c.section
     return section_label(c.section, c.section_titles)
 
 
-def _statuses(k: Knowledge) -> dict[str, Any]:
-    """Each document's life-cycle status (knowledge.documents.lifecycle) or, before it, the manual switch."""
-    found = getattr(k, "statuses", None)
-    if found:
-        return found
-    return {d.id: None for d in k.docs}
-
-
-def _answerable(d: Any, status: Any) -> bool:
-    return bool(status.answerable) if status is not None else bool(d.valid)
-
-
-def _doc_entry(d: Any, status: Any, titles: dict[str, str]) -> dict[str, Any]:
+def _doc_entry(d: Document, status: Status, titles: dict[str, str]) -> dict[str, Any]:
     meta = {k: v for k, v in d.meta.items() if v is not None}
-    state = status.state if status is not None else ("有效" if d.valid else "已废止")
-    label = status.label if status is not None else state
-    replaces = [x for x in _as_list(meta.get("replaces")) if x in titles]
-    return {**meta, "title": d.title, "written": d.written, "level": meta.get("level") or DEFAULT_LEVEL,
-            "state": state, "status_label": label, "replaces_titles": [titles[x] for x in replaces]}
-
-
-def _as_list(value: Any) -> list[str]:
-    if not value:
-        return []
-    return [str(v) for v in value] if isinstance(value, list) else [x for x in str(value).split(";") if x]
+    return {**meta, "title": d.title, "written": d.written, "level": d.level, "state": status.state,
+            "status_label": status.label,
+            "replaces_titles": [titles[x] for x in d.relations("replaces") if x in titles]}
 
 
 def knowledge_payload(k: Knowledge) -> dict[str, Any]:
     """The JSON-serialisable knowledge a version carries: answerable documents only (有效, neither expired,
     not yet in force, repealed nor replaced), and the status of every document for the consoles."""
-    statuses = _statuses(k)
     titles = {d.id: d.title for d in k.docs}
-    live = [d for d in k.docs if _answerable(d, statuses.get(d.id))]
+    live = k.live
     chunks: dict[str, Any] = {}
     first_chunk: dict[tuple[str, int], str] = {}
     for n, d in enumerate(live, 1):
@@ -137,7 +114,7 @@ def knowledge_payload(k: Knowledge) -> dict[str, Any]:
                 "section_label": unit_label(c), "task": c.task, "key": n * KEY_STRIDE + c.task,
                 "task_title": c.task_title, "text": c.text, "start": c.start, "end": c.end,
                 "sentences": [s.text for s in c.sentences],
-                "numbered": getattr(c, "unit", "task") == "task",  # the plan's 第N项任务
+                "numbered": c.unit == "task",  # the plan's 第N项任务
             }
             first_chunk.setdefault((d.id, c.task), c.id)
     faq_out = {}
@@ -147,17 +124,15 @@ def knowledge_payload(k: Knowledge) -> dict[str, Any]:
             continue  # its document is expired, replaced or gone: never cite it
         sentences = [s.text for c in by_doc[e.doc].chunks if c.task in e.tasks for s in c.sentences]
         faq_out[e.id] = _faq_entry(e, chunks, first_chunk, sentences)
-    levels = sorted({(d.meta.get("level") or DEFAULT_LEVEL) for d in live}, key=LEVELS.index)
     return {
-        "docs": {d.id: _doc_entry(d, statuses.get(d.id), titles) for d in live},
-        "statuses": {d.id: {"title": d.title, **_doc_entry(d, statuses.get(d.id), titles)} for d in k.docs},
-        "levels": levels,
+        "docs": {d.id: _doc_entry(d, k.statuses[d.id], titles) for d in live},
+        "levels": k.levels,
         "chunks": chunks,
         "faq": faq_out,
         "home_places": list(k.home_places),
         "slots": [s.to_dict() for s in k.slots],
         "synonyms": k.synonyms,
-        "wording": getattr(k, "wording", {}),
+        "wording": k.wording,
         "glossary": k.glossary or {},
         "user_dicts": [str(k.user_dict)],
     }
@@ -167,12 +142,10 @@ def _faq_entry(e: FaqEntry, chunks: dict[str, Any], first_chunk: dict[tuple[str,
                sentences: list[str]) -> dict[str, Any]:
     """An FAQ entry as the index serves it: the quote widened to whole sentences; a plain-language answer
     keeps its own words and carries the widened quote as its basis (依据)."""
-    basis = getattr(e, "basis", "") or ""
-    quote = basis or e.answer
-    out = {**e.to_dict(), "chunk": quoted_chunk(e, chunks, first_chunk, quote)}
-    if basis:
+    out = {**e.to_dict(), "chunk": quoted_chunk(e, chunks, first_chunk, e.basis or e.answer)}
+    if e.basis:
         out["answer_text"] = e.answer
-        out["basis_text"] = whole_sentences(basis, sentences)
+        out["basis_text"] = whole_sentences(e.basis, sentences)
     else:
         out["answer_text"] = whole_sentences(e.answer, sentences)
     return out

@@ -23,7 +23,7 @@ import numpy as np
 
 from index import text as tx
 from index.bm25 import BM25
-from index.build import DEFAULT_LEVEL, KEY_STRIDE, LEVELS
+from index.build import KEY_STRIDE
 from index.embedders import CrossEncoderReranker, Embedder
 from index.query import (
     OBJECT_SKIP,
@@ -39,6 +39,7 @@ from index.query import (
 )
 from index.subject import Subject, SubjectIndex, subject_tasks
 from knowledge.dictionaries import Slot
+from knowledge.documents import DEFAULT_LEVEL, MOST_SPECIFIC_FIRST
 from knowledge.places import PlaceScope
 
 DENSE_CANDIDATES = 64
@@ -350,8 +351,8 @@ class Retriever:
         """What the dense model reads for these searched texts: each within its share of
         `index.dense_max_tokens` (shares in proportion to length; 0 = whole texts), see `query.focus`."""
         budget = int(self.cfg.get("dense_max_tokens", 0))
-        count = getattr(self.embedder, "count_tokens", None)
-        if not budget or count is None:
+        count = self.embedder.count_tokens
+        if not budget:
             return texts
         sizes = [count(t) for t in texts]
         total = sum(sizes)
@@ -505,8 +506,8 @@ class Retriever:
         return self._docs_by_ordinal.get(key // KEY_STRIDE)
 
     def _level_rank(self, doc_id: str) -> int:
-        level = self.docs[doc_id].get("level") or LEVELS[0]
-        return LEVELS.index(level) if level in LEVELS else len(LEVELS)
+        level = self.docs[doc_id].get("level") or DEFAULT_LEVEL
+        return MOST_SPECIFIC_FIRST.index(level) if level in MOST_SPECIFIC_FIRST else len(MOST_SPECIFIC_FIRST)
 
     def _most_specific(self, hits: list[Hit], on: frozenset[int], gives: Callable[[Hit], bool]) -> list[Hit]:
         """When documents of several jurisdictions match about equally, the most specific one answers

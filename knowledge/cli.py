@@ -20,7 +20,6 @@ import io
 import json
 import re
 import sys
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import date
 from pathlib import Path
@@ -133,11 +132,6 @@ def read_metadata(folder: Path) -> tuple[Path, list[dict[str, Any]]]:
     return path, [_clean_row(r) for r in rows]
 
 
-def _coverage(body: str, chunks: list[Any]) -> float | None:
-    measure: Callable[[str, list[Any]], float] | None = getattr(doc_parser, "coverage", None)
-    return float(measure(body, chunks)) if measure else None
-
-
 def check_file(path: Path, row: dict[str, Any]) -> FileReport:
     """Extract, add front matter, parse and measure one file against its metadata row."""
     rep = FileReport(file=path.name, id=str(row.get("id") or id_from_filename(path.name)))
@@ -165,7 +159,7 @@ def check_file(path: Path, row: dict[str, Any]) -> FileReport:
         rep.errors.append(str(exc))
         return rep
     rep.chunks = len(doc.chunks)
-    rep.coverage = _coverage(doc.body, doc.chunks)
+    rep.coverage = doc_parser.coverage(doc.body, doc.chunks)
     if rep.coverage is not None and rep.coverage < MIN_COVERAGE:
         rep.warnings.append(f"正文覆盖率 {rep.coverage:.1%} 低于 {MIN_COVERAGE:.0%}：部分文字未进入知识库，请检查格式")
     return rep

@@ -31,6 +31,7 @@ DATE_KEYS = {"written": "成文日期", "published": "发布日期", "effective"
 RELATION_KEYS = {"based_on": "依据", "replaces": "替代", "cites": "引用"}
 LEVELS = ("国家", "山东省", "青岛市", "西海岸新区")
 DEFAULT_LEVEL = "西海岸新区"
+MOST_SPECIFIC_FIRST = tuple(reversed(LEVELS))  # the order answers prefer and the upload form offers
 VALIDITY_VALUES = ("有效", "失效")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TERM_RE = re.compile(r"^(\d+)\s*(年|个月|月)$")

@@ -95,6 +95,9 @@ def test_every_part_of_a_message_is_embedded_in_one_batch(live):
             calls.append(list(texts))
             return inner.embed_queries(texts)
 
+        def count_tokens(self, text):
+            return inner.count_tokens(text)
+
     r.embedder = Counting()
     r._qcache.clear()
     try:

@@ -203,6 +203,14 @@ def _docx(paragraphs: list[str]) -> bytes:
     return buf.getvalue()
 
 
+def signed_in_admin(web_server: str, index_settings: dict, name: str, password: str) -> Client:
+    """An admin of the session's server (created by the CLI; it may exist from an earlier module), signed in."""
+    cli_create(Path(index_settings["index"]["dir"]) / "app.db", "create", name, "--role", "admin", password=password)
+    client = Client(web_server)
+    assert client.login(name, password) == 200
+    return client
+
+
 def _upload(client: Client, filename: str, data: bytes, **fields: str) -> tuple[int, dict]:
     import json
     import urllib.error

@@ -13,7 +13,7 @@ import pytest
 
 import knowledge.formats as formats
 from tests.util import wait_until
-from tests.web.consoles.test_consoles import Client, _upload, cli_create
+from tests.web.consoles.test_consoles import Client, _upload, signed_in_admin
 from web.store import Store
 
 ADMIN, PW = "docs-root", "docs-pass-2026"
@@ -71,11 +71,7 @@ def make_pdf(pages: list[list[str]], pad: int = 0) -> bytes:
 
 @pytest.fixture(scope="module")
 def admin(web_server: str, index_settings: dict) -> Client:
-    store = Path(index_settings["index"]["dir"]) / "app.db"
-    cli_create(store, "create", ADMIN, "--role", "admin", password=PW)  # may exist from an earlier module
-    client = Client(web_server)
-    assert client.login(ADMIN, PW) == 200
-    return client
+    return signed_in_admin(web_server, index_settings, ADMIN, PW)
 
 
 def needs_pdf() -> None:

@@ -13,7 +13,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.util import http_json, wait_until
-from tests.web.consoles.test_consoles import Client, _upload, cli_create
+from tests.web.consoles.test_consoles import Client, _upload, signed_in_admin
 from tests.web.consoles.test_consoles_browser import sign_in
 from tests.web.public.test_widget_browser import ARTIFACTS, browser  # noqa: F401
 from web.store import Store
@@ -41,11 +41,7 @@ ENTRY = {"id": ENTRY_ID, "tasks": [2], "topic": "finance", "department": "区海
 
 @pytest.fixture(scope="module")
 def admin(web_server: str, index_settings: dict) -> Client:
-    store = Path(index_settings["index"]["dir"]) / "app.db"
-    cli_create(store, "create", ADMIN, "--role", "admin", password=PW)  # may exist from an earlier module
-    client = Client(web_server)
-    assert client.login(ADMIN, PW) == 200
-    return client
+    return signed_in_admin(web_server, index_settings, ADMIN, PW)
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from tests.util import http_json
-from tests.web.consoles.test_consoles import Client, _upload, cli_create
+from tests.web.consoles.test_consoles import Client, _upload, signed_in_admin
 from tests.web.consoles.test_consoles_browser import sign_in
 from tests.web.public.test_widget_browser import ARTIFACTS, browser  # noqa: F401
 from web.store import Store
@@ -45,11 +45,7 @@ ENTRY_ID = f"notice-fengdian-{NONCE}"
 
 @pytest.fixture(scope="module")
 def admin(web_server: str, index_settings: dict) -> Client:
-    store = Path(index_settings["index"]["dir"]) / "app.db"
-    cli_create(store, "create", ADMIN, "--role", "admin", password=PW)  # may exist from an earlier module
-    client = Client(web_server)
-    assert client.login(ADMIN, PW) == 200
-    return client
+    return signed_in_admin(web_server, index_settings, ADMIN, PW)
 
 
 @pytest.fixture(scope="module")

@@ -37,8 +37,8 @@ UPLOAD_ROUTE = "/api/admin/documents"
 SIGNED_DATE_RE = re.compile(r"(20\d{2})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 TERM_RE = re.compile(r"^(\d{1,3}\s*(年|个月|月)|长期)$")  # 有效期 as knowledge.documents reads it
-LEVELS = ("西海岸新区", "青岛市", "山东省", "国家")
-RELATIONS = {"based_on": "依据", "replaces": "替代", "cites": "引用"}
+LEVELS = documents.MOST_SPECIFIC_FIRST  # the form's order: the New Area's own level first
+RELATIONS = documents.RELATION_KEYS
 MIN_COVERAGE = 0.98
 NO_TEXT = "文件中没有可识别的正文（需要包含以句号结尾的完整句子）；扫描件 PDF 需先做文字识别"
 LONG_UNIT = 1500  # characters; a longer unit is retrieved as one block and cited imprecisely
@@ -48,15 +48,6 @@ FIELD_LABELS = {"title": "标题", "number": "文号", "issuer": "发文机关",
 
 
 # ---- life cycle --------------------------------------------------------------------------------------
-def _ids(value: Any) -> list[str]:
-    """A relation list from the front matter: a YAML list or a "a;b" string (before the parser has lists)."""
-    if not value:
-        return []
-    if isinstance(value, (list, tuple)):
-        return [str(v) for v in value if v]
-    return [x for x in re.split(r"[;,，；\s\[\]'\"]+", str(value)) if x]
-
-
 def _date(value: Any) -> dt.date | None:
     try:
         return dt.date.fromisoformat(str(value)) if value else None
@@ -64,33 +55,11 @@ def _date(value: Any) -> dt.date | None:
         return None
 
 
-def _fallback_status(doc: Document, docs: list[Document], today: dt.date) -> dict[str, Any]:
-    """The life-cycle state without knowledge.documents.lifecycle: replacement, manual switch, dates."""
-    by = next((d for d in docs if doc.id in _ids(d.meta.get("replaces")) and d.valid), None)
-    effective, expires = _date(doc.meta.get("effective")), _date(doc.meta.get("expires"))
-    if by is not None:
-        return {"state": "已被替代", "label": f"已被《{by.title}》替代", "replaced_by": by.id, "answerable": False}
-    if not doc.valid:
-        return {"state": "已废止", "label": "已废止", "replaced_by": None, "answerable": False}
-    if effective and effective > today:
-        return {"state": "未生效", "label": "未生效", "replaced_by": None, "answerable": False}
-    if expires and expires < today:
-        return {"state": "已失效", "label": "已失效", "replaced_by": None, "answerable": False}
-    return {"state": "有效", "label": "有效", "replaced_by": None, "answerable": True}
-
-
 def statuses(docs: list[Document], today: dt.date | None = None) -> dict[str, dict[str, Any]]:
-    """Each document's state, label (已被《…》替代 …), replacing document and whether it may answer."""
-    today = today or dt.date.today()
-    lifecycle = getattr(documents, "lifecycle", None)
-    if lifecycle is None:
-        return _with_replacers({d.id: _fallback_status(d, docs, today) for d in docs}, docs)
-    out = {}
-    for doc_id, s in lifecycle(docs, today).items():
-        replaced_by = getattr(s, "replaced_by", None)
-        out[doc_id] = {"state": str(getattr(s, "state", "")), "label": str(getattr(s, "label", "") or s.state),
-                       "replaced_by": replaced_by, "answerable": bool(getattr(s, "answerable", True))}
-    return _with_replacers(out, docs)
+    """Each document's state, label (已被《…》替代 …), replacing document and whether it may answer
+    (knowledge.documents.lifecycle), with the replacement named for a document also switched off by hand."""
+    found = {doc_id: s.to_dict() for doc_id, s in documents.lifecycle(docs, today or dt.date.today()).items()}
+    return _with_replacers(found, docs)
 
 
 def _with_replacers(found: dict[str, dict[str, Any]], docs: list[Document]) -> dict[str, dict[str, Any]]:
@@ -99,7 +68,7 @@ def _with_replacers(found: dict[str, dict[str, Any]], docs: list[Document]) -> d
     for d in sorted(docs, key=lambda x: (x.written, x.id)):  # the newest replacer wins, as in lifecycle
         if found.get(d.id, {}).get("state") != "有效":
             continue
-        for old in _ids(d.meta.get("replaces")):
+        for old in d.relations("replaces"):
             if old in found and old != d.id and found[old]["state"] != "已被替代":
                 found[old]["replaced_by"] = d.id
     return found
@@ -110,11 +79,11 @@ def _item(doc: Document, status: dict[str, Any], titles: dict[str, str]) -> dict
     replaced_by = status.get("replaced_by")
     return {"id": doc.id, "title": doc.title, "number": meta.get("number"), "issuer": meta.get("issuer"),
             "written": doc.written, "effective": meta.get("effective"), "expires": meta.get("expires"),
-            "term": meta.get("term"), "level": meta.get("level") or LEVELS[0],
+            "term": meta.get("term"), "level": doc.level,
             "validity": meta.get("validity", "有效"), "chunks": len(doc.chunks),
             "status": status["state"], "status_label": status["label"], "answerable": status["answerable"],
             "replaced_by": replaced_by, "replaced_by_title": titles.get(replaced_by or ""),
-            **{rel: _ids(meta.get(rel)) for rel in RELATIONS}}
+            **{rel: doc.relations(rel) for rel in RELATIONS}}
 
 
 @admin
@@ -151,73 +120,22 @@ async def list_documents(request: web.Request) -> web.Response:
 
 
 # ---- preview -----------------------------------------------------------------------------------------
-def _label(c: Any) -> str:
-    """The unit in the document's own terms ("第二章 第五条", "三、（二）"), the plan's heading path otherwise."""
-    unit_label = getattr(build, "unit_label", None)
-    if unit_label is not None:
-        return str(unit_label(c))
-    return str(getattr(c, "label", "") or build.section_label(c.section, c.section_titles))
-
-
-def _numbered_task(c: Any) -> bool:
-    """Only a plan's numbered items are tasks ("第N项任务"); articles and clauses are not."""
-    return getattr(c, "unit", "task") == "task" and c.section.rsplit(".", 1)[-1].isdigit()
-
-
-def _solid(text: str) -> int:
-    return len(re.sub(r"\s+", "", text))
-
-
-def _kept_spans(body: str, chunks: list[Any]) -> list[bool]:
-    """Which characters of the body the chunks keep: their text, and heading lines (kept as titles)."""
-    kept = [False] * len(body)
-    for c in chunks:
-        for i in range(max(0, c.start), min(len(body), c.end)):
-            kept[i] = True
-    titles = {t for c in chunks for t in c.section_titles if t}
-    pos = 0
-    for line in body.splitlines(keepends=True):
-        if any(t in line for t in titles) or parser.L1_RE.match(line.strip()) or parser.L2_RE.match(line.strip()):
-            for i in range(pos, pos + len(line)):
-                kept[i] = True
-        pos += len(line)
-    return kept
-
-
 def _dropped_lines(body: str, chunks: list[Any], n: int = 5) -> list[str]:
-    """Lines of the body no unit keeps (tables, lines without a full stop …): what the admin should check."""
-    kept = _kept_spans(body, chunks)
-    out: list[str] = []
-    pos = 0
-    for line in body.splitlines(keepends=True):
-        lost = "".join(ch for i, ch in enumerate(line, pos) if not kept[i] and not ch.isspace())
-        pos += len(line)
-        if len(lost) >= 4 and len(out) < n:
-            out.append(line.strip()[:80])
-    return out
-
-
-def coverage(body: str, chunks: list[Any]) -> float:
-    """Kept / total non-whitespace characters (knowledge.parser.coverage once it exists)."""
-    own = getattr(parser, "coverage", None)
-    if own is not None:
-        return float(own(body, chunks))
-    total = _solid(body)
-    if not total:
-        return 1.0
-    kept = _kept_spans(body, chunks)
-    return sum(1 for i, ch in enumerate(body) if kept[i] and not ch.isspace()) / total
+    """Lines of the body no unit keeps as text or title: what the admin should check."""
+    kept = [c.text for c in chunks] + [t for c in chunks for t in (*c.section_titles, c.task_title) if t]
+    lines = (line.strip() for line in body.splitlines())
+    return [line[:80] for line in lines if len(line) >= 4 and not any(line in k or k in line for k in kept)][:n]
 
 
 def preview(doc: Document) -> dict[str, Any]:
     """What the parser made of a document: its units, how much text they keep, and what to check."""
     chunks = doc.chunks
-    total = _solid(doc.body)
-    ratio = coverage(doc.body, chunks)
+    total = len(re.sub(r"\s+", "", doc.body))
+    ratio = parser.coverage(doc.body, chunks)
     kept = round(total * ratio)
-    units = list(dict.fromkeys(_label(c) for c in chunks))
-    unit = getattr(chunks[0], "unit", "task") if chunks else "task"
-    has_tasks = any(_numbered_task(c) for c in chunks)
+    units = list(dict.fromkeys(build.unit_label(c) for c in chunks))
+    unit = chunks[0].unit if chunks else "task"
+    has_tasks = any(c.unit == "task" for c in chunks)
     problems: list[str] = []
     if ratio < MIN_COVERAGE:
         problems.append(f"只保留了 {ratio:.1%} 的正文（低于 98%），部分内容不会被检索到，请检查下面列出的未保留内容")
@@ -226,13 +144,13 @@ def preview(doc: Document) -> dict[str, Any]:
     if len(units) <= 1 and len(chunks) > 1:
         problems.append("没有识别出章、条或“一、（一）1.”等编号，全文按段落切分，引用时只能指向整篇文件")
     long = [c for c in chunks if len(c.text) > LONG_UNIT][:3]
-    problems += [f"“{_label(c)}”过长（{len(c.text)} 字），检索时作为一整段引用" for c in long]
+    problems += [f"“{build.unit_label(c)}”过长（{len(c.text)} 字），检索时作为一整段引用" for c in long]
     return {
-        "chunks": [{"label": _label(c), "unit": getattr(c, "unit", "task"), "section": c.section,
+        "chunks": [{"label": build.unit_label(c), "unit": c.unit, "section": c.section,
                     "section_label": build.section_label(c.section, c.section_titles),
-                    "task": c.task if _numbered_task(c) else None, "task_title": c.task_title, "text": c.text}
+                    "task": c.task if c.unit == "task" else None, "task_title": c.task_title, "text": c.text}
                    for c in chunks],
-        "tasks": len({c.task for c in chunks if _numbered_task(c)}) if has_tasks else 0,
+        "tasks": len({c.task for c in chunks if c.unit == "task"}) if has_tasks else 0,
         "units": len(units), "unit": unit, "unit_name": UNIT_NAMES.get(unit, "个单元"),
         "coverage": round(ratio, 4), "kept_chars": kept, "total_chars": total,
         "coverage_text": f"已保留 {kept} / {total} 字符（{ratio:.1%}）", "coverage_ok": ratio >= MIN_COVERAGE,
@@ -264,7 +182,8 @@ def _relations(form: MultiDictProxy[Any], known: dict[str, str]) -> dict[str, li
     """依据 / 替代 / 引用: ids of published documents, each field repeated or ";"-separated."""
     out = {}
     for rel, label in RELATIONS.items():
-        ids = list(dict.fromkeys(x for v in form.getall(rel, []) if isinstance(v, str) for x in _ids(v)))
+        values = [v for v in form.getall(rel, []) if isinstance(v, str)]
+        ids = list(dict.fromkeys(x for v in values for x in documents.as_id_list(v)))
         unknown = [x for x in ids if x not in known]
         if unknown:
             raise BadRequest(f"{label}的文件不存在或未发布：{'、'.join(unknown[:3])}")

@@ -7,10 +7,10 @@ candidates first, so the filter still returns up to K of them; the decision stay
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 from aiohttp import web
 
+from index.engine import Retriever, SearchResponse
 from web.consoles.auth import admin
 from web.http import BadRequest, json_body, ok, text_field
 from web.state import LIVE, SEARCH_POOL
@@ -20,17 +20,13 @@ WIDEN = 8  # candidates asked per hit wanted when filtering by document, grown u
 MAX_CANDIDATES = 4096  # a hit test never scores more than this many candidates
 
 
-def _hit_doc(hit: Any) -> str:
-    return str(getattr(hit, "doc_id", "") or "")
-
-
-def search_in_doc(retriever: Any, q: str, doc_id: str, k: int = K) -> Any:
+def search_in_doc(retriever: Retriever, q: str, doc_id: str, k: int = K) -> SearchResponse:
     """Search, then keep only `doc_id`'s hits; widen the candidate pool until k of them or no more."""
-    total = min(max(len(getattr(retriever, "units", []) or []), k), MAX_CANDIDATES)
+    total = min(max(len(retriever.units), k), MAX_CANDIDATES)
     want = k * WIDEN
     while True:
         r = retriever.search(q, min(want, total))
-        mine = [h for h in r.results if _hit_doc(h) == doc_id]
+        mine = [h for h in r.results if h.doc_id == doc_id]
         if len(mine) >= k or want >= total:
             break
         want *= 4
@@ -38,10 +34,9 @@ def search_in_doc(retriever: Any, q: str, doc_id: str, k: int = K) -> Any:
     return r
 
 
-def known_docs(retriever: Any) -> dict[str, str]:
+def known_docs(retriever: Retriever) -> dict[str, str]:
     """Documents of the live index version: id → title."""
-    docs = getattr(retriever, "docs", None) or {}
-    return {str(i): str(d.get("title", i)) if isinstance(d, dict) else str(i) for i, d in docs.items()}
+    return {doc_id: d["title"] for doc_id, d in retriever.docs.items()}
 
 
 @admin
