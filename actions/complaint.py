@@ -24,6 +24,7 @@ from actions.tickets import request_human
 from actions.wording import (
     NONE_RE,
     FormReply,
+    is_form_command,
     is_substantive,
     looks_like_question,
     read_form_reply,
@@ -73,6 +74,8 @@ def step_name(slot: str) -> str:
 def clean_company(text: str) -> str | None:
     if looks_like_question(text) and not ORG_SUFFIX_RE.search(text.strip()):
         return None  # a question asked instead of a name (and not answered) is not a name
+    if is_form_command(text):
+        return None
     v = COMPANY_PREFIX_RE.sub("", text.strip()).strip(" 。，,")
     if v in ("个人", "个人反映", "无", "没有"):
         return "个人"
@@ -82,7 +85,7 @@ def clean_company(text: str) -> str | None:
 
 
 def clean_contact(text: str) -> str | None:
-    if looks_like_question(text):
+    if looks_like_question(text) or is_form_command(text):
         return None
     v = CONTACT_PREFIX_RE.sub("", text.strip())
     phone = find_phone(v)

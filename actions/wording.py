@@ -69,6 +69,11 @@ ASKS_RE = re.compile(r"[吗么嘛呢？?]\s*$|^(请问|问下|问一下|想问|�
                      r"可不可以|能不能|可以吗|行不行")
 
 
+def is_form_command(text: str) -> bool:
+    """"确认提交", "好的", "提交": an answer to the form's confirmation, never a name typed into it."""
+    return bool(CONFIRM_RE.search(text.strip()))
+
+
 def looks_like_question(text: str) -> bool:
     """Any question cue (怎么, 多久, 吗 …), also inside a statement."""
     return bool(QUESTION_RE.search(text))

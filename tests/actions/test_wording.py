@@ -7,6 +7,7 @@ import pytest
 from actions.wording import (
     asks_question,
     grievance_strength,
+    is_form_command,
     is_substantive,
     looks_like_question,
     read_form_reply,
@@ -115,3 +116,13 @@ def test_several_grievance_cues_make_a_complaint():
 ])
 def test_a_wish_to_complain_versus_a_mention(text, wish):
     assert wants_to_complain(text) is wish
+
+
+@pytest.mark.parametrize("text", ["确认提交", "好的", "提交", "确认"])
+def test_a_confirmation_typed_at_a_name_step_is_not_a_name(text):
+    assert is_form_command(text)
+
+
+@pytest.mark.parametrize("text", ["张经理", "青岛海川科技有限公司", "黄岛区政务服务中心"])
+def test_names_are_names(text):
+    assert not is_form_command(text)
