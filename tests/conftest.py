@@ -97,3 +97,49 @@ def stack(index_settings: dict[str, Any], tmp_path_factory: pytest.TempPathFacto
         yield s
     finally:
         s.stop()
+
+
+@pytest.fixture(scope="session")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real PostgreSQL 15 (Debian's) on a free loopback port for this test run; yields the app's URL."""
+    from web.tools import services
+
+    datadir = tmp_path_factory.mktemp("pg") / "data"
+    url = services.start_postgres(datadir, free_port(), os.urandom(12).hex())
+    yield url
+    services.stop_postgres(datadir)
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> str:
+    """A fresh, empty database on the test run's PostgreSQL (the xha role may create databases)."""
+    import uuid
+
+    import psycopg
+
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(pg_server, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return pg_server.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server (Debian's) on a free loopback port for this test run; yields its URL (db 0)."""
+    from web.tools import services
+
+    datadir = tmp_path_factory.mktemp("redis")
+    url = services.start_redis(datadir, free_port(), os.urandom(12).hex())
+    yield url
+    services.stop_redis(datadir)
+
+
+@pytest.fixture
+def redis_url(redis_server: str) -> Iterator[str]:
+    """The test run's Redis, emptied before each test."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server)
+    client.flushall()
+    client.close()
+    yield redis_server
