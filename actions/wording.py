@@ -81,10 +81,14 @@ def looks_like_question(text: str) -> bool:
 
 # "这不就是故意拖着吗" asks nothing: it is a grievance with a question mark
 RHETORICAL_RE = re.compile(r"这不(就)?是|难道|凭什么|还有没有|有没有天理|像话吗|合理吗|公平吗")
+# "能不能管管" asks someone to step in, not the knowledge for a rule: a request for 诉速办
+INTERVENTION_RE = re.compile(r"(能不能|能否|可不可以|可否|请|麻烦|希望)(有人|领导|政府|你们)?(帮忙|帮帮|帮我们?|给)?"
+                             r"(管管|管一管|管一下|处理一下|查查|查一查|查一下|协调一下|给个说法|解决一下)")
 
 
 def asks_question(text: str) -> bool:
-    return bool(ASKS_RE.search(text.strip(" 。.!！~"))) and not RHETORICAL_RE.search(text)
+    return (bool(ASKS_RE.search(text.strip(" 。.!！~"))) and not RHETORICAL_RE.search(text)
+            and not INTERVENTION_RE.search(text))
 
 
 def sounds_like_grievance(text: str) -> bool:

@@ -99,6 +99,10 @@ def test_question_and_grievance_cues():
     ("去年申请的稳岗补贴明明符合条件，到现在还没到账，这事到底谁管", False),
     ("工程规划许可交上去两个多月了一直说在审，也不说缺啥，这不就是故意拖着吗", False),
     ("公平竞争审查这块，企业有没有投诉举报的渠道", True),
+    # asking someone to step in is a grievance, not a question for the knowledge (eval-dialogue r0154)
+    ("这个月消防、安监、环保来了五拨检查，正常生产都受影响了，能不能管管", False),
+    ("窗口办事员态度太差了，能不能处理一下", False),
+    ("涉企检查能不能合并进行？", True),
 ])
 def test_asking_versus_stating(text, asks):
     assert asks_question(text) is asks
