@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from typing import Any
 
 from config import resolve_path
@@ -46,7 +47,8 @@ class LiveIndex:
             cur = self.store.current()
             if cur is None or (self._retriever and self._retriever.version == cur):
                 return False
+            t0 = time.perf_counter()
             retriever = Retriever(self.store.path(cur), self.embedder, self.cfg, self.reranker)
             self._retriever = retriever
-            log.info("index version %s is live", cur)
+            log.info("index version %s is live (loaded in %.2f s)", cur, time.perf_counter() - t0)
             return True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import json
 from typing import Any
 
@@ -146,6 +147,30 @@ def body_limits_middleware(default: int, route_limits: dict[str, int]) -> Any:
 
 
 @web.middleware
+def client_address_middleware(trusted_proxies: list[str]) -> Any:
+    """Behind the load balancer every request comes from its address: per-address limits and sign-in
+    throttling need the client's. X-Forwarded-For is believed only when the peer itself is a configured
+    proxy (its rightmost entry: what that proxy saw), so a client cannot forge an address by sending the
+    header. aiohttp-remotes' strict mode refuses requests without the header, which the balancer's health
+    checks and direct calls to a replica are; its relaxed mode believes any peer."""
+    nets = [ipaddress.ip_network(p.strip(), strict=False) for p in trusted_proxies if str(p).strip()]
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+        forwarded = request.headers.get("X-Forwarded-For", "")
+        if nets and forwarded and request.remote:
+            try:
+                peer = ipaddress.ip_address(request.remote)
+                client = str(ipaddress.ip_address(forwarded.split(",")[-1].strip()))
+            except ValueError:
+                return error(400, "X-Forwarded-For 格式不正确")
+            if any(peer in n for n in nets):
+                request = request.clone(remote=client)
+        return await handler(request)
+
+    return middleware
+
+
 async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         return await handler(request)
@@ -203,6 +228,12 @@ def optional_int(data: dict[str, Any], name: str) -> int | None:
 
 CORS_PATHS = ("/api/chat", "/api/feedback", "/api/handoff/")
 CORS_EXACT = ("/api/handoff",)
+CORS_HEADERS = "cors_headers"  # request key: what a streamed response must send itself (prepared in the handler)
+
+
+def cors_headers(origin: str) -> dict[str, str]:
+    return {"Access-Control-Allow-Origin": origin, "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+            "Access-Control-Allow-Headers": "Content-Type", "Access-Control-Max-Age": "600", "Vary": "Origin"}
 
 
 def cors_middleware(allowed_origins: list[str]) -> Any:
@@ -218,13 +249,11 @@ def cors_middleware(allowed_origins: list[str]) -> Any:
                 return error(403, "该来源未被允许调用此接口")
             resp: web.StreamResponse = web.Response(status=204)
         else:
+            if public and origin in allowed:
+                request[CORS_HEADERS] = cors_headers(origin)
             resp = await handler(request)
-        if public and origin in allowed:
-            resp.headers["Access-Control-Allow-Origin"] = origin
-            resp.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-            resp.headers["Access-Control-Allow-Headers"] = "Content-Type"
-            resp.headers["Access-Control-Max-Age"] = "600"
-            resp.headers["Vary"] = "Origin"
+        if public and origin in allowed and not resp.prepared:
+            resp.headers.update(cors_headers(origin))
         return resp
 
     return middleware

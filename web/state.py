@@ -20,5 +20,7 @@ DISPATCHER = web.AppKey("dispatcher", Any)  # Dispatcher | None (no 诉速办 en
 CHAT = web.AppKey("chat", Any)
 SEARCH_POOL = web.AppKey("search_pool", ThreadPoolExecutor)
 PUBLISHER = web.AppKey("publisher", Any)  # web.consoles.publish.Publisher
+SHARED = web.AppKey("shared", Any)  # web.shared.SharedState: limits, per-sender memory, events, locks
 
-__all__ = ["LIVE", "SETTINGS", "STORE", "ROUTING", "DISPATCHER", "CHAT", "SEARCH_POOL", "PUBLISHER", "Dispatcher"]
+__all__ = ["LIVE", "SETTINGS", "STORE", "ROUTING", "DISPATCHER", "CHAT", "SEARCH_POOL", "PUBLISHER", "SHARED",
+           "Dispatcher"]

@@ -1,5 +1,10 @@
 """Human handoff, the agents' side: the 转人工 queue, taking a conversation with its history, replying,
-handing back to the bot or closing."""
+handing back to the bot or closing.
+
+Every change (requested, taken, replied, returned, closed, the citizen wrote) is an event on
+`/api/handoffs/events` (Server-Sent Events, from any replica through web.shared): the console refreshes
+its queue and open conversation on events instead of polling.
+"""
 
 from __future__ import annotations
 
@@ -9,10 +14,11 @@ from typing import Any
 from aiohttp import web
 
 from protocol.clock import iso
-from web.consoles.auth import public_name, require_role
+from web.consoles.auth import current_user, public_name, require_role
 from web.http import BadRequest, error, json_body, ok, small_id, text_field
 from web.public.handoff import RETURN_TEXT, joined_text
-from web.state import STORE
+from web.shared import AGENTS, EventStream, handoff_event, next_event
+from web.state import SHARED, STORE
 from web.store import AsyncStore
 
 QUEUE_PAGE = 1000  # handoffs per page of the agent queue (oldest first; `total` counts them all)
@@ -82,7 +88,9 @@ async def take(request: web.Request) -> web.Response:
     # what the citizen sees: display name or staff number, never the login
     name = public_name(await store.accounts.user(me))
     await store.handoffs.add_message(h["id"], "system", joined_text(name))
-    return ok({"handoff": await public_handoff(await store.handoffs.get(h["id"]), store)})
+    h = await store.handoffs.get(h["id"])
+    await handoff_event(request.app[SHARED], "taken", h)
+    return ok({"handoff": await public_handoff(h, store)})
 
 
 @require_role("agent", "admin")
@@ -92,6 +100,7 @@ async def reply(request: web.Request) -> web.Response:
     if h["status"] != "active" or h["agent"] != request["user"]["username"]:
         return error(409, "请先接入该会话")
     m = await request.app[STORE].handoffs.add_message(h["id"], "agent", text)
+    await handoff_event(request.app[SHARED], "replied", h)
     return ok({"message": {"id": m["id"], "from": "agent", "text": m["text"], "at": iso(m["at"])}}, status=201)
 
 
@@ -101,7 +110,9 @@ async def _finish(request: web.Request, reason: str) -> web.Response:
     if not await store.handoffs.update(h["id"], ("waiting", "active"), status="closed", closed_reason=reason):
         return error(409, "该会话已结束")
     await store.handoffs.add_message(h["id"], "system", RETURN_TEXT)
-    return ok({"handoff": await public_handoff(await store.handoffs.get(h["id"]), store)})
+    h = await store.handoffs.get(h["id"])
+    await handoff_event(request.app[SHARED], reason, h)
+    return ok({"handoff": await public_handoff(h, store)})
 
 
 @require_role("agent", "admin")
@@ -114,7 +125,34 @@ async def close(request: web.Request) -> web.Response:
     return await _finish(request, "closed")
 
 
+@require_role("agent", "admin")
+async def events(request: web.Request) -> web.StreamResponse:
+    """Handoff events for the agent consoles: `handoff` {type, id, status} per change; `resync` when events
+    may have been missed. The sign-in is checked again at every heartbeat: a session that ended (logout,
+    expiry, account disabled) ends the stream, and EventSource's reconnect then gets 401."""
+    shared = request.app[SHARED]
+    async with shared.listen(AGENTS) as queue:
+        stream = await EventStream(request).open()
+        try:
+            await stream.send("ready", {})
+            while not stream.expired:
+                event = await next_event(queue)
+                if event is None:
+                    break
+                if event is False:
+                    user = await current_user(request)
+                    if user is None or user["role"] not in ("agent", "admin"):
+                        break
+                    await stream.ping()
+                    continue
+                await stream.send("handoff" if event.get("type") != "resync" else "resync", event)
+        except (ConnectionResetError, RuntimeError):  # the console went away
+            pass
+    return stream.response
+
+
 def add_routes(app: web.Application) -> None:
+    app.router.add_get("/api/handoffs/events", events)  # before /{hid}
     app.router.add_get("/api/handoffs", list_handoffs)
     app.router.add_get("/api/handoffs/{hid}", get_handoff)
     app.router.add_post("/api/handoffs/{hid}/take", take)

@@ -9,6 +9,12 @@ swapped, and only then is the document's state set to 'published'. A crash in be
 live version does not hold; `reconcile` (run when the Publisher starts) repairs that so the console never
 shows 已发布 for a document that is not searchable.
 
+Several web replicas share `index.dir` and `knowledge.local_dir` (one machine, or a shared volume): a
+publish holds the shared lock `publish` (web.shared: Redis across replicas, else this process), starts
+from the newest live version, and afterwards announces the version so every replica swaps to it at once
+(the periodic pointer check stays as the safety net). Two publishes thus never build from the same base
+or write the overrides file at the same time.
+
 Test-only setting (default off, never set it in production): `testing.publish_pause_seconds`
 (env `XHA_TESTING__PUBLISH_PAUSE_SECONDS`) sleeps after the document file is written and before the
 index is rebuilt, so a test can kill the process at that point.
@@ -26,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from aiohttp import web
 
 from config import resolve_path
 from index.build import apply_faq_changes, build
@@ -34,14 +41,17 @@ from index.store import STAMP
 from knowledge.documents import parse_document_text
 from knowledge.faq import FaqEntry, FaqError, dump_overrides, read_overrides, validate_entry
 from knowledge.sources import ADMIN_DOCS, ADMIN_FAQ, VALIDITY, knowledge_fingerprint, load_documents_with_local
+from web.shared import INDEX, LockBusy, SharedState, Unavailable
 from web.store import Store
 
 log = logging.getLogger(__name__)
+LOCK_SECONDS = 60.0  # renewed while the build runs; a crashed replica's lock is free after this
+LOCK_WAIT_SECONDS = 600.0  # a publish queues behind another one for at most this long
 
 
 class Publisher:
-    def __init__(self, settings: dict[str, Any], live: LiveIndex, store: Store):
-        self.settings, self.live, self.store = settings, live, store
+    def __init__(self, settings: dict[str, Any], live: LiveIndex, store: Store, shared: SharedState):
+        self.settings, self.live, self.store, self.shared = settings, live, store, shared
         self.local = resolve_path(settings["knowledge"]["local_dir"])
         self._lock = threading.Lock()
         self.reconcile()
@@ -76,7 +86,7 @@ class Publisher:
             dump_overrides(self.local / ADMIN_FAQ, overrides)
             meta = apply_faq_changes(self.live.store, self.live.embedder, upserts, deletes)
             self._stamp()
-            self.store.drafts.clear_faq_drafts(list(drafts))
+            self.store.drafts.clear_faq_drafts(list(drafts), drafts)  # keeps a draft saved meanwhile
             self.store.logs.audit(username, "publish_faq", meta["version"],
                              json.dumps({"upserts": [e.id for e in upserts], "deletes": deletes}, ensure_ascii=False))
             self.live.refresh()
@@ -185,8 +195,22 @@ class Publisher:
         (self.live.store.root / STAMP).write_text(knowledge_fingerprint(self.settings))
 
     async def run(self, fn: Any, *args: Any) -> Any:
-        """Publishing is CPU work (embedding): off the event loop, on its own thread."""
-        return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
+        """Publishing is CPU work (embedding): off the event loop, on its own thread, under the shared
+        publish lock; then every replica is told which version is live."""
+        try:
+            async with self.shared.lock("publish", LOCK_SECONDS, LOCK_WAIT_SECONDS):
+                result = await asyncio.get_running_loop().run_in_executor(None, self._latest_then, fn, args)
+        except LockBusy:
+            raise web.HTTPConflict(reason="其他管理员正在发布，请稍后再试") from None
+        except Unavailable:
+            raise web.HTTPServiceUnavailable(reason="共享状态服务（Redis）暂时不可用，请稍后再发布") from None
+        await self.shared.publish(INDEX, {"version": self.live.store.current()})
+        return result
+
+    def _latest_then(self, fn: Any, args: tuple[Any, ...]) -> Any:
+        """Another replica may have published a moment ago: start from its version, not from ours."""
+        self.live.refresh()
+        return fn(*args)
 
 
 def _atomic_write(path: Path, text: str) -> None:

@@ -13,7 +13,7 @@ import getpass
 import re
 import sys
 
-from config import load_settings, resolve_path
+from config import load_settings
 from web.consoles.auth import ROLES, hash_password, validate_display_name, validate_password
 from web.http import BadRequest
 from web.store import Store
@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
     if not USERNAME_RE.match(args.username):
         print("用户名为 3-50 位字母、数字或 _ . -", file=sys.stderr)
         return 2
-    store = Store(resolve_path(load_settings()["web"]["store"]))
+    store = Store(load_settings()["web"]["store"])  # a SQLite path or a postgresql:// URL
     if store.accounts.user(args.username):
         print(f"用户 {args.username} 已存在", file=sys.stderr)
         return 2

@@ -10,6 +10,9 @@ through Rasa's own `/restart` (action_restart resets the tracker), so the user's
 clean instead of the widget staying dead. The user sees each distinct message once. A sender for whom
 Rasa failed several times in a row is restarted before their next message reaches Rasa, and every
 degraded reply carries a 重新开始 button that sends `/restart`.
+
+Limits and per-sender memory (failures in a row, a restart owed) live in web.shared: with Redis, a
+sender's next message sees them on whichever replica it lands.
 """
 
 from __future__ import annotations
@@ -19,7 +22,6 @@ import hmac
 import json
 import logging
 import time
-from collections import OrderedDict, deque
 from typing import Any
 
 import aiohttp
@@ -29,7 +31,8 @@ from protocol.messages import to_widget
 from protocol.patterns import SENDER_RE
 from web.http import BadRequest, error, json_body, ok, text_field
 from web.privacy import hash_sender, mask_pii
-from web.state import CHAT, SETTINGS, STORE
+from web.shared import SharedState, handoff_event
+from web.state import CHAT, SETTINGS, SHARED, STORE
 
 DOWN_REPLY = ("抱歉，智能助手暂时无法回复，您的问题已记录，我们会尽快处理。"
               "急事可拨打12345政务服务便民热线。")
@@ -38,47 +41,29 @@ RESTARTED_REPLY = "已为您重新开始对话，请问有什么可以帮您？"
 RESTART_COMMAND = "/restart"  # Rasa's built-in intent: RulePolicy runs action_restart, which resets the tracker
 RESTART_BUTTON = {"title": "重新开始", "payload": RESTART_COMMAND}
 RESTART_AFTER_FAILURES = 3  # Rasa errors/timeouts in a row for one sender before its conversation is reset
-MAX_SENDERS = 10000
+FAILURES_TTL = 3600.0  # a streak of Rasa errors older than this is forgotten
+RESTART_TTL = 24 * 3600.0  # a restart still owed to a sender after this long is dropped (Rasa's session expired)
+RATE_LIMITED = "发送太频繁，请稍后再试"
 log = logging.getLogger(__name__)
-
-
-class RateLimiter:
-    """Sliding one-minute window per sender (in memory: one web process per deployment unit)."""
-
-    def __init__(self, per_minute: int):
-        self.per_minute = per_minute
-        self._hits: OrderedDict[str, deque[float]] = OrderedDict()
-
-    def allow(self, sender: str, now: float | None = None) -> bool:
-        now = time.monotonic() if now is None else now
-        hits = self._hits.pop(sender, None) or deque()
-        while hits and now - hits[0] > 60:
-            hits.popleft()
-        allowed = len(hits) < self.per_minute
-        if allowed:
-            hits.append(now)
-        self._hits[sender] = hits
-        while len(self._hits) > MAX_SENDERS:
-            self._hits.popitem(last=False)
-        return allowed
 
 
 WRITE_LIMITED = "操作太频繁，请稍后再试"
 
 
-def allow_public_write(request: web.Request, endpoint: str, sender: str) -> bool:
+async def allow_public_write(request: web.Request, endpoint: str, sender: str) -> bool:
     """Per-minute limit of a public write (`feedback`, `handoff`) per client address and per sender.
 
     The client address is the socket's peer (no proxy header is trusted). The action server calls in with
     the internal token for every citizen at once, so only its per-sender limit applies.
     """
-    limiter: RateLimiter = request.app[CHAT].write_limiters[endpoint]
+    per_minute = request.app[CHAT].write_limits[endpoint]
+    shared: SharedState = request.app[SHARED]
     token = request.app[SETTINGS]["web"].get("internal_token") or ""
     given = request.headers.get("X-Internal-Token", "").encode("utf-8", "surrogateescape")
     internal = bool(token) and hmac.compare_digest(given, token.encode("utf-8", "surrogateescape"))
-    if not internal and not limiter.allow(f"addr:{request.remote}"):
+    if not internal and not await shared.hit(f"{endpoint}:addr:{request.remote}", per_minute):
         return False
-    return limiter.allow(f"sender:{sender}")
+    return await shared.hit(f"{endpoint}:sender:{sender}", per_minute)
 
 
 # Rasa's gateway channel (bot/channels.py): loopback only, and only with the shared token
@@ -90,17 +75,16 @@ def rasa_headers(settings: dict[str, Any]) -> dict[str, str]:
 
 
 class ChatGateway:
-    def __init__(self, settings: dict[str, Any]):
+    def __init__(self, settings: dict[str, Any], shared: SharedState):
         web_cfg = settings["web"]
         self.rasa_url = web_cfg["rasa_url"].rstrip("/") + RASA_WEBHOOK
         self.rasa_headers = rasa_headers(settings)
         self.timeout = aiohttp.ClientTimeout(total=float(web_cfg["chat_timeout"]))
-        self.limiter = RateLimiter(int(web_cfg["rate_limit_per_minute"]))
-        # public writes: one limiter per endpoint, keyed by client address and by sender
-        self.write_limiters = {"feedback": RateLimiter(int(web_cfg.get("feedback_per_minute", 30))),
-                               "handoff": RateLimiter(int(web_cfg.get("handoff_per_minute", 10)))}
-        self.failures: OrderedDict[str, int] = OrderedDict()  # Rasa errors in a row, per sender
-        self.to_restart: OrderedDict[str, int] = OrderedDict()  # sender → incident to mark recovered
+        self.shared = shared
+        self.per_minute = int(web_cfg["rate_limit_per_minute"])
+        # public writes: a per-minute limit per endpoint, counted by client address and by sender
+        self.write_limits = {"feedback": int(web_cfg.get("feedback_per_minute", 30)),
+                             "handoff": int(web_cfg.get("handoff_per_minute", 10))}
         self.session: aiohttp.ClientSession | None = None
 
     async def start(self) -> None:
@@ -122,6 +106,10 @@ class ChatGateway:
             raise ValueError("unexpected Rasa reply")
         return data
 
+    async def allow(self, sender: str) -> bool:
+        """The sender's per-minute chat limit (shared by every replica)."""
+        return await self.shared.hit(f"chat:{sender}", self.per_minute)
+
     async def restart(self, sender: str, channel: str) -> bool:
         """Reset the sender's conversation in Rasa (`/restart` through the same REST webhook); True if done."""
         try:
@@ -129,29 +117,24 @@ class ChatGateway:
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             log.warning("restarting a conversation failed: %s", type(exc).__name__)
             return False
-        self.failures.pop(sender, None)
-        self.to_restart.pop(sender, None)
+        await self.shared.delete(f"chat:failures:{sender}", f"chat:restart:{sender}")
         return True
 
-    def failed(self, sender: str) -> int:
+    async def failed(self, sender: str) -> int:
         """Count one more Rasa error for the sender; returns how many in a row."""
-        n = self.failures.pop(sender, 0) + 1
-        _put(self.failures, sender, n)
-        return n
+        return await self.shared.incr(f"chat:failures:{sender}", FAILURES_TTL)
 
-    def answered(self, sender: str) -> None:
-        self.failures.pop(sender, None)
+    async def answered(self, sender: str) -> None:
+        await self.shared.delete(f"chat:failures:{sender}")
 
-    def restart_later(self, sender: str, incident_id: int) -> None:
+    async def restart_later(self, sender: str, incident_id: int) -> None:
         """Restart the sender's conversation before their next message reaches Rasa."""
-        self.to_restart.pop(sender, None)
-        _put(self.to_restart, sender, incident_id)
+        await self.shared.put(f"chat:restart:{sender}", str(incident_id), RESTART_TTL)
 
-
-def _put(d: OrderedDict[str, Any], key: str, value: Any) -> None:
-    d[key] = value
-    while len(d) > MAX_SENDERS:
-        d.popitem(last=False)
+    async def restart_owed(self, sender: str) -> int | None:
+        """The incident a restart of the sender's conversation is owed for, if any."""
+        value = await self.shared.get(f"chat:restart:{sender}")
+        return int(value) if value and value.isdigit() else None
 
 
 def dedupe(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
@@ -170,7 +153,7 @@ def dedupe(messages: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], int]:
 async def restart_conversation(request: web.Request, sender: str, sender_hash: str, channel: str) -> bool:
     """`/restart` for the sender in Rasa; an incident waiting for that restart is marked recovered."""
     gw: ChatGateway = request.app[CHAT]
-    incident = gw.to_restart.get(sender)
+    incident = await gw.restart_owed(sender)
     if not await gw.restart(sender, channel):
         return False
     if incident is not None:
@@ -187,21 +170,21 @@ async def converse(request: web.Request, sender: str, sender_hash: str, channel:
     """
     gw: ChatGateway = request.app[CHAT]
     store = request.app[STORE]
-    if sender in gw.to_restart:  # Rasa failed this sender before: start clean if it answers again
+    if await gw.restart_owed(sender) is not None:  # Rasa failed this sender before: start clean once it answers
         await restart_conversation(request, sender, sender_hash, channel)
     try:
         raw = await gw.ask_rasa(sender, message, channel)
     except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
         reason = f"rasa_unavailable:{type(exc).__name__}"
-        streak = gw.failed(sender)
+        streak = await gw.failed(sender)
         if streak == RESTART_AFTER_FAILURES:
             detail = f"{streak} Rasa errors in a row, last {reason}"
             incident = await store.logs.record_incident(sender_hash, channel, "rasa_error", message, detail)
-            gw.restart_later(sender, incident)
+            await gw.restart_later(sender, incident)
             log.warning("chat incident rasa_error for sender %s: %s; restarting when Rasa answers", sender_hash,
                         detail)
         return [], reason
-    gw.answered(sender)
+    await gw.answered(sender)
     received = to_widget(raw)
     messages, repeats = dedupe(received)
     kind = "empty_reply" if not messages else "repeated_reply" if repeats else ""
@@ -211,7 +194,7 @@ async def converse(request: web.Request, sender: str, sender_hash: str, channel:
     detail = f"{len(received)} messages, {repeats} repeated" if repeats else "Rasa sent no message"
     incident = await store.logs.record_incident(sender_hash, channel, kind, message, detail, recovered=recovered)
     if not recovered:
-        gw.restart_later(sender, incident)
+        await gw.restart_later(sender, incident)
     log.warning("chat incident %s for sender %s (%s); conversation restarted: %s", kind, sender_hash, detail,
                 recovered)
     if messages:
@@ -228,12 +211,13 @@ async def chat(request: web.Request) -> web.Response:
         raise BadRequest("sender 只能包含字母、数字和 _ . : -")
     message = text_field(data, "message", int(settings["web"]["max_message_chars"]), label="message")
     channel = text_field(data, "channel", 20, required=False) or "widget"
-    if not gw.limiter.allow(sender):
-        return error(429, "发送太频繁，请稍后再试")
+    if not await gw.allow(sender):
+        return error(429, RATE_LIMITED)
     store = request.app[STORE]
     handoff = await store.handoffs.open_for(sender)
     if handoff is not None:  # a person is (or will be) answering: the message goes to them, not to Rasa
         await store.handoffs.add_message(handoff["id"], "user", message)
+        await handoff_event(request.app[SHARED], "user_message", handoff)
         await store.logs.log_turn(sender, channel, mask_pii(message), "", "agent")
         return ok({"sender": sender, "messages": [], "degraded": False, "handoff": handoff["status"]})
     sender_hash = hash_sender(sender, settings["web"]["sender_salt"])

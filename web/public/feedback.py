@@ -23,7 +23,7 @@ async def feedback(request: web.Request) -> web.Response:
     if not SENDER_RE.match(sender):
         raise BadRequest("sender 只能包含字母、数字和 _ . : -")
     rating = choice_field(data, "rating", ("up", "down"))
-    if not allow_public_write(request, "feedback", sender):
+    if not await allow_public_write(request, "feedback", sender):
         return error(429, WRITE_LIMITED)
     task = optional_int(data, "citation_task")
     channel = text_field(data, "channel", 20, required=False) or "widget"

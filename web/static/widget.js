@@ -52,7 +52,10 @@
     maxInput: 500,
     maxHistory: 100,
     timeGapMs: 3 * 60 * 1000, // show a timestamp when more than 3 minutes passed (WeChat style)
+    // an open handoff follows the server's event stream (/api/handoff/<sender>/events); the poll of
+    // /messages runs every pollMs while the stream is down, every streamPollMs as a safety net while it is up
     pollMs: 2000,
+    streamPollMs: 30000,
     pollMaxBackoffMs: 15000,
     chatTimeoutMs: 45000,
     requestTimeoutMs: 15000
@@ -903,6 +906,44 @@
   var pollGeneration = 0;
   var pollFailures = 0;
   var handoffBusy = false;
+  var stream = null; // EventSource of the open handoff
+  var streamUp = false;
+
+  function pollDelay() {
+    return streamUp ? CFG.streamPollMs : CFG.pollMs;
+  }
+
+  function openStream() {
+    if (stream || typeof EventSource !== "function" || !handoff.active) return;
+    var es = new EventSource(CFG.apiBase + "/api/handoff/" + encodeURIComponent(sender) + "/events?after=" +
+      encodeURIComponent(String(handoff.after || 0)));
+    stream = es;
+    es.addEventListener("open", function () {
+      if (stream !== es) return;
+      streamUp = true;
+      startPolling(CFG.streamPollMs);
+    });
+    es.addEventListener("messages", function (e) {
+      if (stream !== es || !handoff.active) return;
+      var data = null;
+      try { data = JSON.parse(e.data); } catch (err) { data = null; }
+      if (data && typeof data === "object") applyMessages(data);
+    });
+    es.addEventListener("error", function () {
+      if (stream !== es) return;
+      if (streamUp) {
+        streamUp = false;
+        if (handoff.active) startPolling(0); // catch up now, then poll until the stream is back
+      }
+      if (es.readyState === 2) closeStream(); // refused (no open handoff here, busy): the poll decides
+    });
+  }
+
+  function closeStream() {
+    if (stream) stream.close();
+    stream = null;
+    streamUp = false;
+  }
 
   function setHandoff(active, status) {
     handoff.active = active;
@@ -931,6 +972,7 @@
   // notice: shown only when the server did not send its own closing notice
   function endHandoff(notice) {
     stopPolling();
+    closeStream();
     setHandoff(false, "none");
     if (notice) addNotice(notice);
   }
@@ -944,7 +986,36 @@
     if (starts) {
       setHandoff(true, status);
       startPolling(CFG.pollMs);
+      openStream();
     }
+  }
+
+  // One answer of /messages or one `messages` event: show what is new (by id), follow the status.
+  // Returns false when the handoff ended.
+  function applyMessages(data) {
+    var messages = Array.isArray(data.messages) ? data.messages : [];
+    var noticed = false;
+    messages.forEach(function (m) {
+      if (!m || typeof m !== "object") return;
+      var id = Number(m.id);
+      if (isFinite(id) && m.id !== null && m.id !== "") {
+        if (id <= handoff.after) return; // already shown
+        handoff.after = id;
+      }
+      var text = str(m.text, 5000);
+      if (!text) return;
+      if (m.from === "agent") addEntry({ role: "agent", type: "agent", text: text, name: m.name, at: Date.now() });
+      else noticed = !!addNotice(text) || noticed;
+    });
+    saveHandoff();
+    var status = str(data.status, 20) || handoff.status;
+    // a closed handoff comes with the server's own closing notice (same response): do not add a second one
+    if (status === "closed" || status === "none") {
+      endHandoff(noticed && status === "closed" ? "" : TEXT.handoffEnded);
+      return false;
+    }
+    if (status !== handoff.status) setHandoff(true, status);
+    return true;
   }
 
   function pollOnce(gen) {
@@ -955,29 +1026,12 @@
       if (res.status === 404) return endHandoff(TEXT.handoffEnded); // no such handoff (any more)
       if (!res.ok || !res.data || typeof res.data !== "object") {
         pollFailures += 1; // transient: back off, keep the handoff
-        return schedulePoll(gen, Math.min(CFG.pollMs * Math.pow(2, pollFailures), CFG.pollMaxBackoffMs));
+        return schedulePoll(gen, Math.max(pollDelay(), Math.min(CFG.pollMs * Math.pow(2, pollFailures), CFG.pollMaxBackoffMs)));
       }
       pollFailures = 0;
-      var messages = Array.isArray(res.data.messages) ? res.data.messages : [];
-      var noticed = false;
-      messages.forEach(function (m) {
-        if (!m || typeof m !== "object") return;
-        var id = Number(m.id);
-        if (isFinite(id) && m.id !== null && m.id !== "") {
-          if (id <= handoff.after) return; // already shown
-          handoff.after = id;
-        }
-        var text = str(m.text, 5000);
-        if (!text) return;
-        if (m.from === "agent") addEntry({ role: "agent", type: "agent", text: text, name: m.name, at: Date.now() });
-        else noticed = !!addNotice(text) || noticed;
-      });
-      saveHandoff();
-      var status = str(res.data.status, 20) || handoff.status;
-      // a closed handoff comes with the server's own closing notice (same response): do not add a second one
-      if (status === "closed" || status === "none") return endHandoff(noticed && status === "closed" ? "" : TEXT.handoffEnded);
-      if (status !== handoff.status) setHandoff(true, status);
-      schedulePoll(gen, CFG.pollMs);
+      if (!applyMessages(res.data)) return;
+      if (!stream) openStream(); // the stream was refused or closed: try it again, keep polling meanwhile
+      schedulePoll(gen, pollDelay());
     });
   }
 
@@ -1058,7 +1112,10 @@
     renderAll();
     updateHandoffUI();
     if (isOpen) openPanel({ restoring: true });
-    if (handoff.active) startPolling(0);
+    if (handoff.active) {
+      startPolling(0);
+      openStream();
+    }
   }
 
   window.XHAWidget = Object.freeze({

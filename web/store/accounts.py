@@ -13,6 +13,8 @@ class Accounts:
 
     def __init__(self, db: Database):
         self.db = db
+        # a staff member's number: SQLite's rowid, a column of its own on PostgreSQL (which has no rowid)
+        self._staff_no = "rowid AS staff_no" if db.engine == "sqlite" else "staff_no"
 
     def create_user(self, username: str, password_hash: str, role: str, display_name: str = "") -> None:
         with self.db.tx() as c:
@@ -20,12 +22,12 @@ class Accounts:
                       "VALUES (?,?,?,?,?)", (username, password_hash, role, display_name, time.time()))
 
     def user(self, username: str) -> dict[str, Any] | None:
-        rows = self.db.query("SELECT rowid AS staff_no, * FROM users WHERE username = ?", (username,))
+        rows = self.db.query(f"SELECT {self._staff_no}, * FROM users WHERE username = ?", (username,))
         return dict(rows[0]) if rows else None
 
     def users(self) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.query("SELECT username, role, active, created_at, last_login, display_name, "
-                                            "rowid AS staff_no FROM users ORDER BY username")]
+                                            f"{self._staff_no} FROM users ORDER BY username")]
 
     def update_user(self, username: str, **fields: Any) -> None:
         allowed = {k: v for k, v in fields.items()

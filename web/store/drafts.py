@@ -28,9 +28,15 @@ class Drafts:
                           "updated_at": r["updated_at"]}
                 for r in self.db.query("SELECT * FROM faq_drafts ORDER BY updated_at")}
 
-    def clear_faq_drafts(self, ids: list[str]) -> None:
+    def clear_faq_drafts(self, ids: list[str], as_read: dict[str, dict[str, Any]] | None = None) -> None:
+        """Drop these drafts. With `as_read` (the `faq_drafts()` a publish read), a draft saved again since
+        (by another admin, on another replica) stays for the next publish instead of being lost."""
         with self.db.tx() as c:
-            c.executemany("DELETE FROM faq_drafts WHERE id=?", [(i,) for i in ids])
+            if as_read is None:
+                c.executemany("DELETE FROM faq_drafts WHERE id=?", [(i,) for i in ids])
+            else:
+                c.executemany("DELETE FROM faq_drafts WHERE id=? AND updated_at=?",
+                              [(i, as_read[i]["updated_at"]) for i in ids])
 
     def save_document(self, doc_id: str, text: str, state: str, username: str) -> None:
         with self.db.tx() as c:

@@ -18,13 +18,14 @@ class Handoffs:
         """The sender's open handoff, or a new one waiting in the queue; returns (handoff, created)."""
         now = time.time()
         with self.db.tx() as c:
+            c.lock(f"handoff:{sender}")  # one open handoff per sender, whichever replica asks first
             row = c.execute("SELECT * FROM handoffs WHERE sender=? AND status IN ('waiting','active')",
                             (sender,)).fetchone()
             if row:
                 return dict(row), False
-            cur = c.execute("INSERT INTO handoffs (sender, status, created_at, updated_at) VALUES (?,?,?,?)",
-                            (sender, "waiting", now, now))
-            return dict(c.execute("SELECT * FROM handoffs WHERE id=?", (cur.lastrowid,)).fetchone()), True
+            row = c.execute("INSERT INTO handoffs (sender, status, created_at, updated_at) VALUES (?,?,?,?) "
+                            "RETURNING *", (sender, "waiting", now, now)).fetchone()
+            return dict(row), True
 
     def get(self, hid: int) -> dict[str, Any] | None:
         rows = self.db.query("SELECT * FROM handoffs WHERE id=?", (hid,))
@@ -48,7 +49,8 @@ class Handoffs:
         return int(self.db.query("SELECT COUNT(*) FROM handoffs WHERE status=?", (status,))[0][0])
 
     def update(self, hid: int, expect: tuple[str, ...], **fields: Any) -> bool:
-        """Change a handoff only if it is in one of the `expect` states (two agents cannot both take it)."""
+        """Change a handoff only if it is in one of the `expect` states (two agents cannot both take it:
+        the second UPDATE waits for the first's row lock, then finds the status changed)."""
         fields["updated_at"] = time.time()
         with self.db.tx() as c:
             cur = c.execute(f"UPDATE handoffs SET {', '.join(f'{k}=?' for k in fields)} WHERE id=? AND status IN "
@@ -57,10 +59,10 @@ class Handoffs:
 
     def add_message(self, hid: int, role: str, text: str) -> dict[str, Any]:
         with self.db.tx() as c:
-            cur = c.execute("INSERT INTO handoff_messages (handoff_id, at, role, text) VALUES (?,?,?,?)",
-                            (hid, time.time(), role, text))
+            row = c.execute("INSERT INTO handoff_messages (handoff_id, at, role, text) VALUES (?,?,?,?) RETURNING *",
+                            (hid, time.time(), role, text)).fetchone()
             c.execute("UPDATE handoffs SET updated_at=? WHERE id=?", (time.time(), hid))
-            return dict(c.execute("SELECT * FROM handoff_messages WHERE id=?", (cur.lastrowid,)).fetchone())
+            return dict(row)
 
     def messages(self, hid: int, after: int = 0) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.query("SELECT * FROM handoff_messages WHERE handoff_id=? AND id>? "

@@ -11,6 +11,7 @@ from web.privacy import mask_pii
 from web.store.db import Database
 
 INCIDENT_KINDS = ("empty_reply", "repeated_reply", "rasa_error")  # chat_incidents.kind
+PII_TABLES = ("chat_turns", "feedback", "unanswered")  # citizens' own words, PII-masked before they are stored
 
 
 class Logs:
@@ -22,13 +23,11 @@ class Logs:
     def record_feedback(self, channel: str, sender_hash: str, message_id: str, question: str, answer: str,
                         task: int | None, rating: str) -> int:
         with self.db.tx() as c:
-            c.execute(
+            row = c.execute(
                 "INSERT INTO feedback (at, channel, sender_hash, message_id, question, answer, task, rating) "
                 "VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(sender_hash, message_id) DO UPDATE SET "
-                "rating=excluded.rating, at=excluded.at",
-                (time.time(), channel, sender_hash, message_id, question, answer, task, rating))
-            row = c.execute("SELECT id FROM feedback WHERE sender_hash=? AND message_id=?",
-                            (sender_hash, message_id)).fetchone()
+                "rating=excluded.rating, at=excluded.at RETURNING id",
+                (time.time(), channel, sender_hash, message_id, question, answer, task, rating)).fetchone()
             return int(row[0])
 
     def feedback(self, rating: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
@@ -41,12 +40,12 @@ class Logs:
     def log_unanswered(self, channel: str, sender_hash: str, text: str, reason: str,
                        candidates: list[dict[str, Any]], previous_turn: str = "") -> int:
         with self.db.tx() as c:
-            cur = c.execute(
+            row = c.execute(
                 "INSERT INTO unanswered (at, channel, sender_hash, text, reason, candidates, previous_turn) "
-                "VALUES (?,?,?,?,?,?,?)",
+                "VALUES (?,?,?,?,?,?,?) RETURNING id",
                 (time.time(), channel, sender_hash, text, reason, json.dumps(candidates, ensure_ascii=False),
-                 previous_turn))
-            return int(cur.lastrowid)
+                 previous_turn)).fetchone()
+            return int(row[0])
 
     def unanswered(self, status: str = "open", limit: int = 200) -> list[dict[str, Any]]:
         rows = self.db.query("SELECT * FROM unanswered WHERE status = ? ORDER BY id DESC LIMIT ?", (status, limit))
@@ -87,11 +86,11 @@ class Logs:
                         recovered: bool = False) -> int:
         """Log one incident; the message is PII-masked here, the sender is only ever its keyed hash."""
         with self.db.tx() as c:
-            cur = c.execute("INSERT INTO chat_incidents (at, sender_hash, channel, kind, message, detail, recovered) "
-                            "VALUES (?,?,?,?,?,?,?)",
+            row = c.execute("INSERT INTO chat_incidents (at, sender_hash, channel, kind, message, detail, recovered) "
+                            "VALUES (?,?,?,?,?,?,?) RETURNING id",
                             (time.time(), sender_hash, channel, kind, mask_pii(message)[:500], detail[:500],
-                             int(recovered)))
-            return int(cur.lastrowid)
+                             int(recovered))).fetchone()
+            return int(row[0])
 
     def mark_incident_recovered(self, incident_id: int) -> None:
         with self.db.tx() as c:
@@ -116,6 +115,12 @@ class Logs:
 
     def audit_log(self, limit: int = 300) -> list[dict[str, Any]]:
         return [dict(r) for r in self.db.query("SELECT * FROM audit ORDER BY id DESC LIMIT ?", (limit,))]
+
+    def texts_at_rest(self) -> dict[str, list[list[str]]]:
+        """The text fields of every row in PII_TABLES, per table: what the PII-at-rest check
+        (web.tools.security_probe) scans for a mobile number or ID that escaped the masking."""
+        return {table: [[v for v in row if isinstance(v, str)] for row in self.db.query(f"SELECT * FROM {table}")]
+                for table in PII_TABLES}
 
     # -- analytics --------------------------------------------------------------------------------
     def unanswered_times(self, since: float) -> list[float]:

@@ -19,25 +19,26 @@ class Tickets:
         """Store a ticket once per idempotency key; returns (ticket, created)."""
         now = time.time()
         with self.db.tx() as c:
+            c.lock(f"ticket:{idempotency_key}")  # the same submission via two replicas: the second waits here
             row = c.execute("SELECT * FROM tickets WHERE idempotency_key = ?", (idempotency_key,)).fetchone()
             if row:
                 return dict(row), False
             day = time.strftime("%Y%m%d", time.localtime(now))
-            c.execute("INSERT INTO ticket_numbers(day, last) VALUES (?, 1) "
-                      "ON CONFLICT(day) DO UPDATE SET last = last + 1", (day,))
-            seq = c.execute("SELECT last FROM ticket_numbers WHERE day = ?", (day,)).fetchone()[0]
+            # the day's counter row is locked until commit: numbers stay unique and without gaps
+            seq = c.execute("INSERT INTO ticket_numbers(day, last) VALUES (?, 1) "
+                            "ON CONFLICT(day) DO UPDATE SET last = ticket_numbers.last + 1 RETURNING last",
+                            (day,)).fetchone()[0]
             ticket_no = f"SSB-{day}-{seq:04d}"
             status = "queued" if delivery == "pending" else "local"
-            cur = c.execute(
+            row = c.execute(
                 "INSERT INTO tickets (ticket_no, idempotency_key, channel, sender_hash, company, contact, phone,"
                 " category, department, description, location, status, delivery, created_at, updated_at)"
-                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) RETURNING *",
                 (ticket_no, idempotency_key, fields.get("channel", ""), fields.get("sender_hash", ""),
                  fields["company"], fields["contact"], fields["phone"], fields["category"], fields["department"],
-                 fields["description"], fields.get("location", ""), status, delivery, now, now))
+                 fields["description"], fields.get("location", ""), status, delivery, now, now)).fetchone()
             c.execute("INSERT INTO ticket_events (ticket_id, at, kind, detail) VALUES (?,?,?,?)",
-                      (cur.lastrowid, now, "created", status))
-            row = c.execute("SELECT * FROM tickets WHERE id = ?", (cur.lastrowid,)).fetchone()
+                      (row["id"], now, "created", status))
             return dict(row), True
 
     def get(self, ticket_no: str) -> dict[str, Any] | None:
@@ -56,13 +57,18 @@ class Tickets:
         return [dict(r) for r in rows]
 
     def claim_due(self, now: float, lease_seconds: float, limit: int = 10) -> list[dict[str, Any]]:
-        """Pending tickets whose turn has come, leased so no other dispatcher sends them meanwhile."""
+        """Pending tickets whose turn has come, leased so no other dispatcher sends them meanwhile.
+
+        On PostgreSQL a ticket another replica is leasing right now is skipped (SKIP LOCKED), and one it
+        leased a moment ago no longer matches (its next_attempt_at moved): never both send one ticket.
+        """
         with self.db.tx() as c:
             rows = [dict(r) for r in c.execute(
-                "SELECT * FROM tickets WHERE delivery = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?",
-                (now, limit))]
-            for r in rows:
-                c.execute("UPDATE tickets SET next_attempt_at = ? WHERE id = ?", (now + lease_seconds, r["id"]))
+                "SELECT * FROM tickets WHERE delivery = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ? "
+                "FOR UPDATE SKIP LOCKED", (now, limit))]
+            if rows:
+                c.executemany("UPDATE tickets SET next_attempt_at = ? WHERE id = ?",
+                              [(now + lease_seconds, r["id"]) for r in rows])
         return rows
 
     def record_attempt(self, ticket_id: int, ok: bool, detail: str, next_attempt_at: float = 0.0,
@@ -84,11 +90,10 @@ class Tickets:
         """Put a failed delivery back in the outbox (admin action)."""
         now = time.time()
         with self.db.tx() as c:
-            row = c.execute("SELECT id FROM tickets WHERE ticket_no=? AND delivery='failed'", (ticket_no,)).fetchone()
+            row = c.execute("UPDATE tickets SET delivery='pending', next_attempt_at=0, attempts=0, updated_at=? "
+                            "WHERE ticket_no=? AND delivery='failed' RETURNING id", (now, ticket_no)).fetchone()
             if not row:
                 return False
-            c.execute("UPDATE tickets SET delivery='pending', next_attempt_at=0, attempts=0, updated_at=? "
-                      "WHERE id=?", (now, row[0]))
             c.execute("INSERT INTO ticket_events (ticket_id, at, kind, detail) VALUES (?,?,?,?)",
                       (row[0], now, "retry_requested", ""))
             return True
@@ -106,7 +111,8 @@ class Tickets:
             c.execute("DELETE FROM susuban_callbacks WHERE signed_at < ?", (forget_before,))
             seen = c.execute("INSERT INTO susuban_callbacks (signature, signed_at, received_at) VALUES (?,?,?) "
                              "ON CONFLICT(signature) DO NOTHING", (signature, signed_at, now)).rowcount == 0
-            row = c.execute("SELECT * FROM tickets WHERE ticket_no=?", (ticket_no,)).fetchone()
+            # locked: two callbacks for one ticket decide one after the other, so status only moves forward
+            row = c.execute("SELECT * FROM tickets WHERE ticket_no=? FOR UPDATE", (ticket_no,)).fetchone()
             ticket = dict(row) if row else None
             if seen:
                 return "replay", ticket
@@ -117,18 +123,19 @@ class Tickets:
                 return "unchanged", ticket
             if ticket["status"] in TERMINAL_STATUSES or new <= old:
                 return "conflict", ticket
-            c.execute("UPDATE tickets SET status=?, updated_at=? WHERE id=?", (status, now, ticket["id"]))
+            row = c.execute("UPDATE tickets SET status=?, updated_at=? WHERE id=? RETURNING *",
+                            (status, now, ticket["id"])).fetchone()
             c.execute("INSERT INTO ticket_events (ticket_id, at, kind, detail) VALUES (?,?,?,?)",
                       (ticket["id"], now, f"status:{status}", note[:500]))
-            return "updated", dict(c.execute("SELECT * FROM tickets WHERE id=?", (ticket["id"],)).fetchone())
+            return "updated", dict(row)
 
     def update_status(self, ticket_no: str, status: str, note: str) -> dict[str, Any] | None:
         now = time.time()
         with self.db.tx() as c:
-            row = c.execute("SELECT id FROM tickets WHERE ticket_no=?", (ticket_no,)).fetchone()
+            row = c.execute("UPDATE tickets SET status=?, updated_at=? WHERE ticket_no=? RETURNING *",
+                            (status, now, ticket_no)).fetchone()
             if not row:
                 return None
-            c.execute("UPDATE tickets SET status=?, updated_at=? WHERE id=?", (status, now, row[0]))
             c.execute("INSERT INTO ticket_events (ticket_id, at, kind, detail) VALUES (?,?,?,?)",
-                      (row[0], now, f"status:{status}", note[:500]))
-        return self.get(ticket_no)
+                      (row["id"], now, f"status:{status}", note[:500]))
+            return dict(row)

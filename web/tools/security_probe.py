@@ -4,7 +4,7 @@
 
 Only ever targets 127.0.0.1/localhost; bounded in requests (a few hundred at most) and time (--deadline).
 Reads the tokens and secrets from the environment (`. scripts/secrets.sh`, as `make security` does) through
-config.load_settings, and the app store (web.store) read-only for the PII count.
+config.load_settings, and the app store (web.store, SQLite or PostgreSQL) for the PII count.
 
 The last printed line is one JSON object: probes, http_4xx, http_5xx, crashes, unmasked_pii_rows,
 forged_actions_accepted, replays_accepted (then extra keys). Targets: everything but probes/http_4xx at 0.
@@ -16,7 +16,6 @@ import argparse
 import http.client
 import json
 import re
-import sqlite3
 import sys
 import time
 import urllib.parse
@@ -27,11 +26,12 @@ from typing import Any
 
 from config import load_settings, resolve_path
 from protocol.patterns import MOBILE_RE
+from web.store import Store
+from web.store.db import is_url
 from web.susuban.wire import sign
 
 LOCAL_HOSTS = {"127.0.0.1", "localhost"}
 ID_RAW = re.compile(r"(?<![0-9A-Za-z])[1-9]\d{16}[\dXx](?![0-9A-Za-z])")
-PII_TABLES = ("chat_turns", "feedback", "unanswered")
 JSON = "application/json"
 PHONE, ID_NO = "13812345678", "370211199001011234"
 DEEP = '{"q": ' + "[" * 30000 + "]" * 30000 + "}"
@@ -259,20 +259,14 @@ def probe_replays(host: str, port: int, tally: Tally, run: str, internal_token: 
 
 
 # -- PII at rest ----------------------------------------------------------------------------------------------
-def unmasked_rows(store: Path) -> tuple[int, dict[str, int]]:
-    """Rows of chat_turns, feedback and unanswered holding a raw mobile or 18-digit ID (store opened read-only)."""
-    if not store.exists():
+def unmasked_rows(store: Path | str) -> tuple[int, dict[str, int]]:
+    """Rows of chat_turns, feedback and unanswered holding a raw mobile or 18-digit ID (read through web.store)."""
+    if not is_url(store) and not resolve_path(store).exists():
         return 0, {}
-    per: dict[str, int] = {}
-    db = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
+    db = Store(store)
     try:
-        for table in PII_TABLES:
-            try:
-                rows = db.execute(f"SELECT * FROM {table}").fetchall()  # noqa: S608 (fixed table names)
-            except sqlite3.Error:
-                continue
-            per[table] = sum(1 for row in rows if any(isinstance(v, str) and (MOBILE_RE.search(v) or ID_RAW.search(v))
-                                                       for v in row))
+        per = {table: sum(1 for texts in rows if any(MOBILE_RE.search(v) or ID_RAW.search(v) for v in texts))
+               for table, rows in db.logs.texts_at_rest().items()}
     finally:
         db.close()
     return sum(per.values()), per
@@ -282,7 +276,7 @@ def health(host: str, port: int) -> bool:
     return send(host, port, "GET", "/api/health", timeout=10)[0] == 200
 
 
-def run(url: str, rasa_port: int, actions_port: int, store: Path, internal_token: str = "", ssb_secret: str = "",
+def run(url: str, rasa_port: int, actions_port: int, store: Path | str, internal_token: str = "", ssb_secret: str = "",
         reduced: bool = False, seconds: float = 240, replays_on: bool = True) -> dict[str, Any]:
     """The whole battery; returns the summary (the JSON of the last line)."""
     host, port = check_local(url)
@@ -325,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     internal_token = str(settings["web"].get("internal_token") or "")
     ssb_secret = str(settings.get("susuban", {}).get("secret") or "")
-    summary = run(args.url, args.rasa_port, args.actions_port, resolve_path(args.store), internal_token, ssb_secret,
+    summary = run(args.url, args.rasa_port, args.actions_port, args.store, internal_token, ssb_secret,
                   args.reduced, args.seconds, not args.no_replays)
     for line in summary["failures"]:
         print("FAIL", line)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from tests.util import http_json
 from tests.web.consoles.test_consoles import Client, cli_create
-from web.public.chat import RateLimiter
+from web.shared import SlidingWindow
 
 
 def post(url: str, payload: object, headers: dict | None = None) -> tuple[int, dict]:
@@ -56,9 +56,9 @@ def test_internal_and_admin_endpoints_need_their_tokens(web_server):
 
 
 def test_rate_limiter_window():
-    rl = RateLimiter(2)
-    assert rl.allow("a", 0) and rl.allow("a", 1) and not rl.allow("a", 2)
-    assert rl.allow("a", 61.5)
+    rl = SlidingWindow()
+    assert rl.allow("a", 2, now=0) and rl.allow("a", 2, now=1) and not rl.allow("a", 2, now=2)
+    assert rl.allow("a", 2, now=61.5)
 
 
 def test_susuban_callback_must_be_signed(web_server):

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import sqlite3
 from pathlib import Path
 
 import pytest
 
+from web.store import Store
 from web.tools.security_probe import check_local, run, unmasked_rows
 
 
@@ -20,14 +20,14 @@ def test_the_probe_only_targets_loopback() -> None:
 
 def test_unmasked_rows_are_found_and_masked_ones_are_not(tmp_path: Path) -> None:
     store = tmp_path / "app.db"
-    with sqlite3.connect(store) as db:
-        for table in ("chat_turns", "feedback", "unanswered", "tickets"):
-            db.execute(f"CREATE TABLE {table} (id INTEGER PRIMARY KEY, text TEXT)")
-        db.executemany("INSERT INTO chat_turns (text) VALUES (?)", [("电话13812345678",), ("电话138****5678",),
-                                                                   ("订单号 213812345678",)])
-        db.execute("INSERT INTO feedback (text) VALUES ('身份证37021119900101123X')")
-        db.execute("INSERT INTO unanswered (text) VALUES ('370211********1234')")
-        db.execute("INSERT INTO tickets (text) VALUES ('13812345678')")  # tickets hold the phone legitimately
+    s = Store(store)
+    for question in ("电话13812345678", "电话138****5678", "订单号 213812345678"):
+        s.logs.log_turn("s1", "web", question, "答", "answer")
+    s.logs.record_feedback("web", "h", "m1", "身份证37021119900101123X", "答", None, "up")
+    s.logs.log_unanswered("web", "h", "370211********1234", "low_score", [])
+    s.tickets.create({"company": "c", "contact": "p", "phone": "13812345678", "category": "政务服务",  # legitimately
+                      "department": "区行政审批服务局", "description": "d"}, "k", "local")
+    s.close()
     assert unmasked_rows(store) == (2, {"chat_turns": 1, "feedback": 1, "unanswered": 0})
 
 

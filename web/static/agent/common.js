@@ -7,8 +7,12 @@ export const CFG = {
   // a typing pause: shorter than any reading pause, longer than the gap between keystrokes; with the
   // search (~30–80 ms) suggestions stand within 300 ms of the pause (python -m web.tools.bench_suggest)
   suggestDebounceMs: 120,
+  // the queue and the open conversation follow /api/handoffs/events (Server-Sent Events); they are polled
+  // only while that stream is down (every fallbackPollMs), or every pollMs in a browser without EventSource
   pollMs: 2000,
+  fallbackPollMs: 30000,
   pollMaxBackoffMs: 10000,
+  queueRedrawMs: 10000, // waiting times shown in the queue tick on without a request
   requestTimeoutMs: 15000,
   toastMs: 5000,
   maxToasts: 4,
@@ -76,7 +80,7 @@ export function fmt(template, values) {
   });
 }
 
-/* polling: one request in flight, next tick after the previous one finished */
+/* polling: one request in flight, next tick after the previous one finished; interval 0 = run on now() only */
 export function Poller(task, interval) {
   this.task = task; // () -> Promise<boolean ok>
   this.interval = interval;
@@ -91,6 +95,23 @@ Poller.prototype.start = function () {
   this.running = true;
   this.failures = 0;
   this.now();
+};
+
+Poller.prototype.setInterval = function (ms) {
+  if (ms === this.interval) return;
+  this.interval = ms;
+  if (this.timer) clearTimeout(this.timer);
+  this.timer = null;
+  if (this.running && !this.busy && ms > 0) this.schedule();
+};
+
+Poller.prototype.schedule = function () {
+  var self = this;
+  if (!self.interval) return;
+  var delay = self.failures ? Math.min(self.interval * Math.pow(2, self.failures - 1), Math.max(CFG.pollMaxBackoffMs, self.interval)) : self.interval;
+  self.timer = setTimeout(function () {
+    self.now();
+  }, delay);
 };
 
 Poller.prototype.stop = function () {
@@ -129,10 +150,7 @@ Poller.prototype.now = function () {
       self.now();
       return;
     }
-    var delay = self.failures ? Math.min(self.interval * Math.pow(2, self.failures - 1), CFG.pollMaxBackoffMs) : self.interval;
-    self.timer = setTimeout(function () {
-      self.now();
-    }, delay);
+    self.schedule();
   });
 };
 

@@ -1,5 +1,6 @@
 /*
- * 坐席工作台 — the 转人工 queue (polled) and the open conversation: take, reply, hand back, close.
+ * 坐席工作台 — the 转人工 queue and the open conversation: take, reply, hand back, close. Both follow the
+ * server's handoff events (EventSource on /api/handoffs/events); while that stream is down they are polled.
  */
 import { clear, clockTime, durationText, on, parseTime, session, setText, str, toast } from "../console/lib.js";
 import { CFG, FROM_LABEL, STATUS_LABEL, TEXT, api, button, el, ui } from "./common.js";
@@ -7,8 +8,80 @@ import { CFG, FROM_LABEL, STATUS_LABEL, TEXT, api, button, el, ui } from "./comm
 export var queue = {
   items: { waiting: [], active: [] },
   nodes: {}, // id -> <li>
-  poller: null
+  poller: null,
+  redraw: null // timer: waiting times tick on between refreshes
 };
+
+/* ============================================================
+ * live updates (Server-Sent Events)
+ * ============================================================ */
+
+export var live = { source: null, up: false, retry: null };
+
+function setPolling(ms) {
+  queue.poller.setInterval(ms);
+  conv.poller.setInterval(ms);
+}
+
+function refreshAll() {
+  queue.poller.now();
+  if (conv.id) conv.poller.now();
+}
+
+function onHandoffEvent(e) {
+  var d = null;
+  try {
+    d = JSON.parse(e.data);
+  } catch (err) {
+    d = null;
+  }
+  queue.poller.now();
+  if (conv.id && (!d || d.id === undefined || String(d.id) === conv.id)) conv.poller.now();
+}
+
+/** Follow the handoff events; poll every CFG.fallbackPollMs only while the stream is down. */
+export function startLive() {
+  stopLive();
+  if (typeof EventSource !== "function") {
+    setPolling(CFG.pollMs);
+    return;
+  }
+  setPolling(CFG.fallbackPollMs); // until the stream is open
+  var es = new EventSource("/api/handoffs/events");
+  live.source = es;
+  es.addEventListener("open", function () {
+    if (live.source !== es) return;
+    live.up = true;
+    setPolling(0);
+    refreshAll(); // whatever happened while the stream was down
+  });
+  es.addEventListener("handoff", function (e) {
+    if (live.source === es) onHandoffEvent(e);
+  });
+  es.addEventListener("resync", function () {
+    if (live.source === es) refreshAll();
+  });
+  es.addEventListener("error", function () {
+    if (live.source !== es) return;
+    live.up = false;
+    setPolling(CFG.fallbackPollMs);
+    if (es.readyState === 2) {
+      // refused (signed out, server error): the fallback poll tells about the session; try the stream later
+      es.close();
+      live.source = null;
+      refreshAll(); // a 401 here signs the console out now, not at the next fallback poll
+      live.retry = setTimeout(startLive, CFG.fallbackPollMs);
+    } // else EventSource reconnects by itself
+  });
+}
+
+export function stopLive() {
+  if (live.retry) clearTimeout(live.retry);
+  live.retry = null;
+  if (live.source) live.source.close();
+  live.source = null;
+  live.up = false;
+}
 
 function normHandoff(h, fallbackId) {
   if (!h || typeof h !== "object") return null;

@@ -18,7 +18,8 @@ import {
   clearQuestion, clearSuggestions, markUnresolved, onQuestionInput, runSuggest, scheduleSuggest, sug, updateUnresolvedState
 } from "./suggest.js";
 import {
-  closeDetail, conv, fetchConversation, fetchQueue, handoffAction, openHandoff, queue, renderQueue, sendReply
+  closeDetail, conv, fetchConversation, fetchQueue, handoffAction, live, openHandoff, queue, renderQueue, sendReply,
+  startLive, stopLive
 } from "./handoff.js";
 
 /* ============================================================
@@ -111,9 +112,15 @@ function logout() {
 
 function startWorkspace() {
   queue.poller.start();
+  startLive();
+  if (queue.redraw) clearInterval(queue.redraw);
+  queue.redraw = setInterval(renderQueue, CFG.queueRedrawMs);
 }
 
 function stopWorkspace() {
+  stopLive();
+  if (queue.redraw) clearInterval(queue.redraw);
+  queue.redraw = null;
   queue.poller.stop();
   conv.poller.stop();
   if (sug.timer) clearTimeout(sug.timer);
@@ -208,6 +215,10 @@ window.AgentConsole = Object.freeze({
   },
   user: function () {
     return session.user ? { username: session.user.username, role: session.user.role } : null;
+  },
+  // true while the queue follows the server's events (false: polled)
+  live: function () {
+    return live.up;
   }
 });
 
