@@ -146,7 +146,6 @@ def body_limits_middleware(default: int, route_limits: dict[str, int]) -> Any:
     return middleware
 
 
-@web.middleware
 def client_address_middleware(trusted_proxies: list[str]) -> Any:
     """Behind the load balancer every request comes from its address: per-address limits and sign-in
     throttling need the client's. X-Forwarded-For is believed only when the peer itself is a configured
@@ -171,6 +170,7 @@ def client_address_middleware(trusted_proxies: list[str]) -> Any:
     return middleware
 
 
+@web.middleware
 async def errors_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         return await handler(request)
