@@ -10,9 +10,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.answering import Answerer, answerable
 from actions.forms import replied_now
 from actions.knowledge_api import ApiError, KnowledgeAPI
-from actions.wording import CANCEL_RE
+from actions.wording import CANCEL_RE, mentions_a_ticket
 from protocol import messages
 from protocol.clock import shown
 from protocol.patterns import find_ticket_no
@@ -36,6 +37,26 @@ async def request_human(api: KnowledgeAPI, dispatcher: CollectingDispatcher, tra
     dispatcher.utter_message(**messages.handoff(text, result["status"]).utter())
 
 
+LEFT = "left"  # ticket_lookup when the lookup form was left for a question the knowledge answered
+
+
+async def answered_instead(answerer: Answerer, dispatcher: CollectingDispatcher, tracker: Tracker,
+                           text: str) -> list[dict[str, Any]] | None:
+    """A policy question that reached the ticket lookup ("公务员当了老赖，会被处理吗？" read as a status request,
+    or a new question typed where the number was asked): answered when it names no ticket and the knowledge
+    answers it; returns the answer's events, or None when it is the lookup's after all."""
+    text = text.strip()
+    if not text or text.startswith("/") or find_ticket_no(text) or mentions_a_ticket(text):
+        return None
+    try:
+        result = await answerer.search(tracker, text)
+    except ApiError:
+        return None
+    if not answerable(result):
+        return None
+    return (await answerer.reply(dispatcher, tracker, text, result)).events
+
+
 NOT_YOURS = "-"  # ticket_phone4 when no digits are needed: the ticket is this conversation's own
 ASK_PHONE4_TEXT = "为保护隐私，查询他人提交的工单需要验证：请输入该工单联系电话的后4位（回复“取消”退出）。"
 PHONE4_RE = re.compile(r"(?<!\d)(\d{4})(?!\d)")
@@ -50,19 +71,27 @@ class ActionTicketStatus(Action):
 
     def __init__(self) -> None:
         self.api = KnowledgeAPI.shared()
+        self.answerer = Answerer(self.api)
 
     def name(self) -> str:
         return "action_ticket_status"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[dict[str, Any]]:
-        after_form = tracker.get_slot("ticket_lookup") == "asked"
+        lookup = tracker.get_slot("ticket_lookup")
+        after_form = lookup == "asked"
         text = tracker.latest_message.get("text") or ""
+        done = [SlotSet("ticket_id", None), SlotSet("ticket_phone4", None), SlotSet("ticket_lookup", None),
+                SlotSet("form_retries", None)]
+        if lookup == LEFT:  # the form was left for a question, answered already
+            return done
+        if not after_form:
+            answer = await answered_instead(self.answerer, dispatcher, tracker, text)
+            if answer is not None:
+                return [*answer, *done]
         no = (find_ticket_no(str(tracker.get_slot("ticket_id") or "")) or find_ticket_no(text)
               or (None if after_form else tracker.get_slot("last_ticket")))
         phone4 = str(tracker.get_slot("ticket_phone4") or "")
-        done = [SlotSet("ticket_id", None), SlotSet("ticket_phone4", None), SlotSet("ticket_lookup", None),
-                SlotSet("form_retries", None)]
         if not no or (after_form and not phone4):
             if after_form:  # the lookup form ended without what it needed (cancelled or given up)
                 dispatcher.utter_message(**messages.text("好的，已退出工单查询。还有什么可以帮您？").utter())
@@ -94,6 +123,7 @@ class ValidateTicketForm(Action):
 
     def __init__(self) -> None:
         self.api = KnowledgeAPI.shared()
+        self.answerer = Answerer(self.api)
 
     def name(self) -> str:
         return "validate_ticket_form"
@@ -116,6 +146,10 @@ class ValidateTicketForm(Action):
                     SlotSet("form_hint", "请输入4位数字。"), SlotSet("requested_slot", "ticket_phone4")]
         no = find_ticket_no(text)
         if not no:
+            answer = await answered_instead(self.answerer, dispatcher, tracker, text)
+            if answer is not None:  # a new question instead of the number: answered, and the lookup left
+                return [*answer, SlotSet("ticket_id", None), SlotSet("requested_slot", None),
+                        SlotSet("form_hint", None), SlotSet("ticket_lookup", LEFT)]
             return [SlotSet("ticket_id", None), SlotSet("form_retries", float(tries)),
                     SlotSet("form_hint", "没有识别到工单编号。"), SlotSet("requested_slot", "ticket_id")]
         try:

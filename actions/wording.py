@@ -15,14 +15,18 @@ from protocol.patterns import find_phone
 
 QUESTION_RE = re.compile(
     r"[吗么嘛呢？?]\s*$|^(请问|问下|问一下|想问|咨询|我想知道|想了解)|怎么|怎样|如何|能不能|能否|可不可以|可以不|"
-    r"是不是|有没有|哪些|哪个|哪里|哪儿|哪家|谁|何时|多少|(?<!好)几个|(?<!好)几天|多久|多长|什么|是否|要不要|需不需要|咋|"
-    r"Can |can I|How |how |What |what |Is there|Do I|do I")
+    r"是不是|有没有|哪(?!怕)|谁|何时|多少|(?<![好了])几[个天处家项种类位批届所条步年]|多久|多长|什么|是否|要不要|需不需要|咋|"
+    r"Can |can I|How |how |What |what |Is there|Do I|do I|"
+    # a question mark or particle inside a longer message ("要交纸质的吗 能电子备案不"), "第几届",
+    # A-not-A ("行不行", "对不对") and "能…不" at the end
+    r"[？?]|[吗嘛][\s，,。]|(?<![这那要多])么[\s，,。]|第几|([^\W\d_])不\1|(能|可以|会|可)[^，。,.\s]{1,10}不\s*$")
 GRIEVANCE_RE = re.compile(
     r"投诉|举报|曝光|不满|态度|乱收|多收|乱罚|拖欠|欠薪|不给钱|不给办|不给|没人管|没人理|不作为|刁难|吃拿卡要|推诿|"
     r"扯皮|太差|太慢|气人|折腾|白跑|跑了.趟|骂人|受不了|不公平|勾结|暗示|摊派|强制|管管|讨个说法|要个说法|凭什么|"
     r"没到账|不兑现|没兑现|被退回|一直没|还没办|坏了|没修|扰民|太吵|拖着|赖账|没人(清运|处理|修|回|接|来|管|理)|"
     r"好几天|好几次|好几趟|几次三番|臭气|多次|反复|欺负|霸王|黑心|坑人|量身定做|一直拖|石沉大海|没下文|没有回复|"
-    r"没有任何回复|故意|怀疑|受影响|影响(正常)?生产|变相|刁难")
+    r"没有任何回复|故意|怀疑|受影响|影响(正常)?生产|变相|刁难|拖了|还没结|没结清|撑不下去|明明|到底谁管|谁来管|"
+    r"有没有人管")
 # the person says in so many words that they want to complain
 # a wish to complain, in so many words; "投诉举报的渠道" only mentions complaining (a grievance cue)
 EXPLICIT_COMPLAINT_RE = re.compile(
@@ -43,7 +47,10 @@ DENY_RE = re.compile(r"^\s*(/deny|不对|不是|错了|有误|不正确|不准�
 HUMAN_RE = re.compile(r"^\s*/request_human|转人工|人工客服|找人工|真人|接人工")
 NONE_RE = re.compile(r"^\s*(无|没有|没|暂无|不涉及|跳过|不用了?|不需要|没有具体地点|无地点|none|no)[。！!，,\s]*$",
                      re.I)
-EDIT_VERB_RE = re.compile(r"改|修改|更正|写错|填错|错了|不对|有误|换一?个|重新填|重填|更换")
+EDIT_VERB_RE = re.compile(r"改(?!革|善|进|造|制)|修改|更正|写错|填错|错了|不对|有误|换一?个|重新填|重填|更换")
+# words that can only be about what was typed into the form ("户名要改" may be about the business itself)
+TYPO_RE = re.compile(r"写错|填错|打错|输错|错了|有误|更正|重新填|重填")
+EDIT_QUESTION_CHARS = 12  # "能把电话改一下吗": a short question naming a field asks for the edit
 NEW_VALUE_RE = re.compile(r"(改成|改为|换成|更正为|更改为|应该是|应为|写成|是)[:：]?\s*(.+)$")
 
 # which form field a correction names; first match wins, so longer phrases come first
@@ -66,7 +73,15 @@ MAX_EDIT_CHARS = 30
 # question word but asks nothing; "这事到底谁管" neither.
 ASKS_RE = re.compile(r"[吗么嘛呢？?]\s*$|^(请问|问下|问一下|想问|咨询|我想知道|想了解|怎么|如何|能否|可否|是否|哪里|"
                      r"在哪|谁|什么|多少|多久|几)|怎么办|咋办|怎么处理|如何处理|如何办理|怎么申请|有没有|是不是|"
-                     r"可不可以|能不能|可以吗|行不行")
+                     r"可不可以|能不能|可以吗|行不行|第几|哪(些|[一二两三四五六七八九几]?[个种项类块样家位条])|(?<![好了])几[处家项种类位批届所条]|([^\W\d_])不\1|(能|可以|会|可)[^，。,.\s]{1,10}不$")
+
+
+# a message about a ticket: the lookup is what is asked, whatever else the message says
+TICKET_REF_RE = re.compile(r"工单|单号|编号|投诉|举报|反映|诉求|诉速办|进度|到哪|结果|回复|受理|办结|SSB", re.I)
+
+
+def mentions_a_ticket(text: str) -> bool:
+    return bool(TICKET_REF_RE.search(text))
 
 
 def is_form_command(text: str) -> bool:
@@ -89,6 +104,13 @@ INTERVENTION_RE = re.compile(r"(能不能|能否|可不可以|可否|请|麻烦|
 def asks_question(text: str) -> bool:
     return (bool(ASKS_RE.search(text.strip(" 。.!！~"))) and not RHETORICAL_RE.search(text)
             and not INTERVENTION_RE.search(text))
+
+
+def asks_about_the_business(text: str) -> bool:
+    """A question that names a form field and a change, but is no correction of the form: longer than a
+    request to edit, with no new value and no word that can only mean a typing mistake."""
+    return (looks_like_question(text) and len(text) > EDIT_QUESTION_CHARS and not TYPO_RE.search(text)
+            and not NEW_VALUE_RE.search(text) and not find_phone(text))
 
 
 def sounds_like_grievance(text: str) -> bool:
@@ -146,8 +168,10 @@ def read_form_reply(text: str, step: str, intent: str = "") -> FormReply:
     if HOLD_RE.search(t) and not (step == "complaint_description" and is_substantive(HOLD_RE.sub("", t))):
         return FormReply("hold")
     field = named_field(t)
-    # a correction is short ("电话写错了", "地点要改"); a long reply that mentions 电话 and 不对 is a description
-    if field and EDIT_VERB_RE.search(t) and (field != step or step == "complaint_confirm") and len(t) <= MAX_EDIT_CHARS:
+    # a correction is short ("电话写错了", "地点要改"); a long reply that mentions 电话 and 不对 is a description,
+    # and "电表户名跟用电类别都要改，能一起办吗" asks about the business, not about the form's 类别
+    if (field and EDIT_VERB_RE.search(t) and (field != step or step == "complaint_confirm")
+            and len(t) <= MAX_EDIT_CHARS and not asks_about_the_business(t)):
         m = NEW_VALUE_RE.search(t)
         value = m.group(2).strip(" 。，,") if m else None
         if field == "complaint_phone":

@@ -143,6 +143,27 @@ class SearchResponse:
         return d
 
 
+def distinct_parts(replies: list[SearchResponse]) -> list[SearchResponse]:
+    """One reply per passage: two questions of one message that the same passage answers in the same way
+    ("有专门的人民调解委员会吗？覆盖多少个领域") get it once, not the same answer twice. The part that stays
+    carries both questions."""
+    kept: list[SearchResponse] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for r in replies:
+        if r.answer is None or r.outcome == "declined":
+            kept.append(r)
+            continue
+        key = (r.outcome, json.dumps(r.answer.get("citation"), sort_keys=True, ensure_ascii=False),
+               str(r.answer.get("text", "")))
+        if key in seen:
+            first = kept[seen[key]]
+            kept[seen[key]] = replace(first, query=f"{first.query}；{r.query}")
+            continue
+        seen[key] = len(kept)
+        kept.append(r)
+    return kept
+
+
 def lead_part(replies: list[SearchResponse]) -> SearchResponse:
     """The part a multi-part message is reported by: its first question, unless that one is declined and a
     later one is not: a question the knowledge serves is not declined because the one before it is weaker
@@ -363,7 +384,13 @@ class Retriever:
             replies.append(r)
         if len(replies) == 1:
             return replies[0]
-        return replace(lead_part(replies), query=query, parts=replies)
+        # how many questions the message held, also when one passage answers several of them
+        explain = {"asked_parts": len(asked)}
+        replies = distinct_parts(replies)
+        if len(replies) == 1:
+            return replace(replies[0], query=query, explain={**replies[0].explain, **explain})
+        lead = lead_part(replies)
+        return replace(lead, query=query, parts=replies, explain={**lead.explain, **explain})
 
     def dense_texts(self, texts: list[str]) -> list[str]:
         """What the dense model reads for these searched texts: each within its share of

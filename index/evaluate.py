@@ -169,6 +169,6 @@ def run_retrieval_eval(retriever: Any, cases: list[dict[str, Any]], mode: str = 
             answer_doc=r.answer["citation"]["doc_id"] if r.answer else None,
             results=[{"task": h.task, "text": h.text, "doc": h.doc_id} for h in r.results],
             ms=ms,
-            parts=len(parts),
+            parts=int(r.explain.get("asked_parts") or len(parts)),  # split, whether or not one passage answers all
         ))
     return shown

@@ -31,6 +31,9 @@ def test_killed_replicas_lose_no_conversation_and_no_ticket_and_a_publish_reache
     assert [k["replica"] for k in r["kills"]] == ["web1", "rasa1", "actions1"], report
     # every conversation survived: the next message continued on another replica (a form at its step)
     assert r["lost_conversations"] == 0, report
+    # a session misread whatever the replicas did (it broke the same way on the quiet stack) is a dialogue
+    # error, pinned by tests/web/public/test_conversations_e2e.py; here only a bound, so the control is no sink
+    assert r["dialogue_errors"] <= 0.05 * r["sessions"], report
     assert r["forms_continued"] == r["forms_open_at_kills"], report
     # every complaint filed once, stored, and delivered to 诉速办
     assert r["tickets_told"] > 0 and r["duplicate_tickets"] == 0 and r["lost_tickets"] == 0, report

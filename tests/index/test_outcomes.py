@@ -83,6 +83,15 @@ def test_a_paraphrase_that_spreads_a_terms_characters_names_its_subject(live):
     assert "拿地即开工" in r.explain["subjects"] and r.answer["citation"]["task"] == 6
 
 
+@pytest.mark.parametrize("q, task", [("医疗、交通这些行业有专门的人民调解委员会吗？覆盖多少个领域", 24),
+                                     ("综合执法会不会出现同一件事罚两次的情况？有没有规定", 16)])
+def test_two_questions_one_passage_answers_get_it_once(live, q, task):
+    # the same passage twice in one reply made the chat gateway reset the conversation (a repeated reply)
+    d = live.retriever.search(q, k=3).to_dict()
+    assert "parts" not in d and d["outcome"] == "answered" and d["answer"]["citation"]["task"] == task
+    assert d["query"] == q and d["explain"]["asked_parts"] == 2
+
+
 def test_every_part_of_a_message_is_embedded_in_one_batch(live):
     r = live.retriever
     calls: list[list[str]] = []

@@ -20,9 +20,12 @@ Users send one message every --pace seconds (8: a person reading the reply; 3 is
 the saturation runs of docs/deploy.md); no new session starts after --seconds, those under way are played to
 their end. A user whose turn fails (HTTP error, connection error, degraded reply) sends the same message
 again one pace later, as a person would; every failed attempt is a failed turn, attributed to the kill whose
-drain it fell in (DRAIN_SECONDS, or until the replacement is healthy). A conversation is lost when its
-contract broke (web.tools.evaldialogue's judge: e.g. a complaint form did not continue at the step it was
-at) or the gateway reset its tracker after failed turns. Tickets: the numbers the users were told, the rows
+drain it fell in (DRAIN_SECONDS, or until the replacement is healthy). A conversation is lost when the
+gateway reset its tracker after failed turns, or when its contract broke (web.tools.evaldialogue's judge:
+e.g. a complaint form did not continue at the step it was at) and the control does not break the same way:
+the same session played again, with a new sender, on the quiet stack after the load. One that breaks the
+same way again was misread by the NLU or the dialogue policy whatever the replicas did: a dialogue error,
+reported apart. Tickets: the numbers the users were told, the rows
 in the app store, and what the receiver got.
 
 Last line: one JSON object: sessions, turns, failed_turns, lost_conversations, duplicate_tickets,
@@ -70,6 +73,7 @@ RESTART_SETTLE = 5.0
 DEFAULT_PACE = 8.0
 MAX_ATTEMPTS = 8  # a user gives up on a message after this many failed sends
 MAX_SESSION_TURNS = 8  # sessions short enough that a complaint begun in the first seconds is filed
+REPLAY_PACE = 3.0  # the control replay of broken sessions: the gateway's per-sender rate limit (20 a minute)
 TAIL_LIMIT = 120.0  # no retry later than this after the load's end (sessions under way are finished)
 VERSION_DEADLINE = 5.0  # every web replica serves a published index version within this many seconds
 KILL_ORDER = ("web", "rasa", "actions")
@@ -574,9 +578,38 @@ async def wait_delivered(receiver: Receiver, told: set[str], timeout: float) -> 
         await asyncio.sleep(0.5)
 
 
+def judged(o: Outcome) -> set[tuple[int, str]]:
+    """Where and how the judge found a session's contract broken (a follow-up's same passage is no break)."""
+    return {(turn, kind) for turn, kind, _ in o.problems if kind != "same_as_previous"}
+
+
+async def replay_on_quiet_stack(url: str, outcomes: list[Outcome], pace: float) -> set[str]:
+    """The control: each broken session played again, with a new sender, on the stack after the load, kills
+    and publish. One that breaks the same way at the same turns broke because of what was said (the NLU or
+    the dialogue policy misread a message: a dialogue error, reported apart), not because a replica died;
+    returns those sessions' senders. One that now passes, or breaks otherwise, stays a lost conversation."""
+    reproduced: set[str] = set()
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as http:
+        async def send(sender: str, text: str) -> tuple[int, dict[str, Any], float]:
+            try:
+                return await post_chat(http, url, sender, text)
+            except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+                return 0, {"error": f"{type(exc).__name__}: {exc}"}, 0.0
+
+        async def control(o: Outcome) -> None:
+            again = await run_session(o.session, send, f"control-{uuid.uuid4().hex[:8]}-{o.session.sid}", pace)
+            if judged(again) == judged(o):
+                reproduced.add(o.sender)
+
+        await asyncio.gather(*(control(o) for o in outcomes))
+    return reproduced
+
+
 def summarize(run: Run, rows: list[dict[str, Any]], receiver: Receiver, restarted: set[str],
-              salt: str) -> dict[str, Any]:
-    """The issue's keys first, then the details that explain them."""
+              salt: str, reproduced: set[str] | None = None) -> dict[str, Any]:
+    """The issue's keys first, then the details that explain them. `reproduced`: senders of broken sessions
+    that broke the same way when replayed on the quiet stack (dialogue errors, not lost conversations)."""
+    reproduced = reproduced or set()
     turns = [t for o in run.outcomes for t in o.turns]
     kills = sorted(run.kills, key=lambda k: k["at_s"])
 
@@ -593,7 +626,9 @@ def summarize(run: Run, rows: list[dict[str, Any]], receiver: Receiver, restarte
     # the gateway resets a conversation after failed turns (web/public/chat.py): its state is gone. A reset
     # without any failed turn is its net for a reply that repeated a message, a dialogue matter reported apart
     failed_senders = {f.sender for f in run.failures}
-    lost = [o for o in run.outcomes if o.failed or (o.sender in restarted and o.sender in failed_senders)]
+    reset = {o.sender for o in run.outcomes if o.sender in restarted and o.sender in failed_senders}
+    lost = [o for o in run.outcomes if (o.failed and o.sender not in reproduced) or o.sender in reset]
+    dialogue_errors = [o for o in run.outcomes if o.failed and o not in lost]
     stored = Counter(r["ticket_no"] for r in rows)
     # one complaint filed twice: two rows of the same sender with the same description
     complaints = Counter((r["sender_hash"], r["description"]) for r in rows)
@@ -640,6 +675,14 @@ def summarize(run: Run, rows: list[dict[str, Any]], receiver: Receiver, restarte
         "redeliveries": sum(n - 1 for n in receiver.posts.values() if n > 1),
         "bad_signatures": receiver.bad_signatures,
         "lost_by_kind": dict(Counter(kind for o in lost for _, kind, _ in o.problems if kind != "same_as_previous")),
+        # which conversation broke, at which turn and how: enough to find it in the tracker store
+        "lost_details": [{"sender": o.sender, "restarted": o.sender in restarted,
+                          "problems": [f"turn {t}: {kind}: {detail[:160]}" for t, kind, detail in o.problems
+                                       if kind != "same_as_previous"]} for o in lost[:10]],
+        "dialogue_errors": len(dialogue_errors),
+        "dialogue_error_details": [{"sender": o.sender, "problems": [
+            f"turn {t}: {kind}: {detail[:160]}" for t, kind, detail in o.problems if kind != "same_as_previous"]}
+            for o in dialogue_errors[:10]],
         "restarted_after_failures": len(restarted & failed_senders),
         "restarted_without_failure": len(restarted - failed_senders),
         "rss_mb": {k: round(v) for k, v in sorted(run.rss.items())},
@@ -693,7 +736,10 @@ async def scale_test(stack: ScaledStack, receiver: Receiver, sessions: int, seco
     env = stack.settings_env()
     rows = store_tickets(env["XHA_WEB__STORE"])
     restarted = restarted_senders(env["XHA_RASA__TRACKER_DB"], "scale-")
-    return summarize(run, rows, receiver, restarted, salt)
+    reset = {f.sender for f in run.failures} & restarted
+    broken = [o for o in run.outcomes if o.failed and o.sender not in reset]
+    reproduced = await replay_on_quiet_stack(url, broken, REPLAY_PACE) if broken else set()
+    return summarize(run, rows, receiver, restarted, salt, reproduced)
 
 
 def print_summary(r: dict[str, Any]) -> None:
@@ -707,6 +753,13 @@ def print_summary(r: dict[str, Any]) -> None:
     print(f"  failed turns outside a drain: {r['failed_outside_drain']} (kinds: {r['failed_kinds']})")
     print(f"  lost conversations: {r['lost_conversations']} {r['lost_by_kind'] or ''}; complaint forms open at a "
           f"kill: {r['forms_open_at_kills']}, continued: {r['forms_continued']}")
+    print(f"  dialogue errors (a broken session that broke the same way again on the quiet stack, not lost to a "
+          f"kill): {r['dialogue_errors']}")
+    for err in r["dialogue_error_details"]:
+        print(f"    {err['sender']}: " + "; ".join(err["problems"]))
+    for lost in r["lost_details"]:
+        print(f"    {lost['sender']}{' (reset by the gateway)' if lost['restarted'] else ''}: "
+              + "; ".join(lost["problems"]))
     print(f"  tickets: told {r['tickets_told']}, stored {r['tickets_stored']}, received by 诉速办 "
           f"{r['tickets_received']} (redeliveries {r['redeliveries']}); duplicate {r['duplicate_tickets']}, "
           f"lost {r['lost_tickets']}")

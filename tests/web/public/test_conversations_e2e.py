@@ -136,6 +136,53 @@ def test_a_question_in_the_middle_of_the_form_is_answered_then_the_form_goes_on(
     assert step(say(stack, s, "是")) == "location"
 
 
+def test_two_questions_one_passage_answers_mid_form_keep_the_form(stack):
+    # the same passage answered both questions twice in one reply; the gateway took the repeat for a
+    # dialogue loop and restarted the conversation, and the complaint form was gone
+    s = sender()
+    assert step(say(stack, s, "我要投诉")) == "company"
+    msgs = say(stack, s, "综合执法会不会出现同一件事罚两次的情况？有没有规定")
+    assert [m["citation"]["task"] for m in msgs if m["type"] == "answer"] == [16] and step(msgs) == "company"
+    assert step(say(stack, s, "青岛海川科技有限公司")) == "contact"
+
+
+# found by make eval-dialogue (400 sessions, seed 11): the question was taken for the step's value
+@pytest.mark.parametrize(("steps", "question"), [
+    ([], "我们店想参加那个最美店招评比，今年是第几届了"),
+    ([], "厂子转手了，电表户名跟用电类别都要改，能一起办吗"),
+    ([], "税务那个三位一体的信用体系包括哪三块"),
+    (["个人", "张经理"], "出口退税的单证还要交纸质的吗 能电子备案不"),
+    (["个人", "孙主任"], "方案里对那种拿上级没规定当理由不改革的情况是怎么要求的"),
+    (["个人", "张经理", "13812345678", "办营业执照变更，材料交了三次还说不全", "是", "无"],
+     "投标保证金必须打现金吗？用银行保函行不行"),
+])
+def test_a_question_typed_at_any_step_is_answered_and_the_step_asked_again(stack, steps, question):
+    s = sender()
+    at = step(say(stack, s, "我要投诉"))
+    for value in steps:
+        at = step(say(stack, s, value))
+    msgs = say(stack, s, question)
+    assert any(m["type"] in ("answer", "partial", "declined") or "没有找到答案" in m.get("text", "") for m in msgs)
+    assert step(msgs) == at, msgs
+
+
+def test_a_policy_question_the_nlu_reads_as_a_status_request_is_answered(stack):
+    s = sender()
+    msgs = say(stack, s, "公务员自己当了老赖，会被处理吗？")
+    assert answer(msgs) and step(msgs) is None, msgs
+    # asked for a number, the user asks a question instead: answered, and the lookup left
+    assert step(say(stack, s, "我的投诉处理到哪了")) == "ticket_id"
+    msgs = say(stack, s, "破产终结后的企业税务注销能在网上办吗")
+    assert answer(msgs) and step(msgs) is None, msgs
+    assert answer(say(stack, s, "个体户办税要提供身份证明，能不能写个承诺代替？")), "the lookup is over"
+
+
+@pytest.mark.parametrize("opening", ["我们给区里做的工程款拖了一年半还没结，企业快撑不下去了",
+                                     "去年申请的稳岗补贴明明符合条件，到现在还没到账，这事到底谁管"])
+def test_a_grievance_told_without_complaint_words_opens_the_form(stack, opening):
+    assert step(say(stack, sender(), opening)) == "company"
+
+
 @pytest.mark.parametrize("at", ["company", "contact", "phone", "description", "category", "location", "confirm"])
 def test_cancel_at_every_step(stack, at):
     s, before = sender(), tickets(stack)

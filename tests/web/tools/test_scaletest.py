@@ -3,6 +3,7 @@ counts lost conversations, duplicate and lost tickets and failed turns per kill.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 
@@ -11,8 +12,18 @@ import aiohttp
 from tests.util import free_port
 from web.privacy import hash_sender
 from web.susuban.wire import sign
-from web.tools.evaldialogue import Outcome, Say, Session, Turn
-from web.tools.scaletest import Failure, Ports, Receiver, Run, failure_kind, read_env_file, summarize
+from web.tools.evalchat import post_chat
+from web.tools.evaldialogue import Outcome, Say, Session, Turn, run_session
+from web.tools.scaletest import (
+    Failure,
+    Ports,
+    Receiver,
+    Run,
+    failure_kind,
+    read_env_file,
+    replay_on_quiet_stack,
+    summarize,
+)
 
 SALT = "salt-1"
 
@@ -103,3 +114,44 @@ def test_summary_counts_lost_conversations_duplicate_and_lost_tickets() -> None:
     assert r["replicas_on_new_version"] == 1  # web2 took longer than 5 s
     assert r["forms_open_at_kills"] == 2 and r["forms_continued"] == 0  # both lost
     assert r["turns"] == 3 and r["p50_ms"] == 200.0
+
+
+def test_a_break_the_control_replay_reproduces_is_a_dialogue_error_not_a_lost_conversation() -> None:
+    run = Run(replicas=2, sessions=3, seconds=60.0, pace=8.0)
+    misread = [(2, "expected_form", "wanted the complaint form; got answer(task 1)")]
+    run.outcomes = [_outcome("a", misread), _outcome("b", [(3, "expected_advance", "wanted the next step")]),
+                    _outcome("c", misread)]
+    run.latencies, run.answered_in_time = [100.0], 1
+    run.failures = [Failure(11.0, "http_502", "c")]
+    receiver = Receiver("s", 1)
+
+    # a broke the same way on the quiet stack; b did not (lost); c was reset after a failed turn (lost anyway)
+    r = summarize(run, [], receiver, restarted={"c"}, salt=SALT, reproduced={"a", "c"})
+
+    assert r["lost_conversations"] == 2 and {d["sender"] for d in r["lost_details"]} == {"b", "c"}
+    assert r["dialogue_errors"] == 1 and r["dialogue_error_details"][0]["sender"] == "a"
+    assert "expected_form" in r["dialogue_error_details"][0]["problems"][0]
+
+
+def test_the_control_replay_tells_a_misread_session_from_one_a_kill_broke(stack) -> None:
+    """Through the real stack: a session the bot misreads whatever happens breaks the same way again; one
+    whose recorded break the replay does not show (what a kill does) is not reproduced."""
+    # "你好" never opens the complaint form: the judge's expectation breaks at turn 1, every time
+    misread = Session("r9001", "random", "complaint", ("complaint",), [Say("你好", "form")])
+    played = asyncio.run(run_session(misread, _sender(stack), "scale-ctl-misread"))
+    assert played.failed
+    fine = Session("r9002", "random", "qa", ("question",), [Say("企业注销要跑几个部门", "answer")])
+    killed = _outcome("scale-ctl-killed", [(1, "expected_answer", "got degraded: the replica died")])
+    killed.session = fine
+
+    reproduced = asyncio.run(replay_on_quiet_stack(stack.url, [played, killed], pace=0.0))
+
+    assert reproduced == {"scale-ctl-misread"}
+
+
+def _sender(stack):
+    """evaldialogue's send(sender, text) over real HTTP to the stack's gateway."""
+    async def send(sender: str, text: str):
+        async with aiohttp.ClientSession() as http:
+            return await post_chat(http, stack.url, sender, text)
+    return send
