@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +79,8 @@ class IndexStore:
     def set_current(self, version: str) -> None:
         if not (self.path(version) / "meta.json").is_file():
             raise ValueError(f"no complete index version {version!r}")
-        tmp = self.root / f".{POINTER}.{os.getpid()}.tmp"
+        # a name of its own: replicas on other machines share this directory, and may share a pid
+        tmp = self.root / f".{POINTER}.{uuid.uuid4().hex}.tmp"
         tmp.write_text(version + "\n", encoding="utf-8")
         _fsync(tmp)
         os.replace(tmp, self.root / POINTER)

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from web.http import BadRequest, error, header_equals, json_body, ok, text_field
 from web.state import SETTINGS, STORE
+from web.store.accounts import LoginHistory
 
 COOKIE = "xha_session"
 SESSION_TTL = 8 * 3600
@@ -147,35 +148,37 @@ def _pair_key(request: web.Request, username: str) -> str:
     return f"pair:{request.remote}|{username}"
 
 
-async def locked_seconds(request: web.Request, username: str) -> int:
+def locked_seconds(history: LoginHistory, now: float) -> int:
     """How long sign-in stays refused for this client address and user name (0 = not locked)."""
-    store, now = request.app[STORE], time.time()
-    if await store.accounts.login_failures(f"addr:{request.remote}", now - THROTTLE_WINDOW) >= THROTTLE_MAX_ADDR:
+    if history.addr_failures >= THROTTLE_MAX_ADDR:
         return THROTTLE_WINDOW
-    failures, last = await store.accounts.last_login_failures(_pair_key(request, username), now - LOCK_MEMORY)
-    if failures < LOCK_AFTER:
+    if history.pair_failures < LOCK_AFTER:
         return 0
-    lock = min(LOCK_BASE * 2 ** (failures - LOCK_AFTER), LOCK_MAX)
-    return max(0, math.ceil(last + lock - now))
+    lock = min(LOCK_BASE * 2 ** (history.pair_failures - LOCK_AFTER), LOCK_MAX)
+    return max(0, math.ceil(history.pair_last + lock - now))
 
 
 async def login(request: web.Request) -> web.Response:
     data = await json_body(request)
     username = text_field(data, "username", 50, label="用户名")
     password = text_field(data, "password", 200, label="密码")
-    store = request.app[STORE]
-    wait = await locked_seconds(request, username)
+    store, now = request.app[STORE], time.time()
+    pair = _pair_key(request, username)
+    # the attempt is counted before the password is checked: twenty sent at once cannot all be checked
+    history, attempt = await store.accounts.begin_login_attempt(
+        f"addr:{request.remote}", now - THROTTLE_WINDOW, pair, now - LOCK_MEMORY)
+    wait = locked_seconds(history, now)
     if wait:
+        await store.accounts.forget_login_attempt(attempt)  # refused unchecked: no failure, the lock stays as is
         return error(429, f"登录失败次数过多，请 {math.ceil(wait / 60)} 分钟后再试")
     user = await store.accounts.user(username)
     # scrypt runs for unknown and inactive users too: the answer time does not tell which names exist
     stored = user["password_hash"] if user else None
     valid = await asyncio.to_thread(lambda: check_password(password, stored or _dummy_hash()))
     if not user or not user["active"] or not valid:
-        await store.accounts.record_login_failure(_pair_key(request, username))
-        await store.accounts.record_login_failure(f"addr:{request.remote}")
-        return error(401, "用户名或密码错误")
-    await store.accounts.clear_login_failures(_pair_key(request, username))
+        return error(401, "用户名或密码错误")  # the attempt stays counted as a failure
+    await store.accounts.forget_login_attempt(attempt)
+    await store.accounts.clear_login_failures(pair)
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)
     await store.accounts.create_session(_token_hash(token), username, csrf, SESSION_TTL)
     await store.logs.audit(username, "login", username)

@@ -25,8 +25,10 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -214,8 +216,6 @@ class Publisher:
 
 
 def _atomic_write(path: Path, text: str) -> None:
-    import os
-
-    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")  # replicas share the folder: a name of its own
     tmp.write_text(text, encoding="utf-8")
     os.replace(tmp, path)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,7 @@ from web.store import Store
 
 log = logging.getLogger(__name__)
 MAX_CANDIDATES = 5
+STALE_CLAIM_SECONDS = 600  # a spooled record claimed this long ago by a replica that died is taken over
 # an answer that reached the user but may be wrong: queued once per sender and message
 DOUBT_REASONS = frozenset({"thumbs_down", "rephrased", "agent_unsuitable", "low_margin"})
 PARTIAL_PREFIX = "partial:"
@@ -79,20 +81,45 @@ def unanswered_fields(settings: dict[str, Any], data: dict[str, Any]) -> dict[st
     }
 
 
+def _claim(path: Path) -> Path | None:
+    """Rename a spooled record to a name only this process knows, stamped with the time: of the web replicas
+    that import one spool folder, one gets each record (a rename is atomic); None if another got it first.
+    A claim left by a replica that died before logging the record is taken over after STALE_CLAIM_SECONDS."""
+    record = path.name.split(".json")[0] + ".json"
+    claimed = path.with_name(f"{record}.{time.time():.0f}.{uuid.uuid4().hex[:8]}.claimed")
+    try:
+        path.rename(claimed)
+    except FileNotFoundError:
+        return None
+    return claimed
+
+
+def _stale(path: Path, now: float) -> bool:
+    try:
+        return now - float(path.name.split(".json.")[1].split(".")[0]) > STALE_CLAIM_SECONDS
+    except (IndexError, ValueError):
+        return True
+
+
 def import_spool(store: Store, settings: dict[str, Any], spool: Path) -> int:
-    """Take in records the action server spooled while this service was unreachable."""
+    """Take in records the action server spooled while this service was unreachable, each once."""
     n = 0
     if not spool.is_dir():
         return 0
-    for path in sorted(spool.glob("unanswered-*.json")):
+    now = time.time()
+    waiting = [*spool.glob("unanswered-*.json"), *(p for p in spool.glob("unanswered-*.claimed") if _stale(p, now))]
+    for path in sorted(waiting):
+        claimed = _claim(path)
+        if claimed is None:
+            continue
         try:
-            store.logs.log_unanswered(**unanswered_fields(settings, json.loads(path.read_text(encoding="utf-8"))))
+            store.logs.log_unanswered(**unanswered_fields(settings, json.loads(claimed.read_text(encoding="utf-8"))))
             n += 1
         except (ValueError, BadRequest) as exc:
             log.error("bad spooled record %s: %s", path.name, exc)
-            path.rename(path.with_suffix(".bad"))
+            claimed.rename(spool / (path.name.split(".json")[0] + ".bad"))
             continue
-        path.unlink()
+        claimed.unlink()
     return n
 
 

@@ -3,9 +3,19 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from web.store.db import Database
+
+
+@dataclass(frozen=True)
+class LoginHistory:
+    """Failed sign-ins counted for a lockout: of a client address, and of one user name from it."""
+
+    addr_failures: int
+    pair_failures: int
+    pair_last: float  # time of the latest failure of the pair, 0.0 if none
 
 
 class Accounts:
@@ -57,17 +67,27 @@ class Accounts:
         with self.db.tx() as c:
             c.execute("DELETE FROM sessions WHERE token_hash=?", (token_hash,))
 
-    def login_failures(self, key: str, since: float) -> int:
-        return int(self.db.query("SELECT COUNT(*) FROM login_failures WHERE key=? AND at>=?", (key, since))[0][0])
-
-    def last_login_failures(self, key: str, since: float) -> tuple[int, float]:
-        """(failures of `key` since `since`, time of the latest one or 0.0)."""
-        row = self.db.query("SELECT COUNT(*), MAX(at) FROM login_failures WHERE key=? AND at>=?", (key, since))[0]
-        return int(row[0]), float(row[1] or 0.0)
-
-    def record_login_failure(self, key: str) -> None:
+    def begin_login_attempt(self, addr_key: str, addr_since: float, pair_key: str,
+                            pair_since: float) -> tuple[LoginHistory, list[int]]:
+        """The failures of a client address and of a user name from it, read and joined by this attempt in
+        one transaction under the address's lock: attempts made in parallel see each other, so no more than
+        the allowed number reach the password check. The attempt counts as a failure of both keys until
+        `forget_login_attempt` takes it back (a success, or a refusal without a check); returns the history
+        before it and its rows."""
+        now = time.time()
         with self.db.tx() as c:
-            c.execute("INSERT INTO login_failures (key, at) VALUES (?,?)", (key, time.time()))
+            c.lock(f"login:{addr_key}")
+            addr = c.execute("SELECT COUNT(*) FROM login_failures WHERE key=? AND at>=?",
+                             (addr_key, addr_since)).fetchone()
+            pair = c.execute("SELECT COUNT(*), MAX(at) FROM login_failures WHERE key=? AND at>=?",
+                             (pair_key, pair_since)).fetchone()
+            rows = [int(c.execute("INSERT INTO login_failures (key, at) VALUES (?,?) RETURNING id",
+                                  (key, now)).fetchone()[0]) for key in (addr_key, pair_key)]
+        return LoginHistory(int(addr[0]), int(pair[0]), float(pair[1] or 0.0)), rows
+
+    def forget_login_attempt(self, rows: list[int]) -> None:
+        with self.db.tx() as c:
+            c.executemany("DELETE FROM login_failures WHERE id=?", [(r,) for r in rows])
 
     def clear_login_failures(self, key: str) -> None:
         with self.db.tx() as c:

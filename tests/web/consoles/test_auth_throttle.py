@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
-from types import SimpleNamespace
 
 import aiohttp
 from aiohttp import web
@@ -58,10 +56,12 @@ def test_lock_is_per_address_and_user_and_doubles(tmp_path):
             c.execute("INSERT INTO login_failures (key, at) VALUES (?,?)", (f"pair:{addr}|{user}", at))
 
     def locked(addr: str, user: str) -> int:
-        async def ask() -> int:
-            return await auth.locked_seconds(SimpleNamespace(app={STORE: AsyncStore(store)}, remote=addr), user)
-
-        return asyncio.run(ask())
+        """The wait an attempt from `addr` for `user` gets (the attempt itself taken back)."""
+        t = time.time()
+        history, rows = store.accounts.begin_login_attempt(f"addr:{addr}", t - auth.THROTTLE_WINDOW,
+                                                           f"pair:{addr}|{user}", t - auth.LOCK_MEMORY)
+        store.accounts.forget_login_attempt(rows)
+        return auth.locked_seconds(history, t)
 
     for _ in range(4):
         fail("10.0.0.1", "zhang", now - 5)

@@ -168,13 +168,26 @@ def test_users_sessions_and_staff_numbers(open_store: OpenStore):
     assert s.accounts.session("tok") is None and s.accounts.user("zhang")["active"] == 0
 
 
-def test_login_failures_from_two_replicas_are_all_counted(open_store: OpenStore):
+def test_parallel_sign_in_attempts_on_two_replicas_each_see_the_ones_before(open_store: OpenStore):
+    """Twenty attempts at once through two replicas: each is counted before its password check, so each sees
+    a different number of attempts before it (no two pass the lockout check on the same count)."""
     replicas = [open_store(), open_store()]
-    race(20, lambda i: replicas[i % 2].accounts.record_login_failure("pair:10.0.0.1|zhang"))
-    count, last = replicas[0].accounts.last_login_failures("pair:10.0.0.1|zhang", time.time() - 60)
-    assert count == 20 and time.time() - last < 60
+    seen: list[int] = []
+    rows: list[list[int]] = []
+
+    def attempt(i: int) -> None:
+        history, ids = replicas[i % 2].accounts.begin_login_attempt(
+            "addr:10.0.0.1", time.time() - 60, "pair:10.0.0.1|zhang", time.time() - 60)
+        seen.append(history.pair_failures)
+        rows.append(ids)
+
+    race(20, attempt)
+    assert sorted(seen) == list(range(20))
+    replicas[1].accounts.forget_login_attempt(rows[0])  # a success or an unchecked refusal takes it back
+    history, _ = replicas[0].accounts.begin_login_attempt("addr:10.0.0.1", 0, "pair:10.0.0.1|zhang", 0)
+    assert history.addr_failures == history.pair_failures == 19 and time.time() - history.pair_last < 60
     replicas[1].accounts.clear_login_failures("pair:10.0.0.1|zhang")
-    assert replicas[0].accounts.login_failures("pair:10.0.0.1|zhang", 0) == 0
+    assert replicas[0].accounts.begin_login_attempt("addr:10.0.0.2", 0, "pair:10.0.0.1|zhang", 0)[0].pair_failures == 0
 
 
 def test_a_draft_saved_during_a_publish_is_kept_for_the_next(open_store: OpenStore):

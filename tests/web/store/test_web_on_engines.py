@@ -4,6 +4,7 @@ Two aiohttp apps share one database (two replicas): what one files, the other sh
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -76,3 +77,18 @@ async def test_sign_in_on_one_replica_holds_on_the_other(servers):
     async with aiohttp.ClientSession(cookies={auth.COOKIE: cookie}) as http:
         async with http.get(b.make_url("/api/auth/me")) as resp:  # the session lives in the shared store
             assert resp.status == 200 and (await resp.json())["user"]["username"] == "zhang"
+
+
+async def test_twenty_wrong_passwords_sent_at_once_to_two_replicas_get_five_checks(servers):
+    """The lockout holds under parallel attempts: each is counted before its password check, so only the
+    first LOCK_AFTER are checked (401) and the rest refused (429), whichever replica they reach."""
+    a, b = servers
+    a.app[STORE].sync.accounts.create_user("zhang", auth.hash_password(PASSWORD), "agent")
+    async with aiohttp.ClientSession() as http:
+        async def attempt(server: TestServer) -> int:
+            async with http.post(server.make_url("/api/auth/login"),
+                                 json={"username": "zhang", "password": "guess"}) as resp:
+                return resp.status
+
+        codes = await asyncio.gather(*(attempt(a if i % 2 else b) for i in range(20)))
+    assert sorted(codes) == [401] * auth.LOCK_AFTER + [429] * (20 - auth.LOCK_AFTER), codes
