@@ -93,6 +93,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout $(QUESTIONS) tests/data/eval_policies_heldout.jsonl $(EVAL_ARGS)
 	@echo "held out, second set (written later by another person who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout2 $(QUESTIONS) tests/data/eval_policies_heldout2.jsonl $(EVAL_ARGS)
+	@echo "held out, third set (written by a third person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout3 $(QUESTIONS) tests/data/eval_policies_heldout3.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)

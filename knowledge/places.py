@@ -20,8 +20,8 @@ from __future__ import annotations
 import importlib.util
 import re
 import zipfile
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 
@@ -39,9 +39,18 @@ LEVEL_NAMES: dict[str, tuple[str, ...]] = {
 NATIONAL = frozenset(LEVEL_NAMES["国家"])
 SUFFIXES = ("高新区", "新区", "开发区", "自贸区", "工业园区", "经开区", "区", "市", "省", "县", "州")
 SUFFIX_TOKENS = frozenset(SUFFIXES)
-# jieba tags these "ns" though in questions they are common nouns (used only without the gazetteer)
+# jieba tags these "ns" (and some are county short names) though in questions they are common nouns
 NS_NOISE = frozenset("东西 上门 上市 城镇 新建 海关 海鲜 大海 中考 白跑 北站 外国 外地 本地 当地 老家 国外 境外 海外"
                      .split())
+# common nouns with a place's suffix, which jieba may tag "ns" ("上市挂牌奖励": 上市 is going public, not a
+# city): never a place, with or without the gazetteer
+SUFFIXED_NOUNS = frozenset("上市 城市 超市 股市 门市 集市 夜市 开市 退市 休市 闭市 市区 城区 郊区 小区 社区 "
+                           "园区 景区 辖区 片区 校区 厂区 矿区 街区 山区 灾区 禁区 专区 分区 误区 盲区 展区 赛区 老区 "
+                           "全市 全省 全县".split())
+# after a place inside a loaded jurisdiction: the place's own policy is asked ("济南对瞪羚企业有什么奖励",
+# "市南区的人才公寓"), not the jurisdiction's for an enterprise there ("我们是烟台一家企业", "挪到市南区去")
+OWN_POLICY_RE = re.compile(r"^(市|区|县)?(对|出台|发布|政府|给|有(什么|没有|哪些)|"
+                           r"的(政策|补贴|补助|奖励|人才|扶持|规定|办法))")
 MIN_ALIAS = 2
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 
@@ -54,24 +63,39 @@ def _jionlp_dir() -> Path | None:
     return d if (d / "china_location.zip").exists() else None
 
 
-def _china_names(text: str) -> tuple[set[str], set[str]]:
-    """(names, county short names) from jionlp's china_location; towns and villages skipped.
+def _china_names(text: str) -> tuple[set[str], set[str], dict[str, frozenset[str]]]:
+    """(names, county short names, what each city and county lies within) from jionlp's china_location;
+    towns and villages skipped.
 
     County short names (三台, 港口, 城关 …) are often ordinary words, so they count only where jieba
-    also tags the token as a place.
+    also tags the token as a place. `within` maps a city's or county's names to its province's and city's
+    names (烟台 → 山东省, 山东; 市南区 → 青岛市, 青岛, 山东省, 山东); a name several places share keeps only
+    what all of them lie within.
     """
     names: set[str] = set()
     weak: set[str] = set()
+    within: dict[str, frozenset[str]] = {}
+    parents: list[frozenset[str]] = [frozenset(), frozenset()]  # the current province's names, city's names
     for line in text.splitlines():
         depth = len(line) - len(line.lstrip("\t"))
         parts = line.strip().split("\t")
         if depth > 2 or len(parts) < 2:
             continue
+        full = parts[0]
         names.update(p for p in parts[:1] if len(p) >= MIN_ALIAS and _HAN.match(p))
         short = parts[-1] if len(parts) >= 3 else ""
         if len(short) >= MIN_ALIAS and _HAN.match(short):
             (weak if depth == 2 else names).add(short)
-    return names, weak - names
+        own = frozenset(n for n in (full, short) if len(n) >= MIN_ALIAS and _HAN.match(n))
+        if depth < 2:
+            parents[depth] = own
+            if depth == 0:
+                parents[1] = frozenset()
+        if depth:
+            around = parents[0] | (parents[1] if depth == 2 else frozenset())
+            for n in own:
+                within[n] = within[n] & around if n in within else around
+    return names, weak - names, within
 
 
 def _world_names(text: str) -> set[str]:
@@ -92,6 +116,7 @@ class Gazetteer:
 
     names: frozenset[str]
     weak: frozenset[str]
+    within: Mapping[str, frozenset[str]] = field(default_factory=dict)  # 烟台 → {山东省, 山东}
 
     def __bool__(self) -> bool:
         return bool(self.names)
@@ -104,9 +129,9 @@ def gazetteer() -> Gazetteer:
     if d is None:
         return Gazetteer(frozenset(), frozenset())
     with zipfile.ZipFile(d / "china_location.zip") as z:
-        china, weak = _china_names(z.read(z.namelist()[0]).decode("utf-8"))
+        china, weak, within = _china_names(z.read(z.namelist()[0]).decode("utf-8"))
     world = _world_names((d / "world_location.txt").read_text(encoding="utf-8"))
-    return Gazetteer(frozenset(china | world), frozenset(weak - world))
+    return Gazetteer(frozenset(china | world), frozenset(weak - world), within)
 
 
 def _tagger() -> jieba.posseg.POSTokenizer:
@@ -119,7 +144,8 @@ def _tagger() -> jieba.posseg.POSTokenizer:
 
 def _is_place(word: str, flag: str, merged: str, known: Gazetteer) -> bool:
     """Whether a token is a place; `merged` is the token with the suffix tokens after it (即墨 + 区)."""
-    if len(word) < MIN_ALIAS or not _HAN.match(word) or word in SUFFIX_TOKENS:
+    if (len(word) < MIN_ALIAS or not _HAN.match(word) or word in SUFFIX_TOKENS or word in SUFFIXED_NOUNS
+            or word in NS_NOISE):
         return False
     ns = flag == "ns"
     if not known:
@@ -187,16 +213,23 @@ class PlaceScope:
         """True for a loaded jurisdiction's names (青岛, 山东省 …) and the New Area's own (黄岛区, 西海岸新区)."""
         return place in self.covered or any(h in place for h in self.home_places if not _generic(h))
 
+    def inside(self, place: str) -> bool:
+        """A place inside a loaded jurisdiction (烟台 with a 山东省 document, 市南区 with a 青岛市 one)."""
+        return bool(gazetteer().within.get(place, frozenset()) & self.covered)
+
     def other_place(self, question: str) -> str | None:
         """The first named place no document covers, unless the question also names the New Area.
 
         "济南和新区比…" compares with the New Area, so it is answered (the New Area anchor wins); the
         other place's own 新区/高新区 ("成都高新区", "浦东新区") is no anchor, and a place inside a New
-        Area name (珠海 in 珠海街道) is not another place.
+        Area name (珠海 in 珠海街道) is not another place. A place inside a loaded jurisdiction is another
+        place only when its own policy is asked ("济南对…有什么奖励"), not where an enterprise is or goes
+        ("我们是烟台一家企业", "注册地挪到市南区去": the province's or the city's policy applies there).
         """
         homes = [(m.start(), m.end()) for m in self._home_re.finditer(question)]
         found = [(p, a, b) for p, a, b in place_spans(question)
-                 if not self.covers(p) and not any(ha <= a and b <= hb for ha, hb in homes)]
+                 if not self.covers(p) and not any(ha <= a and b <= hb for ha, hb in homes)
+                 and not (self.inside(p) and not OWN_POLICY_RE.match(question[b:]))]
         if not found:
             return None
         rest = list(question)
