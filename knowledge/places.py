@@ -51,6 +51,10 @@ SUFFIXED_NOUNS = frozenset("上市 城市 超市 股市 门市 集市 夜市 开
 # "市南区的人才公寓"), not the jurisdiction's for an enterprise there ("我们是烟台一家企业", "挪到市南区去")
 OWN_POLICY_RE = re.compile(r"^(市|区|县)?(对|出台|发布|政府|给|有(什么|没有|哪些)|"
                            r"的(政策|补贴|补助|奖励|人才|扶持|规定|办法))")
+# a place where the enterprise goes to exhibit, list or export ("去越南和马来西亚参展", "去香港上市"): what the
+# New Area supports abroad, not another place's policy
+DESTINATION_BEFORE_RE = re.compile(r"(去|到|赴|前往|在)[\u4e00-\u9fff、和及]{0,8}$")
+DESTINATION_AFTER_RE = re.compile(r"^[\u4e00-\u9fff、]{0,6}?(参.?展|办展|上市|挂牌|出口|考察|招商)")
 MIN_ALIAS = 2
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 
@@ -224,12 +228,14 @@ class PlaceScope:
         other place's own 新区/高新区 ("成都高新区", "浦东新区") is no anchor, and a place inside a New
         Area name (珠海 in 珠海街道) is not another place. A place inside a loaded jurisdiction is another
         place only when its own policy is asked ("济南对…有什么奖励"), not where an enterprise is or goes
-        ("我们是烟台一家企业", "注册地挪到市南区去": the province's or the city's policy applies there).
+        ("我们是烟台一家企业", "注册地挪到市南区去": the province's or the city's policy applies there). Nor is
+        a place the enterprise goes to exhibit, list or export ("去越南参展", "去香港上市").
         """
         homes = [(m.start(), m.end()) for m in self._home_re.finditer(question)]
         found = [(p, a, b) for p, a, b in place_spans(question)
                  if not self.covers(p) and not any(ha <= a and b <= hb for ha, hb in homes)
-                 and not (self.inside(p) and not OWN_POLICY_RE.match(question[b:]))]
+                 and not (self.inside(p) and not OWN_POLICY_RE.match(question[b:]))
+                 and not (DESTINATION_BEFORE_RE.search(question[:a]) and DESTINATION_AFTER_RE.match(question[b:]))]
         if not found:
             return None
         rest = list(question)

@@ -84,6 +84,15 @@ def test_a_jurisdiction_is_in_scope_only_when_a_document_of_it_is_loaded(plan_on
     assert plan_only.other_place("打算新建一个冷链仓库，区里能补多少") is None  # 新建: a verb, not 南昌's 新建区
 
 
+def test_a_place_the_enterprise_goes_to_exhibit_or_list_is_not_another_place(plan_only):
+    assert plan_only.other_place("今年想去越南和马来西亚参展，比例和上限分别是多少") is None
+    assert plan_only.other_place("去香港上市区里给奖励吗") is None
+    assert plan_only.other_place("打算去德国汉诺威参个展，展位费能补多少") is None
+    # another place's own policy, or doing business there, still is
+    assert plan_only.other_place("去北京注册一家公司要什么材料") == "北京"
+    assert plan_only.other_place("香港对上市公司有什么奖励") == "香港"
+
+
 def test_national_wording_is_never_another_place(plan_only):
     assert plan_only.other_place("认定为国家高新技术企业有什么奖励") is None
     assert plan_only.other_place("全国首创的改革有哪些") is None
