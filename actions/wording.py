@@ -13,13 +13,15 @@ from dataclasses import dataclass
 
 from protocol.patterns import find_phone
 
+# asking inside a message, shared by the two question cues below: "第几届", A-not-A ("快不快", "行不行"; a
+# named group, as group 1 of each pattern is another) and "能…不" at the end ("能电子备案不")
+_ASKED_INSIDE = r"第几|(?P<a>[^\W\d_不])不(?P=a)|(能|可以|会|可)[^，。,.\s]{1,10}不\s*$"
 QUESTION_RE = re.compile(
     r"[吗么嘛呢？?]\s*$|^(请问|问下|问一下|想问|咨询|我想知道|想了解)|怎么|怎样|如何|能不能|能否|可不可以|可以不|"
     r"是不是|有没有|哪(?!怕)|谁|何时|多少|(?<![好了])几[个天处家项种类位批届所条步年]|多久|多长|什么|是否|要不要|需不需要|咋|"
     r"Can |can I|How |how |What |what |Is there|Do I|do I|"
-    # a question mark or particle inside a longer message ("要交纸质的吗 能电子备案不"), "第几届",
-    # A-not-A ("行不行", "对不对") and "能…不" at the end
-    r"[？?]|[吗嘛][\s，,。]|(?<![这那要多])么[\s，,。]|第几|([^\W\d_])不\1|(能|可以|会|可)[^，。,.\s]{1,10}不\s*$")
+    # a question mark or particle inside a longer message ("要交纸质的吗 能电子备案不")
+    r"[？?]|[吗嘛][\s，,。]|(?<![这那要多])么[\s，,。]|" + _ASKED_INSIDE)
 GRIEVANCE_RE = re.compile(
     r"投诉|举报|曝光|不满|态度|乱收|多收|乱罚|拖欠|欠薪|不给钱|不给办|不给|没人管|没人理|不作为|刁难|吃拿卡要|推诿|"
     r"扯皮|太差|太慢|气人|折腾|白跑|跑了.趟|骂人|受不了|不公平|勾结|暗示|摊派|强制|管管|讨个说法|要个说法|凭什么|"
@@ -73,7 +75,8 @@ MAX_EDIT_CHARS = 30
 # question word but asks nothing; "这事到底谁管" neither.
 ASKS_RE = re.compile(r"[吗么嘛呢？?]\s*$|^(请问|问下|问一下|想问|咨询|我想知道|想了解|怎么|如何|能否|可否|是否|哪里|"
                      r"在哪|谁|什么|多少|多久|几)|怎么办|咋办|怎么处理|如何处理|如何办理|怎么申请|有没有|是不是|"
-                     r"可不可以|能不能|可以吗|行不行|第几|哪(些|[一二两三四五六七八九几]?[个种项类块样家位条])|(?<![好了])几[处家项种类位批届所条]|([^\W\d_])不\1|(能|可以|会|可)[^，。,.\s]{1,10}不$")
+                     r"可不可以|能不能|可以吗|行不行|哪(些|[一二两三四五六七八九几]?[个种项类块样家位条])|"
+                     r"(?<![好了])几[处家项种类位批届所条]|" + _ASKED_INSIDE)
 
 
 # a message about a ticket: the lookup is what is asked, whatever else the message says
@@ -95,7 +98,7 @@ def looks_like_question(text: str) -> bool:
 
 
 # "这不就是故意拖着吗" asks nothing: it is a grievance with a question mark
-RHETORICAL_RE = re.compile(r"这不(就)?是|难道|凭什么|还有没有|有没有天理|像话吗|合理吗|公平吗")
+RHETORICAL_RE = re.compile(r"这不(就)?是|难道|凭什么|还有没有|有没有天理|像话吗|合理吗|公平吗|管不管")
 # "能不能管管" asks someone to step in, not the knowledge for a rule: a request for 诉速办
 INTERVENTION_RE = re.compile(r"(能不能|能否|可不可以|可否|请|麻烦|希望)(有人|领导|政府|你们)?(帮忙|帮帮|帮我们?|给)?"
                              r"(管管|管一管|管一下|处理一下|查查|查一查|查一下|协调一下|给个说法|解决一下)")

@@ -153,8 +153,7 @@ def distinct_parts(replies: list[SearchResponse]) -> list[SearchResponse]:
         if r.answer is None or r.outcome == "declined":
             kept.append(r)
             continue
-        key = (r.outcome, json.dumps(r.answer.get("citation"), sort_keys=True, ensure_ascii=False),
-               str(r.answer.get("text", "")))
+        key = (r.outcome, str(r.answer["citation"].get("doc_id")), str(r.answer.get("text", "")))
         if key in seen:
             first = kept[seen[key]]
             kept[seen[key]] = replace(first, query=f"{first.query}；{r.query}")

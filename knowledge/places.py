@@ -39,14 +39,11 @@ LEVEL_NAMES: dict[str, tuple[str, ...]] = {
 NATIONAL = frozenset(LEVEL_NAMES["国家"])
 SUFFIXES = ("高新区", "新区", "开发区", "自贸区", "工业园区", "经开区", "区", "市", "省", "县", "州")
 SUFFIX_TOKENS = frozenset(SUFFIXES)
-# jieba tags these "ns" (and some are county short names) though in questions they are common nouns
-NS_NOISE = frozenset("东西 上门 上市 城镇 新建 海关 海鲜 大海 中考 白跑 北站 外国 外地 本地 当地 老家 国外 境外 海外"
-                     .split())
-# common nouns with a place's suffix, which jieba may tag "ns" ("上市挂牌奖励": 上市 is going public, not a
-# city): never a place, with or without the gazetteer
-SUFFIXED_NOUNS = frozenset("上市 城市 超市 股市 门市 集市 夜市 开市 退市 休市 闭市 市区 城区 郊区 小区 社区 "
-                           "园区 景区 辖区 片区 校区 厂区 矿区 街区 山区 灾区 禁区 专区 分区 误区 盲区 展区 赛区 老区 "
-                           "全市 全省 全县".split())
+# common nouns that jieba tags "ns", that are county short names (新建) or that carry a place's suffix
+# (上市挂牌奖励: going public, not a city): never a place, with or without the gazetteer
+NS_NOISE = frozenset("东西 上门 上市 城镇 新建 海关 海鲜 大海 中考 白跑 北站 外国 外地 本地 当地 老家 国外 境外 海外 "
+                     "城市 超市 股市 门市 集市 夜市 开市 退市 休市 闭市 市区 城区 郊区 小区 社区 园区 景区 辖区 片区 "
+                     "校区 厂区 矿区 街区 山区 灾区 禁区 专区 分区 误区 盲区 展区 赛区 老区 全市 全省 全县".split())
 # after a place inside a loaded jurisdiction: the place's own policy is asked ("济南对瞪羚企业有什么奖励",
 # "市南区的人才公寓"), not the jurisdiction's for an enterprise there ("我们是烟台一家企业", "挪到市南区去")
 OWN_POLICY_RE = re.compile(r"^(市|区|县)?(对|出台|发布|政府|给|有(什么|没有|哪些)|"
@@ -148,12 +145,11 @@ def _tagger() -> jieba.posseg.POSTokenizer:
 
 def _is_place(word: str, flag: str, merged: str, known: Gazetteer) -> bool:
     """Whether a token is a place; `merged` is the token with the suffix tokens after it (即墨 + 区)."""
-    if (len(word) < MIN_ALIAS or not _HAN.match(word) or word in SUFFIX_TOKENS or word in SUFFIXED_NOUNS
-            or word in NS_NOISE):
+    if len(word) < MIN_ALIAS or not _HAN.match(word) or word in SUFFIX_TOKENS or word in NS_NOISE:
         return False
     ns = flag == "ns"
     if not known:
-        return ns and word not in NS_NOISE
+        return ns
     if word in known.names or merged in known.names:
         return True
     if merged != word:  # 两江 + 新区, 即墨 + 区: a name with an administrative suffix

@@ -138,13 +138,13 @@ def test_names_are_names(text):
                                   "投标保证金必须打现金吗？用银行保函行不行",
                                   "我们店想参加那个最美店招评比，今年是第几届了", "电子营业执照能用不",
                                   "我爸妈年纪大了白天没人照顾，新区今年新建几处养老服务驿站",
-                                  "税务那个三位一体的信用体系包括哪三块"])
+                                  "税务那个三位一体的信用体系包括哪三块", "去窗口办营业执照快不快"])
 def test_a_question_inside_a_longer_message_is_a_question(text):
     assert looks_like_question(text) and asks_question(text)
 
 
 @pytest.mark.parametrize("text", ["那么，我们就提交吧", "青岛海川科技有限公司", "跑了好几次都不给办",
-                                  "跑了几趟都没办成"])
+                                  "跑了几趟都没办成", "这事你们到底管不管", "不不不，不是这个"])
 def test_no_question_where_none_is_asked(text):
     assert not asks_question(text)
 
