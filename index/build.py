@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import time
 from collections.abc import Iterable
 from typing import Any
@@ -30,6 +31,35 @@ from knowledge.sources import Knowledge, load_knowledge
 EMBED_BATCH = 32
 SHORT_DOC_SENTENCES = 60  # the plan has ~250 sentences on 32 subjects; a notice of a few dozen has one
 SENTENCE_ENDS = ("。", "！", "？", "!", "?", "；", ";")
+_CN_NUM = "〇零一二三四五六七八九十"
+DATE_LINE = re.compile(rf"\s*(\d{{4}}|[{_CN_NUM}]{{4}})年[\d{_CN_NUM}]{{1,3}}月[\d{_CN_NUM}]{{1,3}}日\s*")
+SIGNATURE_MAX = 40
+RESTATED_SHARE = 0.7
+
+
+def restates(line: str, title_words: set[str]) -> bool:
+    """An unterminated short line (a heading-like name, not a sentence) nearly all of whose words are the
+    document title's."""
+    if line.rstrip().endswith(SENTENCE_ENDS) or len(line) > SIGNATURE_MAX:
+        return False
+    words = tx.words(line)
+    return bool(words) and sum(w in title_words for w in words) >= RESTATED_SHARE * len(words)
+
+
+def signature_lines(sentences: list[str]) -> int:
+    """How many of a document's last sentences are its 落款 (issuer line, then date line): kept, not searched.
+
+    Only a closing date makes a 落款: an unterminated line elsewhere (a guide's "咨询电话：…", a section's
+    department name) is content someone asks about."""
+    if not sentences or not DATE_LINE.fullmatch(sentences[-1]):
+        return 0
+    n = 1
+    while n < len(sentences) and n < 3:
+        line = sentences[-1 - n].strip()
+        if line.endswith(SENTENCE_ENDS) or len(line) > SIGNATURE_MAX or "：" in line:
+            break
+        n += 1
+    return n
 
 
 def section_label(path: str, titles: list[str]) -> str:
@@ -161,13 +191,25 @@ def make_units(kb: dict[str, Any]) -> list[dict[str, Any]]:
     sizes: dict[str, int] = {}
     for c in kb["chunks"].values():
         sizes[c["doc"]] = sizes.get(c["doc"], 0) + len(c["sentences"])
-    for c in kb["chunks"].values():
+    in_order: dict[str, list[tuple[str, int]]] = {}  # each document's sentences, in order
+    for cid, c in kb["chunks"].items():
+        in_order.setdefault(c["doc"], []).extend((cid, sid) for sid in range(len(c["sentences"])))
+    closing: set[tuple[str, int]] = set()  # the 落款 lines (issuer and date may be chunks of their own)
+    for pairs in in_order.values():
+        n = signature_lines([kb["chunks"][cid]["sentences"][sid] for cid, sid in pairs[-3:]])
+        closing.update(pairs[len(pairs) - n:] if n else [])
+    title_words = {doc: set(tx.words(d["title"])) for doc, d in kb["docs"].items()}
+    for cid, c in kb["chunks"].items():
         # a short policy is about one thing: its title's words belong to every passage, so what tells
         # its passages apart is what the question asks ("担保费补贴怎么申请" → the 申请 passage)
         context = tx.words(kb["docs"][c["doc"]]["title"]) if sizes[c["doc"]] <= SHORT_DOC_SENTENCES else []
         for sid, sent in enumerate(c["sentences"]):
             if c["task"] == 0 and not sent.rstrip().endswith(SENTENCE_ENDS):
                 continue  # a title, signature, date or addressee line of the preamble: kept, not searched
+            if (cid, sid) in closing:
+                continue  # the document's 落款
+            if restates(sent, title_words[c["doc"]]):
+                continue  # a guide's 事项名称: the title again, it matches every question on the topic
             headings = [t for t in c["section_titles"] if t != c["task_title"]]  # "申请程序" of "怎么申请"
             units.append({"kind": "chunk", "ref": c["id"], "sid": sid, "text": sent, "mode": "passage",
                           "embed": f"{c['task_title']}：{sent}",

@@ -50,6 +50,16 @@ FOLLOW_UP_OPENERS = ("那", "那么", "还有", "另外", "这个", "那个", "�
                      "多久", "多长", "什么时候", "哪些", "能不能", "可以", "是不是")
 FOLLOW_UP_MAX_CHARS = 12
 OUTCOME_RANK = {"answered": 0, "partial": 1, "declined": 2}
+# a list's lead-in ("申请认定见习单位应当具备下列条件：") says nothing without its items, and an item
+# ("（二）能够提供不少于3个…岗位") reads best under its lead-in
+LEAD_IN_END = ("：", ":")
+LIST_ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.．、]|[①-⑳])")
+LIST_BUDGET = 320  # characters of a list shown with its lead-in
+LIST_SLOTS = frozenset({"材料", "流程", "条件"})  # details a list states as a whole
+# an answer of one short clause (an item of a notice) comes with the closest other clauses of its document
+# (`clause_slack`): the units of one short policy score alike, and the asked figure is often in the next one
+SHORT_CLAUSE = 90
+MAX_CLAUSES = 2
 # a number right after a slot's cue: the question states that value ("费率是4%", "期限为3年")
 STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # decision defaults; config/settings.yaml (index section) overrides each
@@ -68,6 +78,9 @@ DECISION_DEFAULTS: dict[str, float] = {
     "min_bm25_zh": 0.08,  # below this the top passage shares (almost) no word with a Chinese question
     "dense_only_margin": 0.10,  # … and must clear the threshold by this much
     "others_slack": 0.10,  # other documents' passages this close are listed with the answer
+    "heading_bonus": 0.08,  # a passage under a heading naming the asked detail (a guide's 办理时限)
+    "clause_tie": 0.01,  # … and clauses this close also with a long answering passage
+    "clause_slack": 0.06,  # short clauses of the answer's document this close are shown with it
 }
 
 
@@ -80,6 +93,7 @@ class _Asked:
     q: str  # what is searched: with the previous question for a follow-up, with English terms glossed
     follow_up: bool
     lang: str
+    place: str | None = None  # another place the message names (it holds for each of its questions)
 
 
 @dataclass
@@ -170,6 +184,35 @@ def lead_part(replies: list[SearchResponse]) -> SearchResponse:
     if replies[0].outcome != "declined":
         return replies[0]
     return min(replies, key=lambda r: OUTCOME_RANK[r.outcome])
+
+
+def names_slot(slot: Slot, heading: str, text: str) -> bool:
+    """The passage's heading (or its "受理时间：" lead) names the detail: 办理时限, 收费标准, 申请材料."""
+    return slot.name in heading or slot.label in heading or text.startswith(slot.label)
+
+
+def list_items(sentences: list[str]) -> list[int]:
+    return [i for i, sent in enumerate(sentences) if LIST_ITEM.match(sent)]
+
+
+def list_around(sentences: list[str], at: int) -> list[int]:
+    """The sentences shown with sentence `at`: the items after a lead-in ending in "：" (within LIST_BUDGET
+    characters), or the lead-in before an item; [] when `at` is neither."""
+    if sentences[at].rstrip().endswith(LEAD_IN_END):
+        out, size = [], 0
+        for i in range(at + 1, len(sentences)):
+            size += len(sentences[i])
+            if not LIST_ITEM.match(sentences[i]) or size > LIST_BUDGET:
+                break
+            out.append(i)
+        return out
+    if LIST_ITEM.match(sentences[at]):
+        for i in range(at - 1, -1, -1):
+            if sentences[i].rstrip().endswith(LEAD_IN_END):
+                return [i]
+            if not LIST_ITEM.match(sentences[i]):
+                break
+    return []
 
 
 def _phrase_pattern(phrase: str) -> str:
@@ -269,12 +312,21 @@ class Retriever:
             if p.exists():
                 terms += [line.split()[0] for line in p.read_text(encoding="utf-8").splitlines() if line.split()]
         officials = [o for os in self.synonyms.values() for o in os]
-        self.subject_index = SubjectIndex([*terms, *officials], self.synonyms, task_texts, faq_texts)
+        # where the enterprise is (黄岛, 新区) is not what it asks about
+        home = set(self.home_places)
+        self.subject_index = SubjectIndex([t for t in [*terms, *officials] if t not in home], self.synonyms,
+                                          task_texts, faq_texts)
         self.fixer = TermFixer([*terms, *officials, *self.synonyms], self.corpus, min_len=4)
         self.years_held = {y for d in self.docs.values() for y in re.findall(r"20\d{2}", f"{d['title']}{d['written']}")}
         self.version_slot = next((s for s in self.slots if s.is_version), None)
         self.detail_slots = [s for s in self.slots if not s.is_version]
         cue_words = {c for s in self.slots for c in s.cues if not c.startswith("re:")}
+        self._slot_heads: dict[str, np.ndarray] = {}
+        for slot in self.detail_slots:
+            mask = np.array([u["kind"] == "chunk" and names_slot(slot, self.chunks[u["ref"]]["task_title"], u["text"])
+                             for u in self.units], dtype=bool)
+            if mask.any():
+                self._slot_heads[slot.label] = mask
         self._object_skip = OBJECT_SKIP | tx.STOPWORDS | cue_words
 
     # -- scoring -----------------------------------------------------------------------------
@@ -366,6 +418,8 @@ class Retriever:
         if len(parts) == 1:
             asked = [self._asked(query, prepared, ctx)]
         else:
+            # "上海市对充电桩的补贴怎么规定的？每千瓦补多少": the second question is about 上海市 too
+            place = self._other_place(prepared)
             asked = []
             for i, part in enumerate(parts):
                 carry = ctx if i == 0 else None
@@ -373,7 +427,7 @@ class Retriever:
                     # "信用好的能不能减免": the subject is the one of the question before
                     # (a subject the dictionary does not know: the question before, as it was asked)
                     carry = " ".join(s.term for s in self._detect(parts[i - 1])) or parts[i - 1]
-                asked.append(self._asked(part, part, carry, carry_always=bool(i)))
+                asked.append(replace(self._asked(part, part, carry, carry_always=bool(i)), place=place))
         # every part in one embedder batch: one call instead of one per part
         vectors = self.embed(self.dense_texts([a.q for a in asked]))
         replies = []
@@ -442,6 +496,15 @@ class Retriever:
         display, asked_text, q, follow_up, lang = a.display, a.asked_text, a.q, a.follow_up, a.lang
         s = self.unit_scores(q, qv)
         score = {"hybrid": s["fused"], "bm25": s["bm25"], "dense": s["dense"]}[mode]
+        asked_slots = [slot for slot in self.detail_slots if slot.asked(asked_text)
+                       and not self._states_value(slot, asked_text)]
+        headed = self._headed(asked_slots)
+        if headed is not None and mode == "hybrid":
+            # "多少天能办完" → the guide's 办理时限 section: its heading says what the question's words do not.
+            # Within the document the question is about (its best passage's): which document that is, the
+            # heading does not tell
+            same_doc = self.unit_key // KEY_STRIDE == self.unit_key[int(np.argmax(score))] // KEY_STRIDE
+            score = score + self.decision["heading_bonus"] * (headed * same_doc)
         hits = self._collect(score, s, limit=max(k, self.cfg.get("rerank_top", 8)))
         if self.reranker is not None and mode == "hybrid" and hits:
             rr = self.reranker.score(q, [h.matched for h in hits])
@@ -452,18 +515,18 @@ class Retriever:
         hits = self._dedupe(hits)
         subjects = self._detect(q)
         on = subject_tasks(subjects)
-        asked_slots = [slot for slot in self.detail_slots if slot.asked(asked_text)
-                       and not self._states_value(slot, asked_text)]
         asked = list(dict.fromkeys(slot.name for slot in asked_slots))
         hits = self._subject_first(hits, on, score, s, bool(asked))
 
         def gives(h: Hit) -> bool:  # the passage (under its title) states every asked detail
             stated = f"{h.title}：{h.text}" if h.kind == "chunk" else h.text
             return all(self._slot_given(sl, asked_text, stated, subjects)[0] for sl in asked_slots)
+        def heads(h: Hit) -> bool:  # the passage's heading names the asked detail (a guide's 办理时限)
+            return any(names_slot(sl, h.title, h.text) for sl in asked_slots)
         hits = self._quantity_first(hits, tx.quantity_units(asked_text))
-        hits = self._most_specific(self._detail_first(hits, on, gives), on, gives)[:k]
+        hits = self._most_specific(self._detail_first(hits, on, gives, heads), on, gives)[:k]
         d = self.decision
-        place = self._other_place(q)
+        place = self._other_place(q) or (a.place if not self.scope.names_home(asked_text) else None)
         top = hits[0] if hits else None
         best = top.score if top else 0.0
         threshold = self.cfg["min_score"] if mode == "hybrid" else self.cfg.get(f"min_score_{mode}", 0.3)
@@ -485,7 +548,7 @@ class Retriever:
             "subjects": [x.official for x in subjects], "subject_matched": matched,
             "slots": asked, "margin": round(margin, 4), "agree": agree, "lang": lang,
         }
-        answer = self._answer(top, s["fused"]) if top else None
+        answer = self._answer(top, s["fused"], bool(LIST_SLOTS & set(asked))) if top else None
         # a question an admin filed under an FAQ entry word for word is answered by that entry
         curated = bool(top) and top.kind == "faq" and _bare(top.matched) == _bare(asked_text)
         explain["curated"] = curated
@@ -500,7 +563,8 @@ class Retriever:
         off_subject = self._off_subject(top, on, matched)
         # a Chinese question no word of which the passage shares rests on the dense model alone, which
         # finds every passage of a short policy on its topic similar: it needs more confidence
-        dense_only = bool(top) and lang == "zh" and top.bm25 < d["min_bm25_zh"] and not curated
+        # (a passage under a heading naming the asked detail shares that with the question)
+        dense_only = bool(top) and lang == "zh" and top.bm25 < d["min_bm25_zh"] and not curated and not heads(top)
         explain["dense_only"] = dense_only
         if place and not curated:
             reason = "other_place"
@@ -520,6 +584,8 @@ class Retriever:
         explain["decision"] = reason
         outcome = "answered" if reason == "answered" else \
             "partial" if reason in ("detail_not_covered", "other_version") else "declined"
+        if outcome == "answered" and answer and top and top.kind == "chunk":
+            answer = self._with_clauses(answer, top, hits)
         if outcome == "partial" and answer:
             answer = self._partial(answer, named, missing)
         elif outcome == "declined":
@@ -558,22 +624,39 @@ class Retriever:
                 return [h, *[x for x in hits if x is not h]]
         return hits
 
-    def _detail_first(self, hits: list[Hit], on: frozenset[int], gives: Callable[[Hit], bool]) -> list[Hit]:
+    def _headed(self, slots: list[Slot]) -> np.ndarray | None:
+        """1.0 for each passage under a heading naming one of `slots` (办理时限, 申请材料 …), else 0; None when
+        no passage has such a heading."""
+        masks = [self._slot_heads[sl.label] for sl in slots if sl.label in self._slot_heads]
+        return np.logical_or.reduce(masks).astype(np.float32) if masks else None
+
+    def _detail_first(self, hits: list[Hit], on: frozenset[int], gives: Callable[[Hit], bool],
+                      heads: Callable[[Hit], bool] = lambda h: False) -> list[Hit]:
         """A question asking for a detail (比例, 时限 …) is answered by the candidate stating it, when that
-        scores nearly as well as a best one that does not (`detail_slack`) and is as much on-subject."""
-        if not hits or gives(hits[0]):
+        scores nearly as well as a best one that does not (`detail_slack`) and is as much on-subject.
+
+        A candidate under a heading naming the detail (办理时限, 收费标准) states it more surely than one whose
+        wording only matches its evidence ("每年最高…" reads as a 时限): it goes first among those close enough,
+        also before a best one that only matches the wording (within its document: a heading does not tell which
+        document the question is about)."""
+        if not hits or (gives(hits[0]) and (heads(hits[0]) or not any(
+                heads(h) and h.doc_id == hits[0].doc_id for h in hits[1:]))):
             return hits
         top = hits[0]
+        top_gives = gives(top)
         # the units of one short notice all score alike (one topic, one title): the one stating the asked
         # detail may trail the one naming the topic by more
         same_doc = self.decision["detail_slack_notice"] if top.doc_id in self._short_docs else 0.0
+        close = []
         for h in hits[1:]:
             in_notice = bool(same_doc) and h.doc_id == top.doc_id  # every unit of it is on its subject
             if h.score < top.score - (same_doc if in_notice else self.decision["detail_slack"]):
                 continue
             if (not on or in_notice or h.key in on or top.key not in on) and gives(h):
-                return [h, *[x for x in hits if x is not h]]
-        return hits
+                close.append(h)
+        pick = next((h for h in close if heads(h) and h.doc_id == top.doc_id),
+                    None if top_gives else next(iter(close), None))
+        return [pick, *[x for x in hits if x is not pick]] if pick else hits
 
     def _key_doc(self, key: int) -> str | None:
         return self._docs_by_ordinal.get(key // KEY_STRIDE)
@@ -750,7 +833,7 @@ class Retriever:
         return self.scope.other_place(q)
 
     # -- answer --------------------------------------------------------------------------------
-    def _answer(self, top: Hit, fused: np.ndarray) -> dict[str, Any]:
+    def _answer(self, top: Hit, fused: np.ndarray, whole_list: bool = False) -> dict[str, Any]:
         if top.kind == "faq":
             e = self.faq[top.id]
             chunk = self.chunks[e["chunk"]]
@@ -762,18 +845,55 @@ class Retriever:
         else:
             chunk_id = top.id.rsplit("/s", 1)[0]
             chunk = self.chunks[chunk_id]
-            sids = self._best_sentences(chunk_id, top.sentence_ids[0], fused)
+            sids = self._best_sentences(chunk_id, top.sentence_ids[0], fused, whole_list)
             text = "".join(chunk["sentences"][i] for i in sids)
             extra = {"sentences": sids, "topic": chunk.get("topic", "")}
         return {"text": text, "citation": self.citation(chunk), **extra}
 
-    def _best_sentences(self, chunk_id: str, best: int, fused: np.ndarray) -> list[int]:
-        """The best sentence plus up to two others of the same chunk that score almost as well."""
+    def _best_sentences(self, chunk_id: str, best: int, fused: np.ndarray, whole_list: bool = False) -> list[int]:
+        """The best sentence plus up to two others of the same chunk that score almost as well, with the
+        list it leads in, or the lead-in of the list it is an item of; the whole list of a unit that is one
+        (a guide's 申请材料) when `whole_list` (the question asks for materials, steps or conditions)."""
         scores = {sid: float(fused[i]) for sid, i in self.chunk_units.get(chunk_id, [])}
         top = scores.get(best, 0.0)
         others = sorted((s for s in scores if s != best and scores[s] >= 0.85 * top),
                         key=lambda s: -scores[s])[:2]
-        return sorted([best, *others])
+        sentences = self.chunks[chunk_id]["sentences"]
+        if whole_list and LIST_ITEM.match(sentences[best]) and len(list_items(sentences)) > 1:
+            shown, size = [], 0  # what materials, which steps, what conditions: the whole list is the answer
+            for i, sent in enumerate(sentences):
+                size += len(sent)
+                if size > LIST_BUDGET and i > best:
+                    break
+                shown.append(i)
+            return shown
+        return sorted({best, *others, *list_around(sentences, best)})
+
+    def _with_clauses(self, answer: dict[str, Any], top: Hit, hits: list[Hit]) -> dict[str, Any]:
+        """A short answering clause of a short policy, with the clauses of its document that score nearly as
+        well, each labelled with its unit (the 来源 line names the document once): `clauses` lists them cited.
+        (The plan's tasks are about different things: its passages stand alone.)"""
+        if top.doc_id not in self._short_docs:
+            return answer
+        # a long passage stands alone, unless another one scores the same: the engine cannot tell them apart
+        floor = top.score - self.decision["clause_slack" if len(answer["text"]) <= SHORT_CLAUSE else "clause_tie"]
+        chunk_id = top.id.rsplit("/s", 1)[0]
+        picked: list[Hit] = []
+        for h in hits[1:]:
+            if h.kind != "chunk" or h.doc_id != top.doc_id or h.score < floor or len(h.text) > SHORT_CLAUSE:
+                continue
+            if h.id.rsplit("/s", 1)[0] == chunk_id or h.text in answer["text"]:
+                continue
+            if any(h.id.rsplit("/s", 1)[0] == p.id.rsplit("/s", 1)[0] for p in picked):
+                continue
+            picked.append(h)
+            if len(picked) == MAX_CLAUSES:
+                break
+        if not picked:
+            return answer
+        clauses = [{"text": h.text, "citation": self.citation_for(h)} for h in picked]
+        text = answer["text"] + "".join(f"\n（{c['citation']['section_label']}）{c['text']}" for c in clauses)
+        return {**answer, "text": text, "clauses": clauses}
 
     def citation_for(self, hit: Hit) -> dict[str, Any]:
         chunk_id = self.faq[hit.id]["chunk"] if hit.kind == "faq" else hit.id.rsplit("/s", 1)[0]

@@ -126,6 +126,9 @@ def split_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:
 CLAUSE_END = re.compile(r"(?<=[，,。；;！!？?])|(?<=[^\d]\.)(?=\s)")
 
 
+THIN_QUESTION = 0.5  # a question clause weighing less than half the heaviest other clause says too little alone
+
+
 def focus(text: str, budget: int, count: Callable[[str], int], weight: Callable[[str], float],
           keep: Callable[[str], bool] = lambda clause: False) -> str:
     """The part of a long message the dense model reads: clauses that carry least (`weight`) are left out
@@ -141,6 +144,12 @@ def focus(text: str, budget: int, count: Callable[[str], int], weight: Callable[
     clauses = [c for c in CLAUSE_END.split(text) if c]
     kept = list(range(len(clauses)))
     droppable = [i for i in range(len(clauses) - 1) if not _asks(clauses[i]) and not keep(clauses[i])]
+    heaviest = max(droppable, key=lambda i: weight(clauses[i]), default=None)
+    if heaviest is not None and weight(clauses[heaviest]) * THIN_QUESTION > sum(
+            weight(c) for i, c in enumerate(clauses) if i not in droppable):
+        # what always stays says far less than the clause saying most ("…，听说去RCEP国家参展补得更多，是真的吗"
+        # kept only "是真的吗"): that clause stays too
+        droppable.remove(heaviest)
     for i in sorted(droppable, key=lambda i: weight(clauses[i])):
         kept.remove(i)
         if count("".join(clauses[j] for j in kept)) <= budget:

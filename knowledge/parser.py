@@ -37,8 +37,12 @@ PREAMBLE_TITLE = "前言"
 # a heading line carries no sentence of its own; a content line carries at least one full stop
 _TITLE_SPLIT = re.compile(r"[。：:]")
 MAX_TITLE = 40
+# a lead with a comma is a clause ("在境内成功上市的，奖励500万元。"), never a heading ("深化商事制度改革。")
+CLAUSE_MARKS = ("，", "；", ",", ";")
 
 PLAN, RESTARTED_PLAN, NOTICE, REGULATION = "plan", "restarted_plan", "notice", "regulation"
+# a 办事指南: 一、申请材料 with a list 1. 2. 3. that starts again under every section — the section is the unit
+GUIDE = "guide"
 OUTLINE_KINDS = ("l1", "l2", "l3")
 REGULATION_KINDS = ("chapter", "jie", "article")
 
@@ -170,7 +174,7 @@ def _title_split(rest: str) -> tuple[str, int]:
     if not m:
         return rest.strip(), len(rest)
     title = rest[: m.start()].strip()
-    if len(title) > MAX_TITLE:  # a sentence, not a title
+    if len(title) > MAX_TITLE or any(p in title for p in CLAUSE_MARKS):  # a sentence, not a title
         return "", 0
     at = m.end()
     while at < len(rest) and rest[at].isspace():
@@ -217,7 +221,7 @@ def _mark(line: _Line, shape: str, in_attach: bool, has_l1: bool) -> _Mark | Non
     if m := L2_RE.match(t):
         return _Mark("l2", 2, f"({m.group(1)})", f"（{m.group(1)}）", cn_to_int(m.group(1)), m.group(2),
                      line.start + m.start(2))
-    if (m := L3_RE.match(t)) and (has_l1 or in_attach):
+    if (m := L3_RE.match(t)) and (has_l1 or in_attach) and (shape != GUIDE or in_attach):
         num = int(m.group(1))
         return _Mark("l3", 3, str(num), f"{num}.", num, m.group(2), line.start + m.start(2))
     return None
@@ -240,7 +244,7 @@ def _shape(lines: list[_Line], listed: set[int]) -> str:
     its task number, so its units are numbered in order like a notice's.
     """
     articles = 0
-    seen_l1 = False
+    seen_l1 = seen_l2 = False
     numbers: list[int] = []
     for i, line in enumerate(lines):
         if _attach_mark(line):
@@ -250,13 +254,17 @@ def _shape(lines: list[_Line], listed: set[int]) -> str:
         articles += bool(ARTICLE_RE.match(line.text))
         if L1_RE.match(line.text):
             seen_l1 = True
+        elif L2_RE.match(line.text):
+            seen_l2 = True
         elif seen_l1 and (m := L3_RE.match(line.text)):
             numbers.append(int(m.group(1)))
     if articles >= 2:
         return REGULATION
     if not numbers:
         return NOTICE
-    return PLAN if len(set(numbers)) == len(numbers) else RESTARTED_PLAN
+    if len(set(numbers)) == len(numbers):
+        return PLAN
+    return RESTARTED_PLAN if seen_l2 else GUIDE
 
 
 def _label(heads: list[_Head]) -> str:
@@ -325,7 +333,8 @@ class _Parser:
             self.heads = {}
         title, nxt, (content_at, content_end) = self._title_and_content(mark, i + 1)
         self._enter(mark, title, content_at >= 0)
-        self.in_article = mark.kind == "article"
+        # an article, or a guide's section, gathers the lines below it into one unit
+        self.in_article = mark.kind == "article" or (self.shape == GUIDE and mark.kind == "l1")
         if content_at >= 0:
             self._emit(content_at, content_end)
         return nxt
@@ -415,7 +424,7 @@ class _Parser:
         inner = next((h.title for h in reversed(heads) if h.title), "") or _label(heads)
         if not heads:
             return 0, PREAMBLE_TITLE, "item"
-        if self.in_attach or self.shape in (NOTICE, RESTARTED_PLAN):
+        if self.in_attach or self.shape in (NOTICE, RESTARTED_PLAN, GUIDE):
             task = self.unit_task.setdefault(section, self.top_task + 1)
             numbered = self.shape == RESTARTED_PLAN and heads[-1].kind == "l3" and not self.in_attach
             return task, inner, "task" if numbered else "item"

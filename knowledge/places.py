@@ -217,6 +217,10 @@ class PlaceScope:
         """A place inside a loaded jurisdiction (烟台 with a 山东省 document, 市南区 with a 青岛市 one)."""
         return bool(gazetteer().within.get(place, frozenset()) & self.covered)
 
+    def names_home(self, text: str) -> bool:
+        """The text names the New Area or one of its places (新区, 黄岛 …)."""
+        return bool(self._home_re.search(text))
+
     def other_place(self, question: str) -> str | None:
         """The first named place no document covers, unless the question also names the New Area.
 

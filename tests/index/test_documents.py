@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,17 +15,21 @@ from index.live import LiveIndex
 KB = ROOT / "tests" / "data" / "policies" / "kb"
 
 
-@pytest.fixture(scope="module")
-def docs_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
-    tmp = tmp_path_factory.mktemp("docs")
+def _with_documents(files: list[Path], index_settings: dict[str, Any], embedder, tmp: Path) -> LiveIndex:
+    """The plan plus `files` as admin-published documents, in an index of their own."""
     (tmp / "local" / "docs").mkdir(parents=True)
-    for f in KB.glob("*.txt"):
+    for f in files:
         shutil.copy(f, tmp / "local" / "docs" / f.name)
     shutil.copytree(index_settings["index"]["dir"], tmp / "index")  # reuse the plan's vectors
     s = {**index_settings, "knowledge": {**index_settings["knowledge"], "local_dir": str(tmp / "local")},
          "index": {**index_settings["index"], "dir": str(tmp / "index")}}
     build(s, embedder)
     return LiveIndex(s, embedder=embedder)
+
+
+@pytest.fixture(scope="module")
+def docs_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    return _with_documents(sorted(KB.glob("*.txt")), index_settings, embedder, tmp_path_factory.mktemp("docs"))
 
 
 def test_a_replaced_document_is_never_cited_and_its_replacement_answers(docs_live):
@@ -63,3 +68,26 @@ def test_the_plans_own_questions_still_cite_the_plan(docs_live):
     r = docs_live.retriever.search("企业开办能不能网上办")
     assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "xha-yshj-2023"
     assert "第5项任务" in r.answer["citation"]["text"] and "有效" in r.answer["citation"]["text"]
+
+
+GUIDE = ROOT / "tests" / "data" / "policies" / "guide-shape.txt"
+
+
+@pytest.fixture(scope="module")
+def guide_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus one 办事指南 (sections 一、… with lists numbered again in each)."""
+    return _with_documents([GUIDE], index_settings, embedder, tmp_path_factory.mktemp("guide"))
+
+
+def test_a_guide_answers_an_asked_detail_from_the_section_headed_by_it(guide_live):
+    # the 申请表 item and the 事项名称 line name the topic and out-scored the 办理时限 section
+    r = guide_live.retriever.search("上云补助材料交上去以后一般多少天能办完")
+    assert r.outcome == "answered" and "15个工作日" in r.answer["text"]
+    assert r.answer["citation"]["section_label"] == "七、办理时限" and r.answer["citation"]["task"] == 7
+
+
+def test_a_guide_lists_all_its_materials(guide_live):
+    r = guide_live.retriever.search("申请上云补助要准备哪些材料")
+    assert r.outcome == "answered" and r.answer["citation"]["section_label"] == "五、申请材料"
+    for item in ("上云补助申请表", "云服务合同复印件", "费用支付凭证", "企业基本存款账户信息"):
+        assert item in r.answer["text"]

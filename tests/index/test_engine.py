@@ -160,3 +160,19 @@ def test_a_long_narrative_is_focused_for_the_dense_model_and_still_answered(live
     assert "不好意思打扰一下" not in dense and "压到几天" in dense
     res = r.search(q)
     assert res.outcome == "answered" and "3个工作日" in res.answer["text"]
+
+
+def test_the_enterprises_own_place_is_not_the_subject_asked_about(live):
+    # "我们是黄岛这边…" made 黄岛 the subject: a plan passage naming 黄岛 jumped ahead of the one asked about
+    r = live.retriever.search("我们是黄岛这边做机械配件出口的，出口退税一般多长时间能办下来")
+    assert "黄岛" not in r.explain["subjects"]
+    assert r.answer and r.answer["citation"]["task"] == 8
+
+
+def test_another_place_named_once_holds_for_every_question_of_the_message(live):
+    # "上海市对充电桩的补贴怎么规定的？每千瓦补多少": the second question was answered from the New Area's knowledge
+    r = live.retriever.search("上海市的企业开办是怎么规定的？一般几天能办完")
+    assert r.declined and r.reason == "other_place"
+    assert all(p.reason == "other_place" for p in (r.parts or [r]))
+    own = live.retriever.search("上海市的企业开办是怎么规定的？新区企业开办一般几天能办完")
+    assert not own.declined, "a question naming the New Area is about the New Area"

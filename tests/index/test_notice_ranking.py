@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import numpy as np
+
 from index.build import KEY_STRIDE
 from index.engine import DECISION_DEFAULTS, Hit, Retriever, SearchResponse, lead_part
 from knowledge.dictionaries import Slot
@@ -94,3 +96,77 @@ def test_a_stated_quantity_prefers_the_notice_unit_stating_one_of_its_kind():
     assert r._quantity_first([amount, age], set())[0] is amount
     other = _hit(PLAN, 2, 0.726, "年龄在45周岁以下。")  # another document: the ranking stands
     assert r._quantity_first([amount, other], {"岁"})[0] is amount
+
+
+def test_a_lead_in_is_shown_with_its_items_and_an_item_with_its_lead_in():
+    from index.engine import list_around
+    article = ["申请认定见习单位应当具备下列条件：", "（一）成立满1年；", "（二）能够提供不少于3个见习岗位；",
+               "（三）配备指导老师。", "见习单位认定有效期为3年。"]
+    # the answer was the bare lead-in "应当具备下列条件：", which states none of the conditions
+    assert list_around(article, 0) == [1, 2, 3]
+    assert list_around(article, 2) == [0]
+    assert list_around(article, 4) == []
+
+
+def test_a_short_answering_clause_comes_with_the_close_clauses_of_its_document():
+    r = _retriever()
+    r.citation_for = lambda h: {"section_label": f"二、补贴标准 > {h.task}.", "text": "来源：…"}
+    top = _hit(NOTICE, 9, 0.58, "参加境内涉外展会的展位费，按50%给予补贴，单个展会最高不超过3万元。")
+    abroad = _hit(NOTICE, 6, 0.55, "参加境外展会的展位费，按70%给予补贴，单个展会最高不超过8万元。")
+    far = _hit(NOTICE, 2, 0.45, "企业近两年未被认定为失信企业。")
+    other_doc = _hit(PLAN, 3, 0.57, "规范涉企奖补政策。")
+    answer = {"text": top.text, "citation": {"section_label": "二、补贴标准 > 9."}}
+    shown = r._with_clauses(answer, top, [top, other_doc, abroad, far])
+    assert shown["text"] == top.text + "\n（二、补贴标准 > 6.）" + abroad.text
+    assert [c["text"] for c in shown["clauses"]] == [abroad.text]
+    long_answer = {**answer, "text": "很长的条文。" * 20}
+    assert r._with_clauses(long_answer, top, [top, abroad]) is long_answer, "a full passage stands alone"
+    tied = _hit(NOTICE, 12, 0.575, "认定为省内首台（套）的，按销售价格的15%给予奖励，最高不超过200万元。")
+    assert r._with_clauses(long_answer, top, [top, tied, abroad])["clauses"] == [
+        {"text": tied.text, "citation": r.citation_for(tied)}], "…unless another one scores the same"
+    task = _hit(PLAN, 5, 0.60, "推行企业开办智能表单。")
+    plan_answer = {"text": task.text, "citation": {"section_label": "第5项任务"}}
+    assert r._with_clauses(plan_answer, task, [task, _hit(PLAN, 9, 0.59, "推行不动产登记一窗办理。")]) is plan_answer, \
+        "the plan's tasks are about different things"
+
+
+def test_a_question_asking_for_materials_gets_the_whole_list():
+    r = _retriever()
+    sentences = ["1.《申请表》（加盖公章）；", "2.营业执照复印件；", "3.承诺书；", "4.银行账户信息。", "材料一式两份。"]
+    r.chunks = {"g#5": {"sentences": sentences}}
+    r.chunk_units = {"g#5": [(i, i) for i in range(len(sentences))]}
+    fused = np.array([0.9, 0.5, 0.5, 0.5, 0.5])
+    assert r._best_sentences("g#5", 0, fused, whole_list=True) == [0, 1, 2, 3, 4]
+    assert r._best_sentences("g#5", 0, fused) == [0], "a question about one item gets that item"
+
+
+def test_a_unit_headed_by_the_asked_detail_answers_before_one_whose_wording_only_matches():
+    r = _retriever()
+    # "多少天能办完": the 标准 unit's "每年最高…" matches the 时限 evidence; the 办理时限 section states it
+    rate = _hit(NOTICE, 4, 0.634, "按研发费用加计扣除额的6%给予后补助，每年最高不超过80万元。")
+    form = _hit(NOTICE, 5, 0.664, "1.《研发费用后补助申请表》；")
+    days = _hit(NOTICE, 7, 0.586, "自受理之日起20个工作日内办结。")
+    days.title = "办理时限"
+
+    def gives(h: Hit) -> bool:
+        return "每年" in h.text or "工作日" in h.text
+
+    def heads(h: Hit) -> bool:
+        return "时限" in h.title
+
+    assert r._detail_first([form, rate, days], frozenset(), gives, heads)[0] is days
+    assert r._detail_first([rate, form, days], frozenset(), gives, heads)[0] is days
+    assert r._detail_first([form, rate, days], frozenset(), gives)[0] is rate, "without a heading: as before"
+
+
+def test_a_heading_naming_the_detail_does_not_pull_the_answer_into_another_document():
+    r = _retriever()
+    # "见习人员上岗后几天内登记": another document's 办理时限 section is not about 见习登记
+    register = _hit(NOTICE, 15, 0.673, "见习单位应当在见习人员上岗后10个工作日内办理见习登记。")
+    other = _hit(PLAN, 7, 0.640, "自受理之日起25个工作日内办结。")
+    other.title = "办理时限"
+
+    def heads(h: Hit) -> bool:
+        return "时限" in h.title
+
+    assert r._detail_first([register, other], frozenset(), lambda h: "工作日" in h.text, heads)[0] is register

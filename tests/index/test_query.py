@@ -124,6 +124,13 @@ def test_focus_never_drops_a_clause_that_asks_or_names_the_subject():
     assert focus(text, 100, _chars, lambda c: 0.0) == text  # within the budget: unchanged
 
 
+def test_focus_keeps_the_clause_saying_most_when_the_question_itself_says_nothing():
+    # "是真的吗" was all the dense model read of "…听说去RCEP国家参展补得更多，是真的吗"
+    text = "今年想去越南和马来西亚参展，听说去rcep国家参展补得更多，是真的吗"
+    weight = {"今年想去越南和马来西亚参展，": 1.0, "听说去rcep国家参展补得更多，": 8.0, "是真的吗": 0.5}
+    assert focus(text, 10, _chars, lambda c: weight[c]) == "听说去rcep国家参展补得更多，是真的吗"
+
+
 def test_focus_reads_english_sentences_and_keeps_version_numbers_whole():
     text = "We are a wholly foreign-owned enterprise in the New Area. Is version 2.0 of the plan out? 方案"
     short = focus(text, 40, _chars, lambda c: 0.0)

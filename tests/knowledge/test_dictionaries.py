@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from config import ROOT
 from knowledge.dictionaries import Slot, read_glossary, read_slots, read_synonyms, read_word_list
 
 
@@ -61,3 +62,20 @@ def test_a_slot_lists_every_place_a_passage_states_its_value():
     fee = Slot("费用", "收费标准", ("收费",), ("费用", r"re:\d+元", "免费"))
     assert fee.evidence_in("实现邮递费用降幅10%,刻章免费,工本费5元") == [(4, "费用"), (14, "免费"), (20, "5元")]
     assert fee.evidence_in("全程网办") == []
+
+
+@pytest.mark.parametrize("question, slot", [
+    ("研发费用占销售收入的比例要求是多少", "比例/金额"),  # was asked for nothing, so answered from an unrelated task
+    ("办研发费用后补助要交什么费用吗", "费用"),
+    ("想去窗口当面问问，在哪办", "地点"),
+])
+def test_the_repository_slots_hear_everyday_ways_of_asking(question, slot):
+    slots = read_slots(ROOT / "knowledge" / "dict" / "slots.txt")
+    assert slot in {s.name for s in slots if s.asked(question)}
+
+
+def test_a_passage_stating_who_qualifies_gives_the_conditions():
+    slots = read_slots(ROOT / "knowledge" / "dict" / "slots.txt")
+    condition = next(s for s in slots if s.name == "条件")
+    assert condition.given("对取得网络货运经营许可，且年度撮合运费收入首次突破2亿元的网络货运企业，一次性奖励40万元。")
+    assert not condition.given("年内培育专精特新“小巨人”企业3家以上，新增贷款不少于5亿元。"), "a target, no condition"

@@ -8,7 +8,8 @@ from knowledge.parser import Chunk, cn_to_int, coverage, is_table_row, parse_doc
 from tests.conftest import PLAN_DOC
 
 POLICIES = Path(__file__).resolve().parents[1] / "data" / "policies"
-FIXTURES = ["plan-shape.txt", "regulation-shape.txt", "notice-shape.txt", "twelve-items.txt", "attachments.txt"]
+FIXTURES = ["plan-shape.txt", "regulation-shape.txt", "notice-shape.txt", "twelve-items.txt", "attachments.txt",
+            "guide-shape.txt"]
 FICTION = "虚构测试文件，仅用于自动化测试，非真实政策"
 
 EXPECTED_TITLES = {
@@ -260,6 +261,27 @@ def test_twelve_short_items_are_twelve_tasks():
 def test_a_short_numbered_sentence_is_content_not_a_heading():
     chunks = parse_document("d", "一、措施\n1.推行容缺受理。\n2.压缩审批时限。\n3.实行告知承诺制\n")
     assert [(c.task, c.text) for c in chunks] == [(1, "推行容缺受理。"), (2, "压缩审批时限。"), (3, "实行告知承诺制")]
+
+
+def test_a_numbered_clause_before_a_full_stop_is_text_not_a_title():
+    # "3.在境内成功上市的，奖励500万元。以上…" lost its first sentence (the amount) to the item's title
+    body = "一、奖励标准\n1.完成股改的，奖励100万元。\n2.在境内上市的，奖励500万元。以上阶段累计最高不超过800万元。\n"
+    chunks = parse_document("d", body)
+    assert [s.text for s in chunks[1].sentences] == ["在境内上市的，奖励500万元。", "以上阶段累计最高不超过800万元。"]
+    assert coverage(body, chunks) == 1.0
+
+
+def test_a_guides_section_is_one_unit_with_its_list():
+    # a 办事指南 numbers its lists again under every section: each item was a unit of its own, so "要准备哪些材料"
+    # was answered with one material, and the section number (how people cite a guide) was lost
+    body = ("一、申报条件\n1.在新区注册。\n2.近三年无事故。\n二、申请材料\n1.《申请表》；\n2.营业执照复印件；\n"
+            "3.承诺书。\n材料一式两份。\n三、办理时限\n自受理之日起20个工作日内办结。\n")
+    chunks = parse_document("d", body)
+    assert [(c.task, c.label, [x.text for x in c.sentences]) for c in chunks] == [
+        (1, "一、", ["1.在新区注册。", "2.近三年无事故。"]),
+        (2, "二、", ["1.《申请表》；", "2.营业执照复印件；", "3.承诺书。", "材料一式两份。"]),
+        (3, "三、", ["自受理之日起20个工作日内办结。"])]
+    assert coverage(body, chunks) == 1.0
 
 
 def test_restarted_item_numbers_still_give_one_task_per_unit():
