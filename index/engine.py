@@ -60,6 +60,11 @@ LIST_SLOTS = frozenset({"材料", "流程", "条件"})  # details a list states 
 # (`clause_slack`): the units of one short policy score alike, and the asked figure is often in the next one
 SHORT_CLAUSE = 90
 MAX_CLAUSES = 2
+# title words that name a place, an issuer or the kind of document, not what it is about
+NOT_TOPIC_ENDS = ("省", "市", "区", "县", "局", "厅", "委", "办", "指南", "通知", "办法", "意见", "方案", "细则",
+                  "规定")
+TITLE_FUNCTION_WORDS = frozenset({"关于", "做好", "开展", "进一步", "印发", "有关", "事项", "工作", "实施", "加快",
+                                  "推进", "支持", "促进", "加强", "年度"})
 # a number right after a slot's cue: the question states that value ("费率是4%", "期限为3年")
 STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # decision defaults; config/settings.yaml (index section) overrides each
@@ -78,6 +83,7 @@ DECISION_DEFAULTS: dict[str, float] = {
     "min_bm25_zh": 0.08,  # below this the top passage shares (almost) no word with a Chinese question
     "dense_only_margin": 0.10,  # … and must clear the threshold by this much
     "others_slack": 0.10,  # other documents' passages this close are listed with the answer
+    "title_bonus": 0.05,  # a question naming a word only one short policy's title and text use
     "heading_bonus": 0.08,  # a passage under a heading naming the asked detail (a guide's 办理时限)
     "clause_tie": 0.01,  # … and clauses this close also with a long answering passage
     "clause_slack": 0.06,  # short clauses of the answer's document this close are shown with it
@@ -285,10 +291,30 @@ class Retriever:
             sizes[c["doc"]] = sizes.get(c["doc"], 0) + len(c["sentences"])
         # a notice of a few dozen sentences is about one thing (build.SHORT_DOC_SENTENCES)
         self._short_docs = {doc for doc, n in sizes.items() if n <= SHORT_DOC_SENTENCES}
+        self._topic_terms = self._title_terms()
         self._prepare_query_analysis(kb)
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qcache_lock = threading.Lock()
         self._subject_cache: dict[str, list[Subject]] = {}
+
+    def _title_terms(self) -> dict[int, list[str]]:
+        """For each short policy (by document ordinal), the words of its title no other document's text
+        uses (油烟, 见习, 首台套): a question naming one is about that policy."""
+        texts: dict[str, str] = {}
+        for c in self.chunks.values():
+            texts[c["doc"]] = texts.get(c["doc"], "") + c["text"]
+        out: dict[int, list[str]] = {}
+        home = set(self.home_places)
+        for n, doc in self._docs_by_ordinal.items():
+            if doc not in self._short_docs:
+                continue
+            title = re.sub(r"[（(][^）)]*[）)]", "", self.docs[doc]["title"])  # 首台（套）→ 首台, "（虚构…）" gone
+            terms = [w for w in dict.fromkeys(tx.words(title)) if len(w) >= 2 and not w.endswith(NOT_TOPIC_ENDS)
+                     and w not in home and w not in TITLE_FUNCTION_WORDS
+                     and not any(w in text for other, text in texts.items() if other != doc)]
+            if terms:
+                out[n] = terms
+        return out
 
     def _unit_key(self, u: dict[str, Any]) -> int:
         if u["kind"] == "chunk":
@@ -498,6 +524,10 @@ class Retriever:
         score = {"hybrid": s["fused"], "bm25": s["bm25"], "dense": s["dense"]}[mode]
         asked_slots = [slot for slot in self.detail_slots if slot.asked(asked_text)
                        and not self._states_value(slot, asked_text)]
+        named = [n for n, terms in self._topic_terms.items() if any(t in q for t in terms)]
+        if named and mode == "hybrid":
+            # "油烟补助的事打哪个电话问": the policy whose title alone says 油烟, not another one's 咨询电话
+            score = score + self.decision["title_bonus"] * np.isin(self.unit_key // KEY_STRIDE, named)
         headed = self._headed(asked_slots)
         if headed is not None and mode == "hybrid":
             # "多少天能办完" → the guide's 办理时限 section: its heading says what the question's words do not.
@@ -859,7 +889,7 @@ class Retriever:
         others = sorted((s for s in scores if s != best and scores[s] >= 0.85 * top),
                         key=lambda s: -scores[s])[:2]
         sentences = self.chunks[chunk_id]["sentences"]
-        if whole_list and LIST_ITEM.match(sentences[best]) and len(list_items(sentences)) > 1:
+        if whole_list and len(list_items(sentences)) > 1:
             shown, size = [], 0  # what materials, which steps, what conditions: the whole list is the answer
             for i, sent in enumerate(sentences):
                 size += len(sent)

@@ -138,6 +138,8 @@ def test_a_question_asking_for_materials_gets_the_whole_list():
     fused = np.array([0.9, 0.5, 0.5, 0.5, 0.5])
     assert r._best_sentences("g#5", 0, fused, whole_list=True) == [0, 1, 2, 3, 4]
     assert r._best_sentences("g#5", 0, fused) == [0], "a question about one item gets that item"
+    # "要交哪些材料？还用不用交纸质的" is best matched by the note under the list: the list comes with it
+    assert r._best_sentences("g#5", 4, np.array([0.5, 0.5, 0.5, 0.5, 0.9]), whole_list=True) == [0, 1, 2, 3, 4]
 
 
 def test_a_unit_headed_by_the_asked_detail_answers_before_one_whose_wording_only_matches():
@@ -170,3 +172,15 @@ def test_a_heading_naming_the_detail_does_not_pull_the_answer_into_another_docum
         return "时限" in h.title
 
     assert r._detail_first([register, other], frozenset(), lambda h: "工作日" in h.text, heads)[0] is register
+
+
+def test_a_title_word_no_other_document_uses_names_the_policy_a_question_is_about():
+    r = _retriever()
+    r.home_places = ["新区"]
+    r.docs = {NOTICE: {"title": "青岛市关于餐饮业油烟治理设备补助的通知（虚构测试文件）"},
+              PLAN: {"title": "青岛西海岸新区优化营商环境实施方案"}}
+    r.chunks = {"n#1": {"doc": NOTICE, "text": "对餐饮业油烟治理设备给予补助。咨询电话：0532-1。"},
+                "p#1": {"doc": PLAN, "text": "优化设备补助申报流程。"}}
+    # 油烟, 餐饮业 and 治理 only this notice uses; 补助 and 设备 the plan uses too; 青岛市, 关于, 通知 and the
+    # note in brackets say where it comes from and what kind of document it is, not what it is about
+    assert r._title_terms() == {ORDINAL[NOTICE]: ["餐饮", "餐饮业", "油烟", "治理"]}

@@ -68,6 +68,8 @@ def test_a_slot_lists_every_place_a_passage_states_its_value():
     ("研发费用占销售收入的比例要求是多少", "比例/金额"),  # was asked for nothing, so answered from an unrelated task
     ("办研发费用后补助要交什么费用吗", "费用"),
     ("想去窗口当面问问，在哪办", "地点"),
+    ("知识产权质押贴息一年啥时候申报啊", "时限"),
+    ("贴息比例是多少", "比例/金额"),
 ])
 def test_the_repository_slots_hear_everyday_ways_of_asking(question, slot):
     slots = read_slots(ROOT / "knowledge" / "dict" / "slots.txt")
@@ -79,3 +81,9 @@ def test_a_passage_stating_who_qualifies_gives_the_conditions():
     condition = next(s for s in slots if s.name == "条件")
     assert condition.given("对取得网络货运经营许可，且年度撮合运费收入首次突破2亿元的网络货运企业，一次性奖励40万元。")
     assert not condition.given("年内培育专精特新“小巨人”企业3家以上，新增贷款不少于5亿元。"), "a target, no condition"
+
+
+def test_naming_a_subsidy_does_not_ask_for_its_rate():
+    # any question naming 贴息 asked for its rate, so "贴息啥时候申报" was answered with the rate
+    slots = read_slots(ROOT / "knowledge" / "dict" / "slots.txt")
+    assert "比例/金额" not in {s.name for s in slots if s.asked("知识产权质押贴息一年啥时候申报啊")}
