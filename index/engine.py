@@ -13,7 +13,7 @@ import json
 import re
 import threading
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -554,7 +554,7 @@ class Retriever:
         def heads(h: Hit) -> bool:  # the passage's heading names the asked detail (a guide's 办理时限)
             return any(names_slot(sl, h.title, h.text) for sl in asked_slots)
         hits = self._quantity_first(hits, tx.quantity_units(asked_text))
-        hits = self._most_specific(self._detail_first(hits, on, gives, heads), on, gives)[:k]
+        hits = self._most_specific(self._detail_first(hits, on, gives, heads), on, gives, named)[:k]
         d = self.decision
         place = self._other_place(q) or (a.place if not self.scope.names_home(asked_text) else None)
         top = hits[0] if hits else None
@@ -695,17 +695,21 @@ class Retriever:
         level = self.docs[doc_id].get("level") or DEFAULT_LEVEL
         return MOST_SPECIFIC_FIRST.index(level) if level in MOST_SPECIFIC_FIRST else len(MOST_SPECIFIC_FIRST)
 
-    def _most_specific(self, hits: list[Hit], on: frozenset[int], gives: Callable[[Hit], bool]) -> list[Hit]:
+    def _most_specific(self, hits: list[Hit], on: frozenset[int], gives: Callable[[Hit], bool],
+                       named: Collection[int] = ()) -> list[Hit]:
         """When documents of several jurisdictions match about equally, the most specific one answers
         (a New Area notice before a Qingdao or Shandong one): it is what applies to an enterprise here.
-        It must say as much: be as much on-subject, and state the asked detail when the best one does."""
+        It must say as much: be as much on-subject, and state the asked detail when the best one does, and be
+        one of the policies the question names by a title word (`named`, document ordinals), if it names any."""
         if len(self.docs) < 2 or not hits:
             return hits
         top = hits[0]
         slack = self.decision["doc_slack"]
         top_gives = gives(top)
         close = [h for h in hits if h.score >= top.score - slack and (not on or h.key in on or top.key not in on)
-                 and (not top_gives or gives(h))]
+                 and (not top_gives or gives(h)) and (not named or h.key // KEY_STRIDE in named)]
+        if not close:
+            return hits
         best = min(close, key=lambda h: (self._level_rank(h.doc_id), -h.score))
         if best is top or self._level_rank(best.doc_id) >= self._level_rank(top.doc_id):
             return hits

@@ -184,3 +184,12 @@ def test_a_title_word_no_other_document_uses_names_the_policy_a_question_is_abou
     # 油烟, 餐饮业 and 治理 only this notice uses; 补助 and 设备 the plan uses too; 青岛市, 关于, 通知 and the
     # note in brackets say where it comes from and what kind of document it is, not what it is about
     assert r._title_terms() == {ORDINAL[NOTICE]: ["餐饮", "餐饮业", "油烟", "治理"]}
+
+
+def test_a_more_specific_document_does_not_answer_for_the_policy_the_question_names():
+    r = _retriever()
+    # "想申请当见习单位…" names the Qingdao 见习 办法; a New Area notice's passage scoring alike is not about it
+    named = _hit(NOTICE, 4, 0.599, "（一）在本市依法登记注册，成立满1年；")
+    local = _hit(PLAN, 15, 0.585, "享受扶持的企业5年内迁出新区的，追回扶持资金。")
+    assert r._most_specific([named, local], frozenset(), lambda h: True)[0] is local, "unnamed: the local one"
+    assert r._most_specific([named, local], frozenset(), lambda h: True, [ORDINAL[NOTICE]])[0] is named
