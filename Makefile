@@ -14,7 +14,7 @@ URL ?= http://127.0.0.1:8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help setup browser index model run run-scaled test test-scale eval eval-docs bench eval-chat bench-chat eval-dialogue load security lint versions rollback clean
+.PHONY: help setup browser index model run run-scaled test test-scale eval eval-docs bench latency eval-chat bench-chat eval-dialogue load security lint versions rollback clean
 
 help:
 	@echo "make run    - set up if needed, build the index, start the services, print the URLs"
@@ -24,6 +24,7 @@ help:
 	@echo "                                 killed, a FAQ published (last line: JSON); --replicas 1 --no-kills …"
 	@echo "make eval QUESTIONS=file.jsonl - retrieval quality (last line: JSON summary)"
 	@echo "make bench [QUESTIONS=…]       - engine vs BM25-only vs dense-only, latency, build time, RSS"
+	@echo "make latency                   - p50/p95 of the hard questions, each embedded afresh (3 rounds)"
 	@echo "make eval-docs                 - the same without and with the invented fixture documents"
 	@echo "make eval-chat QUESTIONS=… URL=http://127.0.0.1:8000 - the same through /api/chat of a running stack"
 	@echo "make bench-chat                - gateway latency at 1 and 10 senders vs a bare Rasa round trip"
@@ -85,6 +86,10 @@ eval: .venv/.stamp index
 
 bench: .venv/.stamp index
 	$(PY) -m index.cli bench $(QUESTIONS)
+
+# search latency of questions never seen before (query caches emptied each time), three rounds
+latency: .venv/.stamp index
+	$(PY) -m index.cli latency tests/data/eval_hard.jsonl
 
 # quality without and with the invented fixture documents (the plan's dev set must not drop)
 eval-docs: .venv/.stamp

@@ -154,6 +154,24 @@ def cmd_bench(settings: dict[str, Any], args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_latency(settings: dict[str, Any], args: argparse.Namespace) -> int:
+    """Search latency as a new question meets it: the query caches are emptied before each search, so every
+    question is embedded afresh (`bench` repeats questions, and a repeat is served from the cache)."""
+    r = LiveIndex(settings).retriever
+    qs = [c["q"] for c in load_questions(args.questions) if c.get("expect") != "complaint"]
+    r.search("预热", k=1)
+    for n in range(1, args.rounds + 1):
+        lat = []
+        for q in qs:
+            r.forget_queries()
+            t0 = time.perf_counter()
+            r.search(q, k=args.k)
+            lat.append((time.perf_counter() - t0) * 1000)
+        print(json.dumps({"round": n, "questions": len(qs), "p50_ms": round(percentile(lat, 50), 2),
+                          "p95_ms": round(percentile(lat, 95), 2), "max_ms": round(max(lat), 2)}))
+    return 0
+
+
 def cmd_versions(settings: dict[str, Any], args: argparse.Namespace) -> int:
     store = _store(settings)
     cur = store.current()
@@ -193,13 +211,17 @@ def main(argv: list[str] | None = None) -> int:
     be.add_argument("questions", type=Path)
     be.add_argument("-k", type=int, default=5)
     be.add_argument("--repeat", type=int, default=3)
+    la = sub.add_parser("latency", help="p50/p95 of searches of new questions (query caches emptied each time)")
+    la.add_argument("questions", type=Path)
+    la.add_argument("-k", type=int, default=5)
+    la.add_argument("--rounds", type=int, default=3)
     sub.add_parser("versions", help="list index versions (* = live)")
     sub.add_parser("rollback", help="make the previous version live")
     args = ap.parse_args(argv)
     settings = load_settings()
     try:
         return {"build": cmd_build, "ask": cmd_ask, "eval": cmd_eval, "eval-docs": cmd_eval_docs, "bench": cmd_bench,
-                "versions": cmd_versions, "rollback": cmd_rollback}[args.cmd](settings, args)
+                "latency": cmd_latency, "versions": cmd_versions, "rollback": cmd_rollback}[args.cmd](settings, args)
     except (FaqError, DocumentError) as exc:
         print(f"knowledge error:\n{exc}", file=sys.stderr)
         return 2

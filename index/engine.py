@@ -316,6 +316,12 @@ class Retriever:
                 out[n] = terms
         return out
 
+    def forget_queries(self) -> None:
+        """Empty the query vector and subject caches (a latency measurement of questions never seen)."""
+        with self._qcache_lock:
+            self._qcache.clear()
+        self._subject_cache.clear()
+
     def _unit_key(self, u: dict[str, Any]) -> int:
         if u["kind"] == "chunk":
             return _key(self.chunks[u["ref"]])

@@ -73,3 +73,14 @@ def test_broken_faq_is_reported_with_file_and_line(index_settings, tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 2
     assert f"{faq / 'bad.yaml'}:3 条目「x1」" in proc.stderr and "答案（answer）不能为空" in proc.stderr
+
+
+def test_latency_embeds_every_question_afresh_and_prints_one_line_per_round(index_settings, tmp_path):
+    questions = tmp_path / "q.jsonl"
+    questions.write_text("\n".join(json.dumps({"id": str(i), "q": q}, ensure_ascii=False) for i, q in enumerate(
+        ["出口企业退税平均要几天", "存量房带着抵押可以过户吗"])) + "\n", encoding="utf-8")
+    proc = run_cli(["latency", str(questions), "--rounds", "2"], index_settings)
+    assert proc.returncode == 0, proc.stderr
+    rounds = [json.loads(line) for line in proc.stdout.strip().splitlines()[-2:]]
+    assert [r["round"] for r in rounds] == [1, 2] and all(r["questions"] == 2 for r in rounds)
+    assert all(r["max_ms"] >= r["p95_ms"] >= r["p50_ms"] > 0 for r in rounds)
