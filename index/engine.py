@@ -192,6 +192,11 @@ def lead_part(replies: list[SearchResponse]) -> SearchResponse:
     return min(replies, key=lambda r: OUTCOME_RANK[r.outcome])
 
 
+def _chunk_id(hit: Hit) -> str:
+    """The chunk a sentence hit ("<chunk id>/s<n>") belongs to."""
+    return hit.id.rsplit("/s", 1)[0]
+
+
 def names_slot(slot: Slot, heading: str, text: str) -> bool:
     """The passage's heading (or its "受理时间：" lead) names the detail: 办理时限, 收费标准, 申请材料."""
     return slot.name in heading or slot.label in heading or text.startswith(slot.label)
@@ -285,6 +290,7 @@ class Retriever:
         for user_dict in kb.get("user_dicts", []):
             tx.load_user_dict(user_dict)
         self.unit_key = np.array([self._unit_key(u) for u in self.units], dtype=np.int32)
+        self.unit_doc = self.unit_key // KEY_STRIDE  # each unit's document ordinal
         self._docs_by_ordinal = {_key(c) // KEY_STRIDE: c["doc"] for c in self.chunks.values()}
         sizes: dict[str, int] = {}
         for c in self.chunks.values():
@@ -533,13 +539,13 @@ class Retriever:
         named = [n for n, terms in self._topic_terms.items() if any(t in q for t in terms)]
         if named and mode == "hybrid":
             # "油烟补助的事打哪个电话问": the policy whose title alone says 油烟, not another one's 咨询电话
-            score = score + self.decision["title_bonus"] * np.isin(self.unit_key // KEY_STRIDE, named)
+            score = score + self.decision["title_bonus"] * np.isin(self.unit_doc, named)
         headed = self._headed(asked_slots)
         if headed is not None and mode == "hybrid":
             # "多少天能办完" → the guide's 办理时限 section: its heading says what the question's words do not.
             # Within the document the question is about (its best passage's): which document that is, the
             # heading does not tell
-            same_doc = self.unit_key // KEY_STRIDE == self.unit_key[int(np.argmax(score))] // KEY_STRIDE
+            same_doc = self.unit_doc == self.unit_doc[int(np.argmax(score))]
             score = score + self.decision["heading_bonus"] * (headed * same_doc)
         hits = self._collect(score, s, limit=max(k, self.cfg.get("rerank_top", 8)))
         if self.reranker is not None and mode == "hybrid" and hits:
@@ -883,7 +889,7 @@ class Retriever:
             if e.get("basis_text"):  # a plain-language answer: the verbatim quote it rests on (依据)
                 extra["basis"] = e["basis_text"]
         else:
-            chunk_id = top.id.rsplit("/s", 1)[0]
+            chunk_id = _chunk_id(top)
             chunk = self.chunks[chunk_id]
             sids = self._best_sentences(chunk_id, top.sentence_ids[0], fused, whole_list)
             text = "".join(chunk["sentences"][i] for i in sids)
@@ -917,14 +923,14 @@ class Retriever:
             return answer
         # a long passage stands alone, unless another one scores the same: the engine cannot tell them apart
         floor = top.score - self.decision["clause_slack" if len(answer["text"]) <= SHORT_CLAUSE else "clause_tie"]
-        chunk_id = top.id.rsplit("/s", 1)[0]
+        chunk_id = _chunk_id(top)
         picked: list[Hit] = []
         for h in hits[1:]:
             if h.kind != "chunk" or h.doc_id != top.doc_id or h.score < floor or len(h.text) > SHORT_CLAUSE:
                 continue
-            if h.id.rsplit("/s", 1)[0] == chunk_id or h.text in answer["text"]:
+            if _chunk_id(h) == chunk_id or h.text in answer["text"]:
                 continue
-            if any(h.id.rsplit("/s", 1)[0] == p.id.rsplit("/s", 1)[0] for p in picked):
+            if any(_chunk_id(h) == _chunk_id(p) for p in picked):
                 continue
             picked.append(h)
             if len(picked) == MAX_CLAUSES:
@@ -936,7 +942,7 @@ class Retriever:
         return {**answer, "text": text, "clauses": clauses}
 
     def citation_for(self, hit: Hit) -> dict[str, Any]:
-        chunk_id = self.faq[hit.id]["chunk"] if hit.kind == "faq" else hit.id.rsplit("/s", 1)[0]
+        chunk_id = self.faq[hit.id]["chunk"] if hit.kind == "faq" else _chunk_id(hit)
         return self.citation(self.chunks[chunk_id])
 
     def citation(self, chunk: dict[str, Any]) -> dict[str, Any]:

@@ -143,14 +143,15 @@ def focus(text: str, budget: int, count: Callable[[str], int], weight: Callable[
         return text
     clauses = [c for c in CLAUSE_END.split(text) if c]
     kept = list(range(len(clauses)))
+    weights = [weight(c) for c in clauses]
     droppable = [i for i in range(len(clauses) - 1) if not _asks(clauses[i]) and not keep(clauses[i])]
-    heaviest = max(droppable, key=lambda i: weight(clauses[i]), default=None)
-    if heaviest is not None and weight(clauses[heaviest]) * THIN_QUESTION > sum(
-            weight(c) for i, c in enumerate(clauses) if i not in droppable):
+    heaviest = max(droppable, key=lambda i: weights[i], default=None)
+    if heaviest is not None and weights[heaviest] * THIN_QUESTION > sum(
+            w for i, w in enumerate(weights) if i not in droppable):
         # what always stays says far less than the clause saying most ("…，听说去RCEP国家参展补得更多，是真的吗"
         # kept only "是真的吗"): that clause stays too
         droppable.remove(heaviest)
-    for i in sorted(droppable, key=lambda i: weight(clauses[i])):
+    for i in sorted(droppable, key=lambda i: weights[i]):
         kept.remove(i)
         if count("".join(clauses[j] for j in kept)) <= budget:
             break
