@@ -62,6 +62,8 @@ NOT_UNDERSTOOD = {
     "complaint_contact": "联系人称呼请控制在20个字以内，例如“张经理”。",
     "complaint_phone": "号码格式不对：手机号是11位数字（如 13812345678），座机请带区号（如 0532-86981234）。",
     "complaint_description": "请再具体说说：什么时间、在哪里、遇到了什么问题、希望怎么解决。",
+    "complaint_location": ("还差一项：问题涉及的具体地点（例如“新区政务服务中心二楼”），没有可回复“无”，"
+                           "之后再确认提交。"),
     "complaint_confirm": ("还没有提交。确认无误请回复“确认提交”；需要修改请告诉我改哪一项，例如“改电话”“地点要改”；"
                           "不提交请回复“取消”。"),
 }
@@ -95,8 +97,10 @@ def clean_contact(text: str) -> str | None:
     return v if 1 <= len(v) <= 20 else None
 
 
-def clean_location(text: str) -> str:
+def clean_location(text: str) -> str | None:
     v = text.strip()
+    if is_form_command(v):
+        return None  # "确认提交" typed before the summary was shown is not a place
     return "无" if not v or NONE_RE.search(v) else v[:200]
 
 

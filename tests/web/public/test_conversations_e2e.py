@@ -105,6 +105,20 @@ def test_complaint_finished_by_a_user_who_only_types(stack):
     assert no in text(msgs) and "当前状态" in text(msgs), "the ticket this conversation filed, without asking"
 
 
+def test_confirming_before_the_location_is_given_asks_for_the_location_again(stack):
+    # "确认提交" typed at the location step was filed as the place of the problem
+    s = sender()
+    for message in ("我要投诉", "个人", "王先生", "13912345678", "窗口让我跑了五趟还没办成", "是"):
+        msgs = say(stack, s, message)
+    assert step(msgs) == "location"
+    msgs = say(stack, s, "确认提交")
+    assert step(msgs) == "location" and "地点" in text(msgs) and not TICKET_NO_IN_TEXT_RE.search(text(msgs))
+    msgs = say(stack, s, "无")
+    assert step(msgs) == "confirm" and "涉及地点：无" in text(msgs)
+    no = TICKET_NO_IN_TEXT_RE.search(text(say(stack, s, "确认提交"))).group(0)
+    assert no in tickets(stack)
+
+
 def test_complaint_finished_by_a_user_who_only_clicks(stack):
     s = sender()
     msgs = say(stack, s, "/complain")
