@@ -102,6 +102,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout3 $(QUESTIONS) tests/data/eval_policies_heldout3.jsonl $(EVAL_ARGS)
 	@echo "held out, fourth set (written by a fourth person who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout4 $(QUESTIONS) tests/data/eval_policies_heldout4.jsonl $(EVAL_ARGS)
+	@echo "held out, fifth set (written by a fifth person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout5 $(QUESTIONS) tests/data/eval_policies_heldout5.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)

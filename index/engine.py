@@ -56,6 +56,7 @@ LEAD_IN_END = ("：", ":")
 LIST_ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.．、]|[①-⑳])")
 LIST_BUDGET = 320  # characters of a list shown with its lead-in
 LIST_SLOTS = frozenset({"材料", "流程", "条件"})  # details a list states as a whole
+COMPACT_UNIT = 4  # sentences of a policy's item or article read as one statement
 # an answer of one short clause (an item of a notice) comes with the closest other clauses of its document
 # (`clause_slack`): the units of one short policy score alike, and the asked figure is often in the next one
 SHORT_CLAUSE = 90
@@ -199,7 +200,8 @@ def _chunk_id(hit: Hit) -> str:
 
 def names_slot(slot: Slot, heading: str, text: str) -> bool:
     """The passage's heading (or its "受理时间：" lead) names the detail: 办理时限, 收费标准, 申请材料."""
-    return slot.name in heading or slot.label in heading or text.startswith(slot.label)
+    names = slot.headings or (slot.label,)
+    return slot.name in heading or any(h in heading or text.startswith(h) for h in names)
 
 
 def list_items(sentences: list[str]) -> list[int]:
@@ -561,7 +563,7 @@ class Retriever:
         hits = self._subject_first(hits, on, score, s, bool(asked))
 
         def gives(h: Hit) -> bool:  # the passage (under its title) states every asked detail
-            stated = f"{h.title}：{h.text}" if h.kind == "chunk" else h.text
+            stated = f"{h.title}：{self._unit_text(h)}" if h.kind == "chunk" else h.text
             return all(self._slot_given(sl, asked_text, stated, subjects)[0] for sl in asked_slots)
         def heads(h: Hit) -> bool:  # the passage's heading names the asked detail (a guide's 办理时限)
             return any(names_slot(sl, h.title, h.text) for sl in asked_slots)
@@ -590,7 +592,9 @@ class Retriever:
             "subjects": [x.official for x in subjects], "subject_matched": matched,
             "slots": asked, "margin": round(margin, 4), "agree": agree, "lang": lang,
         }
-        answer = self._answer(top, s["fused"], bool(LIST_SLOTS & set(asked))) if top else None
+        answer = self._answer(top, s["fused"], bool(LIST_SLOTS & set(asked)) or bool(top and heads(top)),
+                              lambda text: all(self._slot_given(sl, asked_text, text, subjects)[0]
+                                               for sl in asked_slots)) if top else None
         # a question an admin filed under an FAQ entry word for word is answered by that entry
         curated = bool(top) and top.kind == "faq" and _bare(top.matched) == _bare(asked_text)
         explain["curated"] = curated
@@ -879,7 +883,18 @@ class Retriever:
         return self.scope.other_place(q)
 
     # -- answer --------------------------------------------------------------------------------
-    def _answer(self, top: Hit, fused: np.ndarray, whole_list: bool = False) -> dict[str, Any]:
+    def _unit_text(self, h: Hit) -> str:
+        """What a passage states: the whole unit when it is one compact item or article of a policy (the
+        date of "贴息补助按年度申报。企业应当于每年4月1日至4月30日…" is in the sentence after the one that
+        matched), else the sentence. A plan's long task paragraphs are about many things."""
+        chunk = self.chunks[_chunk_id(h)]
+        compact = chunk["doc"] in self._short_docs or chunk.get("unit") == "article"
+        if compact and len(chunk["sentences"]) <= COMPACT_UNIT:
+            return "".join(chunk["sentences"])
+        return h.text
+
+    def _answer(self, top: Hit, fused: np.ndarray, whole: bool = False,
+                gives: Callable[[str], bool] = lambda text: True) -> dict[str, Any]:
         if top.kind == "faq":
             e = self.faq[top.id]
             chunk = self.chunks[e["chunk"]]
@@ -891,21 +906,27 @@ class Retriever:
         else:
             chunk_id = _chunk_id(top)
             chunk = self.chunks[chunk_id]
-            sids = self._best_sentences(chunk_id, top.sentence_ids[0], fused, whole_list)
+            sids = self._best_sentences(chunk_id, top.sentence_ids[0], fused, whole)
+            title = chunk["task_title"]
+            if not gives(f"{title}：" + "".join(chunk["sentences"][i] for i in sids)) \
+                    and self._unit_text(top) != top.text:  # the asked detail is in another sentence of the unit
+                more = [i for i, sent in enumerate(chunk["sentences"]) if gives(f"{title}：{sent}")]
+                sids = sorted({*sids, *more[:1]})
             text = "".join(chunk["sentences"][i] for i in sids)
             extra = {"sentences": sids, "topic": chunk.get("topic", "")}
         return {"text": text, "citation": self.citation(chunk), **extra}
 
-    def _best_sentences(self, chunk_id: str, best: int, fused: np.ndarray, whole_list: bool = False) -> list[int]:
+    def _best_sentences(self, chunk_id: str, best: int, fused: np.ndarray, whole: bool = False) -> list[int]:
         """The best sentence plus up to two others of the same chunk that score almost as well, with the
-        list it leads in, or the lead-in of the list it is an item of; the whole list of a unit that is one
-        (a guide's 申请材料) when `whole_list` (the question asks for materials, steps or conditions)."""
+        list it leads in, or the lead-in of the list it is an item of. When `whole` (the question asks for
+        materials, steps or conditions, or the unit's heading names what it asks: a guide's 咨询电话), the
+        whole unit if it is a list or short enough to read at once."""
         scores = {sid: float(fused[i]) for sid, i in self.chunk_units.get(chunk_id, [])}
         top = scores.get(best, 0.0)
         others = sorted((s for s in scores if s != best and scores[s] >= 0.85 * top),
                         key=lambda s: -scores[s])[:2]
         sentences = self.chunks[chunk_id]["sentences"]
-        if whole_list and len(list_items(sentences)) > 1:
+        if whole and (len(list_items(sentences)) > 1 or sum(map(len, sentences)) <= LIST_BUDGET):
             shown, size = [], 0  # what materials, which steps, what conditions: the whole list is the answer
             for i, sent in enumerate(sentences):
                 size += len(sent)

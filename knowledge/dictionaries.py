@@ -35,6 +35,8 @@ class Slot:
     label: str
     cues: tuple[str, ...]
     evidence: tuple[str, ...]
+    # headings that name this detail in a document ("申报时间" for 受理时间, "申请材料" for 所需材料)
+    headings: tuple[str, ...] = ()
 
     @property
     def is_version(self) -> bool:
@@ -68,7 +70,7 @@ class Slot:
 
     @classmethod
     def from_dict(cls, d: dict[str, Any]) -> Slot:
-        return cls(d["name"], d["label"], tuple(d["cues"]), tuple(d["evidence"]))
+        return cls(d["name"], d["label"], tuple(d["cues"]), tuple(d["evidence"]), tuple(d.get("headings", ())))
 
 
 def _any_match(patterns: tuple[str, ...], text: str) -> bool:
@@ -76,13 +78,14 @@ def _any_match(patterns: tuple[str, ...], text: str) -> bool:
 
 
 def read_slots(path: Path) -> list[Slot]:
-    """`name | label | question cues | passage evidence` lines (see knowledge/dict/slots.txt)."""
+    """`name | label [heading …] | question cues | passage evidence` lines (see knowledge/dict/slots.txt)."""
     out: list[Slot] = []
     for n, line in _dict_lines(path):
         fields = [f.strip() for f in line.split(" | ")]
         if len(fields) != 4 or not all(fields):
             raise ValueError(f"{path}:{n}: expected 'name | label | question cues | passage evidence'")
-        name, label, cues, evidence = fields
+        name, names, cues, evidence = fields
+        label, *headings = names.split()
         words = [w.replace("_", " ") if not w.startswith("re:") else w for w in cues.split()]
         for w in words + evidence.split():
             if w.startswith("re:"):
@@ -90,7 +93,7 @@ def read_slots(path: Path) -> list[Slot]:
                     re.compile(w[3:])
                 except re.error as exc:
                     raise ValueError(f"{path}:{n}: bad regular expression {w!r}: {exc}") from exc
-        out.append(Slot(name, label, tuple(words), tuple(evidence.split())))
+        out.append(Slot(name, label, tuple(words), tuple(evidence.split()), (label, *headings)))
     return out
 
 

@@ -19,7 +19,8 @@ CN_NUM = "一二三四五六七八九十"
 CN_BIG = "零〇一二三四五六七八九十百千两"
 L1_RE = re.compile(rf"^([{CN_NUM}]+)、\s*(.+)$")
 L2_RE = re.compile(rf"^[（(]([{CN_NUM}]+)[）)]\s*(.+)$")
-L3_RE = re.compile(r"^(\d{1,3})[.．、]\s*(?!\d)(.+)$")
+# "5.5万元" is a number, not item 5; "5.2026年4月1日起…" and "5、10家以上" are items
+L3_RE = re.compile(r"^(\d{1,3})(?:[.．]\s*(?!\d)|[.．](?=(?:19|20)\d\d年)|、\s*)(.+)$")
 CHAPTER_RE = re.compile(rf"^第([{CN_BIG}]+)章\s*(.*)$")
 JIE_RE = re.compile(rf"^第([{CN_BIG}]+)节\s*(.*)$")
 ARTICLE_RE = re.compile(rf"^第([{CN_BIG}]+)条\s*(.*)$")
@@ -39,6 +40,10 @@ _TITLE_SPLIT = re.compile(r"[。：:]")
 MAX_TITLE = 40
 # a lead with a comma is a clause ("在境内成功上市的，奖励500万元。"), never a heading ("深化商事制度改革。")
 CLAUSE_MARKS = ("，", "；", ",", ";")
+# a lead that states a rule or a figure ("获得补贴的设施应当连续运营不少于5年。", "建设补贴每年集中申报两次：")
+# is the item's first sentence: a heading names a topic ("支持对象", "降低市场准入门槛") and states nothing
+STATEMENT_RE = re.compile(r"\d|[一两二三四五六七八九十]+[次年个天日月倍]|应当|不得|可以|必须|给予|不超过|不少于|不低于"
+                          r"|不高于|以上|以下|以内|每[年月季次]")
 
 PLAN, RESTARTED_PLAN, NOTICE, REGULATION = "plan", "restarted_plan", "notice", "regulation"
 # a 办事指南: 一、申请材料 with a list 1. 2. 3. that starts again under every section — the section is the unit
@@ -358,6 +363,8 @@ class _Parser:
             return "", nxt, none
         title, at = _title_split(rest)
         if at < len(rest):
+            if STATEMENT_RE.search(title):
+                return "", nxt, (at0, at0 + len(rest))
             return title, nxt, (at0 + at, at0 + len(rest))
         exists, following = self._next_mark(nxt, mark)
         has_children = following is not None and following.level > mark.level

@@ -71,12 +71,14 @@ def test_the_plans_own_questions_still_cite_the_plan(docs_live):
 
 
 GUIDE = ROOT / "tests" / "data" / "policies" / "guide-shape.txt"
+STATEMENTS = ROOT / "tests" / "data" / "policies" / "statement-items.txt"
 
 
 @pytest.fixture(scope="module")
 def guide_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
-    """The plan plus one 办事指南 (sections 一、… with lists numbered again in each)."""
-    return _with_documents([GUIDE], index_settings, embedder, tmp_path_factory.mktemp("guide"))
+    """The plan plus one 办事指南 (sections 一、… with lists numbered again in each) and one short notice
+    whose items open with a statement ("补贴每年集中申报两次：…")."""
+    return _with_documents([GUIDE, STATEMENTS], index_settings, embedder, tmp_path_factory.mktemp("guide"))
 
 
 def test_a_guide_answers_an_asked_detail_from_the_section_headed_by_it(guide_live):
@@ -91,3 +93,26 @@ def test_a_guide_lists_all_its_materials(guide_live):
     assert r.outcome == "answered" and r.answer["citation"]["section_label"] == "五、申请材料"
     for item in ("上云补助申请表", "云服务合同复印件", "费用支付凭证", "企业基本存款账户信息"):
         assert item in r.answer["text"]
+
+
+def test_a_guide_gives_every_line_of_the_section_headed_by_the_asked_detail(guide_live):
+    # "监督投诉电话" is the shortest line and matched best; the 咨询电话 the user needs is the line above it
+    r = guide_live.retriever.search("上云补助的事找谁问，电话多少")
+    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "test-guide-cloud-2026"
+    assert "0532-80000000" in r.answer["text"] and "0532-80000099" in r.answer["text"]
+
+
+def test_an_item_opening_with_a_statement_answers_with_it(guide_live):
+    # "补贴每年集中申报两次：" was taken for the item's heading: the passage then lacked what was asked
+    r = guide_live.retriever.search("节能设备补贴一年报几次？")
+    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "test-energy-equipment-2026"
+    assert r.answer["citation"]["task"] == 7
+    assert "申报两次" in r.answer["text"] and "4月1日至4月30日" in r.answer["text"]
+    r = guide_live.retriever.search("拿了节能设备补贴的设备最少要用几年")
+    assert r.outcome == "answered" and "不少于3年" in r.answer["text"]
+
+
+def test_the_asked_date_in_the_next_sentence_of_a_notice_item_is_shown(guide_live):
+    r = guide_live.retriever.search("节能设备运行奖励一般什么时候申领")
+    assert r.outcome == "answered" and r.answer["citation"]["task"] == 8
+    assert "11月1日至11月30日" in r.answer["text"]

@@ -136,10 +136,45 @@ def test_a_question_asking_for_materials_gets_the_whole_list():
     r.chunks = {"g#5": {"sentences": sentences}}
     r.chunk_units = {"g#5": [(i, i) for i in range(len(sentences))]}
     fused = np.array([0.9, 0.5, 0.5, 0.5, 0.5])
-    assert r._best_sentences("g#5", 0, fused, whole_list=True) == [0, 1, 2, 3, 4]
+    assert r._best_sentences("g#5", 0, fused, whole=True) == [0, 1, 2, 3, 4]
     assert r._best_sentences("g#5", 0, fused) == [0], "a question about one item gets that item"
     # "要交哪些材料？还用不用交纸质的" is best matched by the note under the list: the list comes with it
-    assert r._best_sentences("g#5", 4, np.array([0.5, 0.5, 0.5, 0.5, 0.9]), whole_list=True) == [0, 1, 2, 3, 4]
+    assert r._best_sentences("g#5", 4, np.array([0.5, 0.5, 0.5, 0.5, 0.9]), whole=True) == [0, 1, 2, 3, 4]
+
+
+def test_a_unit_headed_by_the_asked_detail_is_shown_whole():
+    r = _retriever()
+    lines = ["区工业和信息化局中小企业服务科：0532-86171846", "平台技术支持热线：0532-86171850",
+             "监督投诉电话：0532-86171899"]
+    r.chunks = {"g#7": {"sentences": lines}}
+    r.chunk_units = {"g#7": [(i, i) for i in range(3)]}
+    # "找谁问，电话多少" matched the shortest line best; the section 七、咨询电话 is what was asked for
+    assert r._best_sentences("g#7", 2, np.array([0.64, 0.66, 0.78]), whole=True) == [0, 1, 2]
+    assert r._best_sentences("g#7", 2, np.array([0.64, 0.66, 0.78])) == [2]
+
+
+def test_the_asked_detail_in_another_sentence_of_a_short_policys_item_is_shown():
+    r = _retriever()
+    article = ["贴息补助按年度申报。", "企业应当于每年4月1日至4月30日通过平台申报，逾期不予受理。"]
+    plan_task = ["推行惠企政策申报。", "编制发布申报月历。", "每年3月1日起受理。", "限时办结。", "免申即享。"]
+    r.chunks = {f"{NOTICE}#19": {"sentences": article, "doc": NOTICE, "task_title": "申报", "unit": "article"},
+                f"{PLAN}#3": {"sentences": plan_task, "doc": PLAN, "task_title": "政策兑现", "unit": "task"}}
+    r.chunk_units = {f"{NOTICE}#19": [(0, 0), (1, 1)], f"{PLAN}#3": [(i, 2 + i) for i in range(5)]}
+    r.citation = lambda chunk: {}
+    fused = np.array([0.75, 0.30, 0.7, 0.3, 0.3, 0.3, 0.3])
+    top = _hit(NOTICE, 19, 0.75, article[0])
+    top.sentence_ids = [0]
+
+    def when(text: str) -> bool:  # the question asks for 受理时间
+        return "月1日" in text
+
+    # "啥时候申报" matched "按年度申报。" best; the dates are in the item's next sentence
+    assert r._answer(top, fused, gives=when)["text"] == "".join(article)
+    assert r._answer(top, fused)["text"] == article[0], "nothing asked for: the best sentence"
+    # a long task of the plan is about many things: another of its sentences is not the answer's
+    task_top = _hit(PLAN, 3, 0.7, plan_task[0])
+    task_top.sentence_ids = [0]
+    assert r._answer(task_top, fused, gives=when)["text"] == plan_task[0]
 
 
 def test_a_unit_headed_by_the_asked_detail_answers_before_one_whose_wording_only_matches():

@@ -26,10 +26,11 @@ def test_synonyms_map_everyday_words_to_official_terms(tmp_path: Path):
 
 def test_slots_are_typed_with_cues_and_evidence(tmp_path: Path):
     f = tmp_path / "slots.txt"
-    f.write_text("# 格式\n时限 | 办理时限 | 多久 how_long | re:\\d+个工作日 当场\n"
+    f.write_text("# 格式\n时限 | 办理时限 承诺时限 | 多久 how_long | re:\\d+个工作日 当场\n"
                  "年份/版本 | @version | 版 | @versions\n", encoding="utf-8")
     slots = read_slots(f)
-    assert slots[0] == Slot("时限", "办理时限", ("多久", "how long"), ("re:\\d+个工作日", "当场"))
+    assert slots[0] == Slot("时限", "办理时限", ("多久", "how long"), ("re:\\d+个工作日", "当场"),
+                            ("办理时限", "承诺时限"))
     assert slots[0].asked("出口退税要多久") and slots[0].asked("how long does it take")
     assert slots[0].given("3个工作日以内") and not slots[0].given("推行智能表单")
     assert slots[1].is_version and not slots[0].is_version
@@ -70,6 +71,9 @@ def test_a_slot_lists_every_place_a_passage_states_its_value():
     ("想去窗口当面问问，在哪办", "地点"),
     ("知识产权质押贴息一年啥时候申报啊", "时限"),
     ("贴息比例是多少", "比例/金额"),
+    ("充电桩的建设补贴一年报几次", "时限"),  # answered with who may apply, not when
+    ("转型券的事找谁问", "联系方式"),
+    ("转型券能抵多少钱", "比例/金额"),
 ])
 def test_the_repository_slots_hear_everyday_ways_of_asking(question, slot):
     slots = read_slots(ROOT / "knowledge" / "dict" / "slots.txt")
@@ -87,3 +91,17 @@ def test_naming_a_subsidy_does_not_ask_for_its_rate():
     # any question naming 贴息 asked for its rate, so "贴息啥时候申报" was answered with the rate
     slots = read_slots(ROOT / "knowledge" / "dict" / "slots.txt")
     assert "比例/金额" not in {s.name for s in slots if s.asked("知识产权质押贴息一年啥时候申报啊")}
+
+
+def test_a_documents_own_heading_names_the_detail():
+    from config import ROOT
+    from index.engine import names_slot
+    slots = read_slots(ROOT / "knowledge" / "dict" / "slots.txt")
+
+    def named(heading: str) -> set[str]:
+        return {s.label for s in slots if names_slot(s, heading, "")}
+
+    # a notice's "（一）申报时间" and a guide's "七、咨询电话" were not seen as naming 受理时间 / 联系电话
+    assert "受理时间" in named("申报时间") and "联系电话" in named("咨询电话")
+    assert "所需材料" in named("申请材料") and "办理流程" in named("申报程序")
+    assert not named("补贴标准") & {"受理时间", "联系电话", "所需材料"}

@@ -9,7 +9,7 @@ from tests.conftest import PLAN_DOC
 
 POLICIES = Path(__file__).resolve().parents[1] / "data" / "policies"
 FIXTURES = ["plan-shape.txt", "regulation-shape.txt", "notice-shape.txt", "twelve-items.txt", "attachments.txt",
-            "guide-shape.txt"]
+            "guide-shape.txt", "statement-items.txt"]
 FICTION = "虚构测试文件，仅用于自动化测试，非真实政策"
 
 EXPECTED_TITLES = {
@@ -269,6 +269,28 @@ def test_a_numbered_clause_before_a_full_stop_is_text_not_a_title():
     chunks = parse_document("d", body)
     assert [s.text for s in chunks[1].sentences] == ["在境内上市的，奖励500万元。", "以上阶段累计最高不超过800万元。"]
     assert coverage(body, chunks) == 1.0
+
+
+def test_an_item_opening_with_a_statement_keeps_it_as_text():
+    # "获得补贴的设施应当连续运营不少于5年。" and "每年集中申报两次：" became the items' titles: the answer then
+    # lacked the very figure asked for. A heading names a topic ("申报对象", "降低市场准入门槛") and states nothing
+    body = ("一、管理\n1.获得补贴的设施应当连续运营不少于5年。擅自拆除的，追回补贴。\n"
+            "2.补贴每年集中申报两次：上半年为5月，下半年为11月。\n3.申报对象。在新区注册的企业。\n"
+            "4.深化商事制度改革。推行智能表单。\n")
+    chunks = parse_document("d", body)
+    assert [c.text for c in chunks] == ["获得补贴的设施应当连续运营不少于5年。擅自拆除的，追回补贴。",
+                                        "补贴每年集中申报两次：上半年为5月，下半年为11月。",
+                                        "在新区注册的企业。", "推行智能表单。"]
+    assert [c.task_title for c in chunks] == ["管理", "管理", "申报对象", "深化商事制度改革"]
+    assert coverage(body, chunks) == 1.0
+
+
+def test_an_item_number_before_a_year_is_an_item_not_a_decimal():
+    body = "一、范围\n4.在新区注册的企业。\n5.2026年1月1日以后建成的设施，方可申请。\n6.5万元以下的不予支持。\n"
+    chunks = parse_document("d", body)
+    assert [(c.task, c.text) for c in chunks][:2] == [(4, "在新区注册的企业。"),
+                                                      (5, "2026年1月1日以后建成的设施，方可申请。")]
+    assert chunks[-1].text.endswith("6.5万元以下的不予支持。"), "a decimal at the start of a line is still text"
 
 
 def test_a_guides_section_is_one_unit_with_its_list():
