@@ -356,7 +356,8 @@ class Retriever:
         home = set(self.home_places)
         self.subject_index = SubjectIndex([t for t in [*terms, *officials] if t not in home], self.synonyms,
                                           task_texts, faq_texts)
-        self.fixer = TermFixer([*terms, *officials, *self.synonyms], self.corpus, min_len=4)
+        self.fixer = TermFixer([*terms, *officials, *self.synonyms], self.corpus, min_len=4,
+                               spelled=self._expansions)
         self.years_held = {y for d in self.docs.values() for y in re.findall(r"20\d{2}", f"{d['title']}{d['written']}")}
         self.version_slot = next((s for s in self.slots if s.is_version), None)
         self.detail_slots = [s for s in self.slots if not s.is_version]
@@ -748,7 +749,9 @@ class Retriever:
         """Put the best candidate about the question's subject first when the best one is off-subject.
 
         It wins when it scores nearly as well (`subject_slack`), or always when the question asks for a
-        detail: then the honest reply is the subject's passage, partial if it lacks the detail.
+        detail: then the honest reply is the subject's passage, partial if it lacks the detail. Not always
+        against a short policy's passage: the subject dictionary knows the plan's words, and a policy on the
+        question's topic may say it in others ("写字楼" is the plan's 商业用房, the policy says 商务楼宇).
         """
         if not hits or not on or hits[0].key in on:
             return hits
@@ -763,7 +766,8 @@ class Retriever:
                 return hits
             i = int(np.argmax(np.where(mask, score, -1.0)))
             alt = self._hit(self.units[i], float(score[i]), float(s["bm25"][i]), float(s["dense"][i]))
-        if asks_detail or alt.score >= hits[0].score - self.decision["subject_slack"]:
+        always = asks_detail and not (hits[0].doc_id in self._short_docs and alt.doc_id != hits[0].doc_id)
+        if always or alt.score >= hits[0].score - self.decision["subject_slack"]:
             return [alt, *[h for h in hits if h.id != alt.id]]
         return hits
 

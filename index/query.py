@@ -194,13 +194,16 @@ class TermFixer:
 
     A window of the question with exactly one character different from a dictionary term but the same
     pinyin, and which the knowledge never writes, is that term. A lower-case Latin run equal to the initials
-    of exactly one term (and not itself in the knowledge) is that term.
+    of exactly one term (and not itself in the knowledge) is that term. Shorter typos are fixed only where
+    a dictionary lists them as the everyday word of a term that sounds the same (`spelled`: 补帖 → 补贴).
     """
 
     terms: Iterable[str]
     corpus: str
     min_len: int = 4  # typos: three-character windows match too much ("一份公司" is not 分公司)
     min_initials: int = 3
+    spelled: dict[str, list[str]] = field(default_factory=dict)  # everyday word → its terms (synonyms, wording)
+    typos: dict[str, str] = field(default_factory=dict, init=False)
     by_pinyin: dict[tuple[str, ...], list[str]] = field(default_factory=dict, init=False)
     by_initials: dict[str, list[str]] = field(default_factory=dict, init=False)
     lengths: list[int] = field(default_factory=list, init=False)
@@ -217,10 +220,14 @@ class TermFixer:
             self.by_initials.setdefault("".join(p[0] for p in py), []).append(t)
         self.lengths = sorted({len(k) for k in self.by_pinyin}, reverse=True)
         self.corpus = self.corpus.lower()
+        for word, officials in self.spelled.items():
+            same = [t for t in officials if len(t) == len(word) and _pinyin(t) == _pinyin(word)]
+            if same and word not in self.corpus and CJK.match(word):
+                self.typos[word] = same[0]
 
     def fix(self, text: str) -> tuple[str, list[tuple[str, str]]]:
         """The text with typos and initials replaced, and the (wrong, right) pairs."""
-        fixes: list[tuple[str, str]] = []
+        fixes: list[tuple[str, str]] = [(w, t) for w, t in self.typos.items() if w in text]
         for m in re.finditer(rf"[\u4e00-\u9fff]{{{self.min_len},}}", text):
             run = m.group()
             py = _pinyin(run)

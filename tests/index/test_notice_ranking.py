@@ -55,6 +55,22 @@ def test_the_subject_check_does_not_reorder_the_units_of_one_short_notice():
     assert r._subject_first(hits, frozenset({naming.key}), None, {}, False) == hits  # type: ignore[arg-type]
 
 
+def test_a_subject_term_only_the_plan_writes_does_not_move_the_answer_off_a_short_policy():
+    r = _retriever()
+    # "写字楼…有补贴没？补多少": 写字楼 is the plan's 商业用房 (a 带押过户 task); the policy says 商务楼宇
+    policy = _hit(NOTICE, 7, 0.490, "新入驻企业购置重点商务楼宇自用办公用房的，按购房价款的5%给予补贴。")
+    plan = _hit(PLAN, 9, 0.309, "实现住宅、商业用房、厂房等存量房“带押过户”。")
+    hits = [policy, plan]
+    assert r._subject_first(hits, frozenset({plan.key}), None, {}, True) == hits  # type: ignore[arg-type]
+    close = _hit(PLAN, 9, 0.45, plan.text)
+    assert r._subject_first([policy, close], frozenset({close.key}), None, {}, True)[0] is close, \
+        "a subject passage nearly as good still answers"  # type: ignore[arg-type]
+    # the plan alone: a detail question is still answered from the subject's task (then partial)
+    off = _hit(PLAN, 23, 0.70, "将涉企案件的办理周期压缩至45天以内。")
+    task5 = _hit(PLAN, 5, 0.45, "持续优化企业开办审批服务。")
+    assert r._subject_first([off, task5], frozenset({task5.key}), None, {}, True)[0] is task5  # type: ignore[arg-type]
+
+
 def test_a_unit_of_a_short_notice_naming_the_subject_elsewhere_is_not_off_subject():
     r = _retriever()
     on = frozenset({_key(NOTICE, 2), _key(PLAN, 7)})

@@ -48,6 +48,17 @@ def test_same_sound_typos_and_initials_of_dictionary_terms():
     assert fixer.fix("出口退税要多久") == ("出口退税要多久", [])
 
 
+def test_a_short_typo_a_dictionary_lists_is_fixed_for_both_retrievers():
+    # "有补帖没" reached BM25 as 补贴 (wording expansion) but the dense model read 补帖: the answer was declined
+    spelled = {"补帖": ["补贴"], "补钱": ["补贴"], "摊位费": ["展位费"]}
+    fixer = TermFixer(["出口退税"], corpus="补贴 展位费", spelled=spelled)
+    assert fixer.fix("买写字楼有补帖没") == ("买写字楼有补贴没", [("补帖", "补贴")])
+    assert fixer.fix("能补钱吗")[0] == "能补钱吗", "an everyday word that does not sound like the term stays"
+    assert fixer.fix("摊位费补多少")[0] == "摊位费补多少"
+    assert TermFixer([], corpus="补帖 补贴", spelled=spelled).fix("有补帖没")[0] == "有补帖没", \
+        "a word the knowledge itself writes is no typo"
+
+
 def test_named_years_and_versions_the_knowledge_does_not_hold():
     corpus = "推出拿地即开工2.0版"
     assert other_version("2024年新区的营商环境方案有哪些新措施", {"2023"}, corpus).label == "2024年的方案"
