@@ -2,7 +2,8 @@
 
 Raw BM25 is not comparable across queries, so `score` also returns each document's share of the
 query's total idf mass (≈1.0 when every query term matches once in an average-length document).
-Query terms the corpus has never seen count with the maximal idf: a question about 股市 scores low.
+Query terms the corpus has never seen count with the maximal idf: a question about 股市 scores low. Latin
+words it has never seen do not count: an English question is scored by the Chinese terms glossed onto it.
 """
 
 from __future__ import annotations
@@ -41,6 +42,8 @@ class BM25:
         raw = np.zeros(self.n, dtype=np.float32)
         mass = 0.0
         for term, qtf in Counter(query).items():
+            if term not in self.idf and term.isascii():
+                continue  # an English word the (Chinese) knowledge never writes: its glossed terms count instead
             mass += self.idf.get(term, self.unseen_idf) * qtf
         extra = Counter(expansion or [])
         for term, qtf in (Counter(query) + extra).items():

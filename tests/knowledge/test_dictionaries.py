@@ -105,3 +105,11 @@ def test_a_documents_own_heading_names_the_detail():
     assert "受理时间" in named("申报时间") and "联系电话" in named("咨询电话")
     assert "所需材料" in named("申请材料") and "办理流程" in named("申报程序")
     assert not named("补贴标准") & {"受理时间", "联系电话", "所需材料"}
+
+
+def test_naming_an_address_does_not_ask_where():
+    from config import ROOT
+    where = next(s for s in read_slots(ROOT / "knowledge" / "dict" / "slots.txt") if s.name == "地点")
+    # "…set up a branch office for a new business address?" became partial ("没有写明具体地址")
+    assert not where.asked("do we still need to set up a branch office for a new business address?")
+    assert where.asked("what is the address of the service center?") and where.asked("在哪办")
