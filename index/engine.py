@@ -64,6 +64,8 @@ MAX_CLAUSES = 2
 # title words that name a place, an issuer or the kind of document, not what it is about
 NOT_TOPIC_ENDS = ("省", "市", "区", "县", "局", "厅", "委", "办", "指南", "通知", "办法", "意见", "方案", "细则",
                   "规定")
+# a title word a long document (the plan) writes in more paragraphs than this is a common word there
+TITLE_TERM_IN_LONG = 2
 TITLE_FUNCTION_WORDS = frozenset({"关于", "做好", "开展", "进一步", "印发", "有关", "事项", "工作", "实施", "加快",
                                   "推进", "支持", "促进", "加强", "年度"})
 # a number right after a slot's cue: the question states that value ("费率是4%", "期限为3年")
@@ -306,11 +308,16 @@ class Retriever:
         self._subject_cache: dict[str, list[Subject]] = {}
 
     def _title_terms(self) -> dict[int, list[str]]:
-        """For each short policy (by document ordinal), the words of its title no other document's text
-        uses (油烟, 见习, 首台套): a question naming one is about that policy."""
+        """For each short policy (by document ordinal), the words of its title no other short policy's text
+        uses (油烟, 见习, 跨境电商) and a long one writes in at most `TITLE_TERM_IN_LONG` paragraphs: a question
+        naming one is about that policy. A long plan touches on many topics in a sentence or two; it does not
+        name them the way a policy's title does."""
         texts: dict[str, str] = {}
+        long_chunks: list[str] = []
         for c in self.chunks.values():
             texts[c["doc"]] = texts.get(c["doc"], "") + c["text"]
+            if c["doc"] not in self._short_docs:
+                long_chunks.append(c["text"])
         out: dict[int, list[str]] = {}
         home = set(self.home_places)
         for n, doc in self._docs_by_ordinal.items():
@@ -319,7 +326,9 @@ class Retriever:
             title = re.sub(r"[（(][^）)]*[）)]", "", self.docs[doc]["title"])  # 首台（套）→ 首台, "（虚构…）" gone
             terms = [w for w in dict.fromkeys(tx.words(title)) if len(w) >= 2 and not w.endswith(NOT_TOPIC_ENDS)
                      and w not in home and w not in TITLE_FUNCTION_WORDS
-                     and not any(w in text for other, text in texts.items() if other != doc)]
+                     and not any(w in text for other, text in texts.items()
+                                 if other != doc and other in self._short_docs)
+                     and sum(w in text for text in long_chunks) <= TITLE_TERM_IN_LONG]
             if terms:
                 out[n] = terms
         return out

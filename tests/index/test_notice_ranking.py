@@ -231,9 +231,12 @@ def test_a_title_word_no_other_document_uses_names_the_policy_a_question_is_abou
     r.docs = {NOTICE: {"title": "青岛市关于餐饮业油烟治理设备补助的通知（虚构测试文件）"},
               PLAN: {"title": "青岛西海岸新区优化营商环境实施方案"}}
     r.chunks = {"n#1": {"doc": NOTICE, "text": "对餐饮业油烟治理设备给予补助。咨询电话：0532-1。"},
-                "p#1": {"doc": PLAN, "text": "优化设备补助申报流程。"}}
-    # 油烟, 餐饮业 and 治理 only this notice uses; 补助 and 设备 the plan uses too; 青岛市, 关于, 通知 and the
-    # note in brackets say where it comes from and what kind of document it is, not what it is about
+                "p#1": {"doc": PLAN, "text": "优化设备补助申报流程。"},
+                "p#2": {"doc": PLAN, "text": "推进设备更新补助。"},
+                "p#3": {"doc": PLAN, "text": "落实设备补助资金。开展餐饮油烟专项整治。"}}
+    # 油烟, 餐饮业 and 治理 only this notice uses (the long plan mentions 油烟 once: that does not make it the
+    # plan's topic); 补助 and 设备 the plan writes throughout; 青岛市, 关于, 通知 and the note in brackets say
+    # where it comes from and what kind of document it is, not what it is about
     assert r._title_terms() == {ORDINAL[NOTICE]: ["餐饮", "餐饮业", "油烟", "治理"]}
 
 
