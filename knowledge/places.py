@@ -53,6 +53,11 @@ OWN_POLICY_RE = re.compile(r"^(市|区|县)?(对|出台|发布|政府|给|有(�
 DESTINATION_BEFORE_RE = re.compile(r"(去|到|赴|前往|在)[\u4e00-\u9fff、和及]{0,8}$")
 DESTINATION_AFTER_RE = re.compile(r"^[\u4e00-\u9fff、]{0,6}?(参.?展|办展|上市|挂牌|出口|考察|招商)")
 MIN_ALIAS = 2
+FULL_NAME_ENDS = ("省", "市", "区", "县", "旗", "盟")  # 苏州 is a short name, 苏州市 and 吴江区 are not
+MIN_PINYIN = 4  # "xian", "anhui", "suzhou": shorter Latin words are too often English
+HOME_REGIONS = frozenset({"青岛", "山东"})  # the city and province the New Area lies in
+# how an English question names the New Area (then another place it names is compared with, not asked about)
+ENGLISH_HOME_RE = re.compile(r"west coast|new area|huangdao|xihai", re.IGNORECASE)
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 
 
@@ -133,6 +138,34 @@ def gazetteer() -> Gazetteer:
         china, weak, within = _china_names(z.read(z.namelist()[0]).decode("utf-8"))
     world = _world_names((d / "world_location.txt").read_text(encoding="utf-8"))
     return Gazetteer(frozenset(china | world), frozenset(weak - world), within)
+
+
+@cache
+def pinyin_places() -> dict[str, str]:
+    """Chinese provinces' and cities' short names by their pinyin ("suzhou" → 苏州, "shandong" → 山东), for
+    questions asked in English; a spelling several places share names the best known. Counties and districts
+    are left out: their pinyin is too often an English word or a name."""
+    from pypinyin import Style, lazy_pinyin
+
+    known = gazetteer()
+    short = {n for n in known.within if n in known.names and len(n) in (2, 3) and not n.endswith(FULL_NAME_ENDS)}
+    short |= {n for around in known.within.values() for n in around
+              if len(n) in (2, 3) and not n.endswith(FULL_NAME_ENDS)}
+    out: dict[str, str] = {}
+    jieba.dt.check_initialized()
+    freq = jieba.dt.FREQ  # of two places spelled alike (苏州, 宿州) the one people name more often
+    for name in sorted(short, key=lambda n: (-freq.get(n, 0), n)):
+        spelled = "".join(lazy_pinyin(name, style=Style.NORMAL, errors="ignore"))
+        if len(spelled) >= MIN_PINYIN:
+            out.setdefault(spelled, name)
+    return out
+
+
+def english_places(text: str) -> list[tuple[str, int, int]]:
+    """(Chinese name, start, end) for each Chinese province or city an English text names by its pinyin."""
+    table = pinyin_places()
+    return [(table[m.group().lower()], m.start(), m.end())
+            for m in re.finditer(r"(?<![A-Za-z])[A-Za-z]{4,}(?![A-Za-z])", text) if m.group().lower() in table]
 
 
 def _tagger() -> jieba.posseg.POSTokenizer:
@@ -232,6 +265,11 @@ class PlaceScope:
         a place the enterprise goes to exhibit, list or export ("去越南参展", "去香港上市").
         """
         homes = [(m.start(), m.end()) for m in self._home_re.finditer(question)]
+        # in English the New Area's city and province name it too ("a commercial dispute in Qingdao")
+        english = [(p, a, b) for p, a, b in english_places(question) if not self.covers(p)
+                   and not self.inside(p) and p not in HOME_REGIONS]
+        if english and not ENGLISH_HOME_RE.search(question):  # "Does Suzhou offer any subsidy for …"
+            return english[0][0]
         found = [(p, a, b) for p, a, b in place_spans(question)
                  if not self.covers(p) and not any(ha <= a and b <= hb for ha, hb in homes)
                  and not (self.inside(p) and not OWN_POLICY_RE.match(question[b:]))

@@ -107,3 +107,15 @@ def test_the_check_is_fast_enough_for_every_search(plan_only):
         plan_only.other_place(q)
     per_question = (time.perf_counter() - start) / len(questions)
     assert per_question < 0.002  # ~0.2 ms measured; generous for loaded test machines
+
+
+def test_an_english_question_naming_another_chinese_place_is_about_that_place(plan_only):
+    # "Does Suzhou offer…" was answered from the New Area's own live-streaming notice
+    city = PlaceScope(["西海岸新区", "青岛市"], HOMES)
+    assert city.other_place("does suzhou offer any subsidy for live-streaming e-commerce bases?") == "苏州"
+    assert city.other_place("what does shanghai give for new charging stations?") == "上海"
+    assert city.other_place("does qingdao subsidize patent pledge loans?") is None, "a loaded jurisdiction"
+    assert plan_only.other_place("does qingdao subsidize patent pledge loans?") is None, "English names the New Area so"
+    assert city.other_place("we moved from suzhou to the west coast new area. is there a rent subsidy?") is None
+    assert city.other_place("can i register a company online in west coast new area?") is None
+    assert city.other_place("which phone number should we call about the subsidy?") is None
