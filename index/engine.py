@@ -201,9 +201,9 @@ def _chunk_id(hit: Hit) -> str:
 
 
 def names_slot(slot: Slot, heading: str, text: str) -> bool:
-    """The passage's heading (or its "受理时间：" lead) names the detail: 办理时限, 收费标准, 申请材料."""
+    """The passage's heading (or a "受理时间：", "联系电话：" label in it) names the detail: 办理时限, 收费标准, 申请材料."""
     names = slot.headings or (slot.label,)
-    return slot.name in heading or any(h in heading or text.startswith(h) for h in names)
+    return slot.name in heading or any(h in heading or text.startswith(h) or f"{h}：" in text for h in names)
 
 
 def list_items(sentences: list[str]) -> list[int]:
@@ -578,7 +578,8 @@ class Retriever:
         def heads(h: Hit) -> bool:  # the passage's heading names the asked detail (a guide's 办理时限)
             return any(names_slot(sl, h.title, h.text) for sl in asked_slots)
         hits = self._quantity_first(hits, tx.quantity_units(asked_text))
-        hits = self._most_specific(self._detail_first(hits, on, gives, heads), on, gives, named)[:k]
+        hits = self._labelled_first(self._detail_first(hits, on, gives, heads), headed, score, s, gives)
+        hits = self._most_specific(hits, on, gives, named)[:k]
         d = self.decision
         place = self._other_place(q) or (a.place if not self.scope.names_home(asked_text) else None)
         top = hits[0] if hits else None
@@ -713,6 +714,22 @@ class Retriever:
         pick = next((h for h in close if heads(h) and h.doc_id == top.doc_id),
                     None if top_gives else next(iter(close), None))
         return [pick, *[x for x in hits if x is not pick]] if pick else hits
+
+    def _labelled_first(self, hits: list[Hit], headed: np.ndarray | None, score: np.ndarray,
+                        s: dict[str, np.ndarray], gives: Callable[[Hit], bool]) -> list[Hit]:
+        """Within a short policy, the passage labelled with the asked detail ("联系电话：0532-…", a section
+        headed 申报时间) answers when the best one does not state it, however far down it scored: in a
+        short policy every passage is on the topic, and "民宿补助有问题打哪个电话" matched the 补助 item far
+        better than the closing line that gives the number."""
+        if headed is None or not hits or hits[0].doc_id not in self._short_docs or gives(hits[0]):
+            return hits
+        top_doc = self.unit_doc == hits[0].key // KEY_STRIDE
+        mask = (headed > 0) & top_doc
+        for i in np.argsort(-np.where(mask, score, -np.inf))[:int(mask.sum())][:3]:
+            h = self._hit(self.units[int(i)], float(score[i]), float(s["bm25"][i]), float(s["dense"][i]))
+            if gives(h):
+                return [h, *[x for x in hits if x.id != h.id]]
+        return hits
 
     def _key_doc(self, key: int) -> str | None:
         return self._docs_by_ordinal.get(key // KEY_STRIDE)

@@ -124,3 +124,10 @@ def test_an_english_question_about_an_uploaded_notice_is_answered_from_it(guide_
                                     "district subsidize?")
     assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "test-energy-equipment-2026"
     assert "15%" in r.answer["text"]
+
+
+def test_a_contact_question_about_a_short_notice_gets_its_closing_phone_line(guide_live):
+    # the 补贴 items matched "…有问题打哪个电话" far better than the closing line with the number: partial
+    r = guide_live.retriever.search("节能设备补贴的事有问题打哪个电话")
+    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "test-energy-equipment-2026"
+    assert "0532-80000123" in r.answer["text"]

@@ -193,6 +193,31 @@ def test_the_asked_detail_in_another_sentence_of_a_short_policys_item_is_shown()
     assert r._answer(task_top, fused, gives=when)["text"] == plan_task[0]
 
 
+def test_a_short_policys_line_labelled_with_the_asked_detail_answers_however_far_down():
+    r = _retriever()
+    texts = [(NOTICE, 5, "利用闲置农房改造民宿的，按投资额的20%给予补助。"),
+             (NOTICE, 19, "享受补助的民宿应当连续经营不少于3年。"),
+             (NOTICE, 23, "联系人：区文化和旅游局产业发展科，联系电话：0532-86127735。"),
+             (PLAN, 3, "设立12345政务服务便民热线，联系电话：12345。")]
+    r.units = [{"doc": d, "task": t, "text": x} for d, t, x in texts]
+    r.unit_doc = np.array([ORDINAL[d] for d, _, _ in texts])
+    r._hit = lambda u, score, bm, dn: _hit(u["doc"], u["task"], score, u["text"])
+    score = np.array([0.739, 0.708, 0.601, 0.70])
+    headed = np.array([0.0, 0.0, 1.0, 1.0])  # a "联系电话：" label names the asked detail
+    hits = [_hit(NOTICE, 5, 0.739, texts[0][2]), _hit(NOTICE, 19, 0.708, texts[1][2])]
+
+    def gives(h: Hit) -> bool:
+        return "电话" in h.text
+
+    # "民宿补助有问题打哪个电话": the closing line 0.14 below the best, beyond any slack
+    picked = r._labelled_first(hits, headed, score, {"bm25": score, "dense": score}, gives)
+    assert picked[0].task == 23 and picked[0].doc_id == NOTICE, "…and never another document's line"
+    assert r._labelled_first(hits, None, score, {"bm25": score, "dense": score}, gives) == hits, "nothing asked"
+    plan_hits = [_hit(PLAN, 9, 0.7, "推行惠企政策。")]
+    assert r._labelled_first(plan_hits, headed, score, {"bm25": score, "dense": score}, gives) == plan_hits, \
+        "the long plan: its passages are about different things"
+
+
 def test_a_unit_headed_by_the_asked_detail_answers_before_one_whose_wording_only_matches():
     r = _retriever()
     # "多少天能办完": the 标准 unit's "每年最高…" matches the 时限 evidence; the 办理时限 section states it
