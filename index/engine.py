@@ -201,7 +201,7 @@ def _chunk_id(hit: Hit) -> str:
 
 
 def names_slot(slot: Slot, heading: str, text: str) -> bool:
-    """The passage's heading (or a "受理时间：", "联系电话：" label in it) names the detail: 办理时限, 收费标准, 申请材料."""
+    """The passage's heading (or a "受理时间：", "联系电话：" label in it) names the detail: 办理时限, 申请材料 …"""
     names = slot.headings or (slot.label,)
     return slot.name in heading or any(h in heading or text.startswith(h) or f"{h}：" in text for h in names)
 

@@ -106,7 +106,8 @@ def test_a_documents_own_heading_names_the_detail():
     assert "所需材料" in named("申请材料") and "办理流程" in named("申报程序")
     assert not named("补贴标准") & {"受理时间", "联系电话", "所需材料"}
     # a labelled value inside the line names it too (a 办法's closing 条 has no heading of its own)
-    assert any(names_slot(s, "附则", "联系人：产业发展科，联系电话：0532-86127735。") for s in slots if s.label == "联系电话")
+    line = "联系人：产业发展科，联系电话：0532-86127735。"
+    assert any(names_slot(s, "附则", line) for s in slots if s.label == "联系电话")
 
 
 def test_naming_an_address_does_not_ask_where():
