@@ -74,6 +74,7 @@ def test_a_slot_lists_every_place_a_passage_states_its_value():
     ("充电桩的建设补贴一年报几次", "时限"),  # answered with who may apply, not when
     ("转型券的事找谁问", "联系方式"),
     ("转型券能抵多少钱", "比例/金额"),
+    ("孵化基地补贴要交的材料有哪些", "材料"),  # was asked for nothing: one material came back
 ])
 def test_the_repository_slots_hear_everyday_ways_of_asking(question, slot):
     slots = read_slots(ROOT / "knowledge" / "dict" / "slots.txt")
