@@ -55,6 +55,9 @@ OUTCOME_RANK = {"answered": 0, "partial": 1, "declined": 2}
 LEAD_IN_END = ("：", ":")
 LIST_ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.．、]|[①-⑳])")
 LIST_BUDGET = 320  # characters of a list shown with its lead-in
+# a guide's 常见问题: "1.问：…？" and the "答：…" after it answer together
+FAQ_Q = re.compile(r"^\s*(?:\d{1,2}[.．、]\s*)?问[：:]")
+FAQ_A = re.compile(r"^\s*答[：:]")
 LIST_SLOTS = frozenset({"材料", "流程", "条件"})  # details a list states as a whole
 COMPACT_UNIT = 4  # sentences of a policy's item or article read as one statement
 # an answer of one short clause (an item of a notice) comes with the closest other clauses of its document
@@ -212,7 +215,12 @@ def list_items(sentences: list[str]) -> list[int]:
 
 def list_around(sentences: list[str], at: int) -> list[int]:
     """The sentences shown with sentence `at`: the items after a lead-in ending in "：" (within LIST_BUDGET
-    characters), or the lead-in before an item; [] when `at` is neither."""
+    characters), or the lead-in before an item; a guide's 问 with its 答 and an 答 with its 问; [] when `at`
+    is none of these."""
+    if FAQ_Q.match(sentences[at]):
+        return [at + 1] if at + 1 < len(sentences) and FAQ_A.match(sentences[at + 1]) else []
+    if FAQ_A.match(sentences[at]):
+        return [at - 1] if at and FAQ_Q.match(sentences[at - 1]) else []
     if sentences[at].rstrip().endswith(LEAD_IN_END):
         out, size = [], 0
         for i in range(at + 1, len(sentences)):

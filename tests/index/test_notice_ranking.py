@@ -122,6 +122,10 @@ def test_a_lead_in_is_shown_with_its_items_and_an_item_with_its_lead_in():
     assert list_around(article, 0) == [1, 2, 3]
     assert list_around(article, 2) == [0]
     assert list_around(article, 4) == []
+    # a guide's 常见问题: the question matched best, the answer is the line after it
+    faq = ["1.问：在孵实体年中才入驻，当年能否计入？", "答：入驻不满6个月的计入下一年度。", "2.问：能否同时申领？",
+           "答：可以同时申领。"]
+    assert list_around(faq, 0) == [1] and list_around(faq, 1) == [0] and list_around(faq, 2) == [3]
 
 
 def test_a_short_answering_clause_comes_with_the_close_clauses_of_its_document():
