@@ -586,7 +586,7 @@ class Retriever:
         def heads(h: Hit) -> bool:  # the passage's heading names the asked detail (a guide's 办理时限)
             return any(names_slot(sl, h.title, h.text) for sl in asked_slots)
         hits = self._quantity_first(hits, tx.quantity_units(asked_text))
-        hits = self._labelled_first(self._detail_first(hits, on, gives, heads), headed, score, s, gives)
+        hits = self._labelled_first(self._detail_first(hits, on, gives, heads), headed, score, s, gives, heads)
         hits = self._most_specific(hits, on, gives, named)[:k]
         d = self.decision
         place = self._other_place(q) or (a.place if not self.scope.names_home(asked_text) else None)
@@ -724,12 +724,14 @@ class Retriever:
         return [pick, *[x for x in hits if x is not pick]] if pick else hits
 
     def _labelled_first(self, hits: list[Hit], headed: np.ndarray | None, score: np.ndarray,
-                        s: dict[str, np.ndarray], gives: Callable[[Hit], bool]) -> list[Hit]:
+                        s: dict[str, np.ndarray], gives: Callable[[Hit], bool],
+                        heads: Callable[[Hit], bool] = lambda h: False) -> list[Hit]:
         """Within a short policy, the passage labelled with the asked detail ("联系电话：0532-…", a section
-        headed 申报时间) answers when the best one does not state it, however far down it scored: in a
-        short policy every passage is on the topic, and "民宿补助有问题打哪个电话" matched the 补助 item far
-        better than the closing line that gives the number."""
-        if headed is None or not hits or hits[0].doc_id not in self._short_docs or gives(hits[0]):
+        headed 办理地点) answers when the best one does not state it, or states it only in wording ("〔2025〕
+        18号" reads as an address), however far down it scored: in a short policy every passage is on the
+        topic, and "民宿补助有问题打哪个电话" matched the 补助 item far better than the closing line with the
+        number."""
+        if headed is None or not hits or hits[0].doc_id not in self._short_docs or heads(hits[0]):
             return hits
         top_doc = self.unit_doc == hits[0].key // KEY_STRIDE
         mask = (headed > 0) & top_doc

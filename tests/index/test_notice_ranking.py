@@ -217,6 +217,11 @@ def test_a_short_policys_line_labelled_with_the_asked_detail_answers_however_far
     picked = r._labelled_first(hits, headed, score, {"bm25": score, "dense": score}, gives)
     assert picked[0].task == 23 and picked[0].doc_id == NOTICE, "…and never another document's line"
     assert r._labelled_first(hits, None, score, {"bm25": score, "dense": score}, gives) == hits, "nothing asked"
+    # the best one states it only in wording (a 文号's "18号" reads as an address): the labelled line answers
+    basis = _hit(NOTICE, 2, 0.8, "《关于做好创业带动就业工作的实施意见》（青西新政发〔2025〕18号）；")
+    picked = r._labelled_first([basis, *hits], headed, score, {"bm25": score, "dense": score},
+                               lambda h: h is basis or gives(h), heads=lambda h: "电话：" in h.text)
+    assert picked[0].task == 23
     plan_hits = [_hit(PLAN, 9, 0.7, "推行惠企政策。")]
     assert r._labelled_first(plan_hits, headed, score, {"bm25": score, "dense": score}, gives) == plan_hits, \
         "the long plan: its passages are about different things"
