@@ -50,8 +50,11 @@ OWN_POLICY_RE = re.compile(r"^(市|区|县)?(对|出台|发布|政府|给|有(�
                            r"的(政策|补贴|补助|奖励|人才|扶持|规定|办法))")
 # a place where the enterprise goes to exhibit, list or export ("去越南和马来西亚参展", "去香港上市"): what the
 # New Area supports abroad, not another place's policy
-DESTINATION_BEFORE_RE = re.compile(r"(去|到|赴|前往|在)[\u4e00-\u9fff、和及]{0,8}$")
-DESTINATION_AFTER_RE = re.compile(r"^[\u4e00-\u9fff、]{0,6}?(参.?展|办展|上市|挂牌|出口|考察|招商)")
+DESTINATION_BEFORE_RE = re.compile(r"(去|到|赴|前往|在|从)[\u4e00-\u9fff、和及]{0,8}$")
+# … or where what comes to the New Area comes from ("从韩国请一位工程师", "从深圳引进一个项目")
+DESTINATION_AFTER_RE = re.compile(r"^[\u4e00-\u9fff、]{0,6}?(参.?展|办展|上市|挂牌|出口|考察|招商|请|聘|引进|招|进口)")
+# a question about business abroad (海外仓, 境外展会, 出国参展): the foreign places it names are where, not whose
+ABROAD_RE = re.compile(r"海外|境外|国外|出国|跨境")
 MIN_ALIAS = 2
 FULL_NAME_ENDS = ("省", "市", "区", "县", "旗", "盟")  # 苏州 is a short name, 苏州市 and 吴江区 are not
 MIN_PINYIN = 4  # "xian", "anhui", "suzhou": shorter Latin words are too often English
@@ -123,6 +126,7 @@ class Gazetteer:
     names: frozenset[str]
     weak: frozenset[str]
     within: Mapping[str, frozenset[str]] = field(default_factory=dict)  # 烟台 → {山东省, 山东}
+    world: frozenset[str] = frozenset()  # countries and cities outside China (德国, 杜伊斯堡)
 
     def __bool__(self) -> bool:
         return bool(self.names)
@@ -137,7 +141,7 @@ def gazetteer() -> Gazetteer:
     with zipfile.ZipFile(d / "china_location.zip") as z:
         china, weak, within = _china_names(z.read(z.namelist()[0]).decode("utf-8"))
     world = _world_names((d / "world_location.txt").read_text(encoding="utf-8"))
-    return Gazetteer(frozenset(china | world), frozenset(weak - world), within)
+    return Gazetteer(frozenset(china | world), frozenset(weak - world), within, frozenset(world - china))
 
 
 @cache
@@ -262,9 +266,11 @@ class PlaceScope:
         Area name (珠海 in 珠海街道) is not another place. A place inside a loaded jurisdiction is another
         place only when its own policy is asked ("济南对…有什么奖励"), not where an enterprise is or goes
         ("我们是烟台一家企业", "注册地挪到市南区去": the province's or the city's policy applies there). Nor is
-        a place the enterprise goes to exhibit, list or export ("去越南参展", "去香港上市").
+        a place the enterprise goes to exhibit, list or export ("去越南参展", "去香港上市"), nor a foreign place
+        in a question about business abroad ("在德国杜伊斯堡租个海外仓").
         """
         homes = [(m.start(), m.end()) for m in self._home_re.finditer(question)]
+        abroad = ABROAD_RE.search(question)
         # in English the New Area's city and province name it too ("a commercial dispute in Qingdao")
         english = [(p, a, b) for p, a, b in english_places(question) if not self.covers(p)
                    and not self.inside(p) and p not in HOME_REGIONS]
@@ -273,7 +279,8 @@ class PlaceScope:
         found = [(p, a, b) for p, a, b in place_spans(question)
                  if not self.covers(p) and not any(ha <= a and b <= hb for ha, hb in homes)
                  and not (self.inside(p) and not OWN_POLICY_RE.match(question[b:]))
-                 and not (DESTINATION_BEFORE_RE.search(question[:a]) and DESTINATION_AFTER_RE.match(question[b:]))]
+                 and not (DESTINATION_BEFORE_RE.search(question[:a]) and DESTINATION_AFTER_RE.match(question[b:]))
+                 and not (abroad and p in gazetteer().world)]
         if not found:
             return None
         rest = list(question)

@@ -119,3 +119,14 @@ def test_an_english_question_naming_another_chinese_place_is_about_that_place(pl
     assert city.other_place("we moved from suzhou to the west coast new area. is there a rent subsidy?") is None
     assert city.other_place("can i register a company online in west coast new area?") is None
     assert city.other_place("which phone number should we call about the subsidy?") is None
+
+
+def test_a_foreign_place_in_a_question_about_business_abroad_is_where_not_whose(plan_only):
+    # "在德国杜伊斯堡租个海外仓…区里能补多少" was declined as a question about Germany
+    assert plan_only.other_place("打算在德国杜伊斯堡租个五千来平的海外仓，头一年租金区里能补多少") is None
+    assert plan_only.other_place("在越南办境外展会，展位费能补多少") is None
+    assert plan_only.other_place("美国最新加征关税对我们出口有啥影响") == "美国"
+    assert plan_only.other_place("深圳的海外仓补贴是多少") == "深圳", "a Chinese city's own policy still is"
+    # where a person or a project comes from is not whose policy is asked
+    assert plan_only.other_place("想从韩国请一位资深结构工程师过来，62岁了还能办来华工作许可吗") is None
+    assert plan_only.other_place("从深圳引进一个项目落户新区，中介人能拿多少奖励") is None
