@@ -119,6 +119,19 @@ def test_confirming_before_the_location_is_given_asks_for_the_location_again(sta
     assert no in tickets(stack)
 
 
+def test_confirming_at_an_earlier_step_says_the_form_is_not_finished(stack):
+    # "确认提交" typed at the contact step was told "联系人称呼请控制在20个字以内"
+    s = sender()
+    for message in ("我要投诉", "个人"):
+        msgs = say(stack, s, message)
+    assert step(msgs) == "contact"
+    msgs = say(stack, s, "确认提交")
+    assert step(msgs) == "contact" and "还需要几项信息" in text(msgs) and "20个字" not in text(msgs)
+    assert step(say(stack, s, "王先生")) == "phone"
+    msgs = say(stack, s, "好的")
+    assert step(msgs) == "phone" and "格式不对" not in text(msgs) and not TICKET_NO_IN_TEXT_RE.search(text(msgs))
+
+
 def test_complaint_finished_by_a_user_who_only_clicks(stack):
     s = sender()
     msgs = say(stack, s, "/complain")
