@@ -55,6 +55,7 @@ COMPANY_PREFIX_RE = re.compile(r"^(我们?(是|公司是|单位是|企业是)|�
                                r"单位(名称)?(是|叫)|名称(是|叫)?)[:：\s]*")
 ORG_SUFFIX_RE = re.compile(r"(公司|厂|店|部|中心|集团|合作社|事务所|银行|学校|医院|协会|商会)$")
 CONTACT_PREFIX_RE = re.compile(r"^(我(姓|叫|是)|叫我|联系人(是|叫)?|称呼(是)?|姓名(是)?)[:：\s]*")
+NOTED_TEXT = "已记下您反映的问题。"
 NOT_YET_TEXT = "好的。还需要几项信息，填完后我会把内容给您确认，再提交。"
 WHICH_FIELD_TEXT = "请告诉我需要修改哪一项，例如“改电话”“地点要改”，也可以点下面的按钮。"
 MAX_CATEGORY_TRIES = 2
@@ -205,6 +206,11 @@ class ValidateComplaintForm(Action):
         if step not in ("complaint_confirm", "complaint_location") and is_form_command(text):
             # "确认提交" or "好的" before the summary: not a name too long or a number in the wrong format
             return self.ask(step, NOT_YET_TEXT)
+        if step == "complaint_company" and sounds_like_grievance(text) and not ORG_SUFFIX_RE.search(text.strip()):
+            # "窗口工作人员态度很差" typed where the name was asked: that is the problem, kept as its description
+            described = await self.value("complaint_description", text)
+            if any(e.get("name") == "complaint_description" and e.get("value") for e in described):
+                return [*[e for e in described if e.get("name") != "form_hint"], *self.ask(step, NOTED_TEXT)]
         if step == "complaint_company":
             v = clean_company(text)
         elif step == "complaint_contact":

@@ -132,6 +132,21 @@ def test_confirming_at_an_earlier_step_says_the_form_is_not_finished(stack):
     assert step(msgs) == "phone" and "格式不对" not in text(msgs) and not TICKET_NO_IN_TEXT_RE.search(text(msgs))
 
 
+def test_a_problem_typed_where_the_company_is_asked_is_kept_as_the_description(stack):
+    # "窗口工作人员态度很差" became the company's name
+    s = sender()
+    say(stack, s, "我要投诉")
+    msgs = say(stack, s, "窗口工作人员态度很差")
+    assert step(msgs) == "company" and "已记下" in text(msgs)
+    for message in ("个人", "王先生"):
+        msgs = say(stack, s, message)
+    msgs = say(stack, s, "13912345678")
+    assert step(msgs) == "category", "the description was given: not asked again"
+    msgs = say(stack, s, "是")
+    msgs = say(stack, s, "无")
+    assert step(msgs) == "confirm" and "窗口工作人员态度很差" in text(msgs) and "个人" in text(msgs)
+
+
 def test_complaint_finished_by_a_user_who_only_clicks(stack):
     s = sender()
     msgs = say(stack, s, "/complain")
