@@ -84,7 +84,7 @@ DECISION_DEFAULTS: dict[str, float] = {
     "min_score_partial": 0.40,  # a partial still needs the topic: confidence at least this
     "min_score_en": 0.40,  # English questions: dense-only evidence, own threshold
     "detail_slack": 0.05,  # a candidate stating the asked detail this close to the best one answers instead
-    "detail_slack_notice": 0.08,  # … within one short notice (its units score alike)
+    "detail_slack_notice": 0.12,  # … within one short notice (its units score alike)
     "doc_slack": 0.02,  # a more specific document's passage this close to the best one answers instead
     "min_bm25_zh": 0.08,  # below this the top passage shares (almost) no word with a Chinese question
     "dense_only_margin": 0.10,  # … and must clear the threshold by this much
@@ -617,6 +617,9 @@ class Retriever:
         # a question an admin filed under an FAQ entry word for word is answered by that entry
         curated = bool(top) and top.kind == "faq" and _bare(top.matched) == _bare(asked_text)
         explain["curated"] = curated
+        if answer and top and top.kind == "chunk" and len(asked_slots) > 1:
+            answer = self._other_details(answer, top, asked_slots, score, s,
+                                         lambda sl, text: self._slot_given(sl, asked_text, text, subjects)[0])
         stated = f"{top.title}：{answer['text']}" if answer and top and top.kind == "chunk" else \
             (answer["text"] if answer else "")  # a unit titled 认定条件 states conditions
         missing = [(sl, obj) for sl in asked_slots if answer
@@ -727,19 +730,46 @@ class Retriever:
                         s: dict[str, np.ndarray], gives: Callable[[Hit], bool],
                         heads: Callable[[Hit], bool] = lambda h: False) -> list[Hit]:
         """Within a short policy, the passage labelled with the asked detail ("联系电话：0532-…", a section
-        headed 办理地点) answers when the best one does not state it, or states it only in wording ("〔2025〕
-        18号" reads as an address), however far down it scored: in a short policy every passage is on the
-        topic, and "民宿补助有问题打哪个电话" matched the 补助 item far better than the closing line with the
-        number."""
+        headed 办理地点) answers when the best one does not state it, however far down it scored: in a short
+        policy every passage is on the topic, and "民宿补助有问题打哪个电话" matched the 补助 item far better
+        than the closing line with the number. When the best one states it without such a label (maybe in
+        wording only: "〔2025〕18号" reads as an address), a labelled one answers if it scored nearly as well."""
         if headed is None or not hits or hits[0].doc_id not in self._short_docs or heads(hits[0]):
             return hits
         top_doc = self.unit_doc == hits[0].key // KEY_STRIDE
         mask = (headed > 0) & top_doc
+        if gives(hits[0]):  # it states the detail, maybe in wording only: a labelled line close to it answers
+            mask &= score >= max(h.score for h in hits) - self.decision["detail_slack_notice"]
         for i in np.argsort(-np.where(mask, score, -np.inf))[:int(mask.sum())][:3]:
             h = self._hit(self.units[int(i)], float(score[i]), float(s["bm25"][i]), float(s["dense"][i]))
             if gives(h):
                 return [h, *[x for x in hits if x.id != h.id]]
         return hits
+
+    def _other_details(self, answer: dict[str, Any], top: Hit, slots: list[Slot], score: np.ndarray,
+                       s: dict[str, np.ndarray], given: Callable[[Slot, str], bool]) -> dict[str, Any]:
+        """"去哪里办？电话多少" asks for two details a short policy states in two labelled lines: for each
+        detail the answer's own line is not labelled with, the line that is (办理地点：…) is shown with it,
+        cited, as `_with_clauses` shows clauses. (Wording alone does not do: "…服务中心…科：0532-…" names a
+        中心 but is no address.)"""
+        if top.doc_id not in self._short_docs:
+            return answer
+        top_doc = self.unit_doc == top.key // KEY_STRIDE
+        clauses = list(answer.get("clauses", []))
+        text = answer["text"]
+        for sl in slots:
+            headed = self._headed([sl])
+            if headed is None or names_slot(sl, top.title, top.text):
+                continue
+            mask = (headed > 0) & top_doc
+            for i in np.argsort(-np.where(mask, score, -np.inf))[:min(3, int(mask.sum()))]:
+                h = self._hit(self.units[int(i)], float(score[i]), float(s["bm25"][i]), float(s["dense"][i]))
+                if h.text not in text and given(sl, f"{h.title}：{h.text}"):
+                    clause = {"text": h.text, "citation": self.citation_for(h)}
+                    clauses.append(clause)
+                    text += f"\n（{clause['citation']['section_label']}）{h.text}"
+                    break
+        return {**answer, "text": text, "clauses": clauses} if clauses else answer
 
     def _key_doc(self, key: int) -> str | None:
         return self._docs_by_ordinal.get(key // KEY_STRIDE)

@@ -206,25 +206,57 @@ def test_a_short_policys_line_labelled_with_the_asked_detail_answers_however_far
     r.units = [{"doc": d, "task": t, "text": x} for d, t, x in texts]
     r.unit_doc = np.array([ORDINAL[d] for d, _, _ in texts])
     r._hit = lambda u, score, bm, dn: _hit(u["doc"], u["task"], score, u["text"])
-    score = np.array([0.739, 0.708, 0.601, 0.70])
+    score = np.array([0.739, 0.708, 0.64, 0.70])
     headed = np.array([0.0, 0.0, 1.0, 1.0])  # a "联系电话：" label names the asked detail
     hits = [_hit(NOTICE, 5, 0.739, texts[0][2]), _hit(NOTICE, 19, 0.708, texts[1][2])]
 
     def gives(h: Hit) -> bool:
         return "电话" in h.text
 
-    # "民宿补助有问题打哪个电话": the closing line 0.14 below the best, beyond any slack
+    # "民宿补助有问题打哪个电话": the closing line 0.1 below the best (0.2 in the held-out set): no slack applies
     picked = r._labelled_first(hits, headed, score, {"bm25": score, "dense": score}, gives)
     assert picked[0].task == 23 and picked[0].doc_id == NOTICE, "…and never another document's line"
     assert r._labelled_first(hits, None, score, {"bm25": score, "dense": score}, gives) == hits, "nothing asked"
-    # the best one states it only in wording (a 文号's "18号" reads as an address): the labelled line answers
-    basis = _hit(NOTICE, 2, 0.8, "《关于做好创业带动就业工作的实施意见》（青西新政发〔2025〕18号）；")
-    picked = r._labelled_first([basis, *hits], headed, score, {"bm25": score, "dense": score},
-                               lambda h: h is basis or gives(h), heads=lambda h: "电话：" in h.text)
+    # the best one states it without a label (maybe in wording only): a labelled line close to it answers …
+    wording = _hit(NOTICE, 2, 0.70, "民宿协会电话通知会员参加培训。")
+    picked = r._labelled_first([wording, *hits], headed, score, {"bm25": score, "dense": score},
+                               gives, heads=lambda h: "电话：" in h.text)
     assert picked[0].task == 23
+    # … a far one does not ("按年度申领。企业应当于每年11月…" states the date the labelled 申报时间 item was not asked)
+    stated = _hit(NOTICE, 8, 0.90, "设备运行奖励按年度申领，联系电话另行通知。")
+    kept = r._labelled_first([stated, *hits], headed, score, {"bm25": score, "dense": score},
+                             gives, heads=lambda h: "电话：" in h.text)
+    assert kept[0] is stated
     plan_hits = [_hit(PLAN, 9, 0.7, "推行惠企政策。")]
     assert r._labelled_first(plan_hits, headed, score, {"bm25": score, "dense": score}, gives) == plan_hits, \
         "the long plan: its passages are about different things"
+
+
+def test_a_second_asked_detail_comes_from_the_line_labelled_with_it():
+    r = _retriever()
+    where = Slot("地点", "具体地址", ("去哪里办",), ("中心", "窗口"), ("具体地址", "办理地点"))
+    phone = Slot("联系方式", "联系电话", ("电话",), ("电话",), ("联系电话", "咨询电话"))
+    texts = [(NOTICE, 9, "就业促进科：0532-86985327；公共就业服务中心创业服务科：0532-86985330"),
+             (NOTICE, 10, "办理地点：公共就业服务中心一楼创业服务窗口（长江中路东段188号）"),
+             (PLAN, 3, "办理地点：政务服务大厅。")]
+    r.units = [{"doc": d, "task": t, "text": x} for d, t, x in texts]
+    r.unit_doc = np.array([ORDINAL[d] for d, _, _ in texts])
+    r._hit = lambda u, score, bm, dn: _hit(u["doc"], u["task"], score, u["text"])
+    r._slot_heads = {"具体地址": np.array([False, True, True]), "联系电话": np.array([True, False, False])}
+    r.citation_for = lambda h: {"section_label": f"{h.task}、", "text": "来源：…"}
+    top = _hit(NOTICE, 9, 0.8, texts[0][2])
+    top.title = "咨询电话"
+    score = np.array([0.8, 0.5, 0.7])
+    answer = {"text": top.text, "citation": {}}
+
+    def given(sl: Slot, text: str) -> bool:
+        return any(e in text for e in sl.evidence)
+
+    # "去哪里办？电话多少": the phone section (its 服务中心 reads as a place) and the 办理地点 line of the same policy
+    shown = r._other_details(answer, top, [where, phone], score, {"bm25": score, "dense": score}, given)
+    assert shown["text"] == top.text + "\n（10、）" + texts[1][2]
+    assert [c["text"] for c in shown["clauses"]] == [texts[1][2]]
+    assert r._other_details(answer, top, [phone], score, {"bm25": score, "dense": score}, given) is answer
 
 
 def test_a_unit_headed_by_the_asked_detail_answers_before_one_whose_wording_only_matches():

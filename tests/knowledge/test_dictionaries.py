@@ -117,3 +117,11 @@ def test_naming_an_address_does_not_ask_where():
     # "…set up a branch office for a new business address?" became partial ("没有写明具体地址")
     assert not where.asked("do we still need to set up a branch office for a new business address?")
     assert where.asked("what is the address of the service center?") and where.asked("在哪办")
+
+
+def test_a_document_number_is_no_address():
+    from config import ROOT
+    where = next(s for s in read_slots(ROOT / "knowledge" / "dict" / "slots.txt") if s.name == "地点")
+    # "…实施意见》（青西新政发〔2025〕18号）" was taken for where to apply
+    assert not where.given("《关于做好创业带动就业工作的实施意见》（青西新政发〔2025〕18号）；")
+    assert where.given("长江中路东段188号") and where.given("政务服务中心三楼窗口")
