@@ -31,8 +31,9 @@ def ensure_installed(kind: str) -> None:
     if os.geteuid() != 0:
         raise RuntimeError(f"{package} is not installed: run `sudo apt-get install {package}`")
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
-    subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env)
+    # apt's progress goes to stderr: callers read this process's stdout (run_scaled.sh evaluates it)
+    subprocess.run(["apt-get", "update", "-qq"], check=True, env=env, stdout=sys.stderr)
+    subprocess.run(["apt-get", "install", "-y", "-qq", package], check=True, env=env, stdout=sys.stderr)
 
 
 def _as_pg_owner(cmd: list[str]) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import psycopg
+import pytest
 import redis
 
 
@@ -20,3 +21,22 @@ def test_redis_requires_its_password(redis_url: str) -> None:
         raise AssertionError("redis answered without a password")
     except redis.AuthenticationError:
         pass
+
+
+def test_installing_a_missing_server_prints_nothing_on_stdout(tmp_path, monkeypatch, capfd):
+    # run_scaled.sh evaluates what the service starter prints: apt's "Selecting previously unselected
+    # package …" on stdout was run as a command on a machine without redis-server, and the stack never came up
+    import os
+
+    from web.tools import services
+
+    if os.geteuid() != 0:
+        pytest.skip("installs only as root")
+    fake_apt = tmp_path / "apt-get"
+    fake_apt.write_text("#!/bin/sh\necho 'Selecting previously unselected package redis-server.'\n")
+    fake_apt.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{tmp_path}{os.pathsep}{os.environ['PATH']}")
+    monkeypatch.setattr(services.shutil, "which", lambda name: None)
+    services.ensure_installed("redis")
+    out, err = capfd.readouterr()
+    assert out == "" and "Selecting previously unselected package" in err
