@@ -42,6 +42,11 @@ def test_multi_part_questions_answer_each_part(live):
     assert d["parts"][1]["outcome"] == "partial" and d["parts"][1]["answer"]["missing"] == "收费标准"
     assert d["outcome"] == d["parts"][0]["outcome"]
     assert "parts" not in live.retriever.search("营业执照和银行开户能一起办吗", k=3).to_dict()
+    # after a question on another subject, "刻章" (a step of 企业开办) is not read as about that subject: it
+    # was answered "没有写明收费标准" with the 出口退税 passage of the question before
+    d = live.retriever.search("出口退税要多久？另外刻章收费吗", k=3).to_dict()
+    assert d["parts"][0]["answer"]["citation"]["task"] == 8
+    assert d["parts"][1]["outcome"] == "partial" and d["parts"][1]["answer"]["citation"]["task"] == 5
 
 
 @pytest.mark.parametrize("q, task", [("出口推税要多久", 8), ("拿地既开工是什么", 6), ("企業開辦能不能網上辦", 5)])
