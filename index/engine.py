@@ -580,9 +580,10 @@ class Retriever:
         asked = list(dict.fromkeys(slot.name for slot in asked_slots))
         hits = self._subject_first(hits, on, score, s, bool(asked))
 
+        def states(text: str, slots: list[Slot] = asked_slots) -> bool:  # the text states every asked detail
+            return all(self._slot_given(sl, asked_text, text, subjects)[0] for sl in slots)
         def gives(h: Hit) -> bool:  # the passage (under its title) states every asked detail
-            stated = f"{h.title}：{self._unit_text(h)}" if h.kind == "chunk" else h.text
-            return all(self._slot_given(sl, asked_text, stated, subjects)[0] for sl in asked_slots)
+            return states(f"{h.title}：{self._unit_text(h)}" if h.kind == "chunk" else h.text)
         def heads(h: Hit) -> bool:  # the passage's heading names the asked detail (a guide's 办理时限)
             return any(names_slot(sl, h.title, h.text) for sl in asked_slots)
         hits = self._quantity_first(hits, tx.quantity_units(asked_text))
@@ -612,14 +613,12 @@ class Retriever:
             "slots": asked, "margin": round(margin, 4), "agree": agree, "lang": lang,
         }
         answer = self._answer(top, s["fused"], bool(LIST_SLOTS & set(asked)) or bool(top and heads(top)),
-                              lambda text: all(self._slot_given(sl, asked_text, text, subjects)[0]
-                                               for sl in asked_slots)) if top else None
+                              states) if top else None
         # a question an admin filed under an FAQ entry word for word is answered by that entry
         curated = bool(top) and top.kind == "faq" and _bare(top.matched) == _bare(asked_text)
         explain["curated"] = curated
         if answer and top and top.kind == "chunk" and len(asked_slots) > 1:
-            answer = self._other_details(answer, top, asked_slots, score, s,
-                                         lambda sl, text: self._slot_given(sl, asked_text, text, subjects)[0])
+            answer = self._other_details(answer, top, asked_slots, score, s, lambda sl, text: states(text, [sl]))
         stated = f"{top.title}：{answer['text']}" if answer and top and top.kind == "chunk" else \
             (answer["text"] if answer else "")  # a unit titled 认定条件 states conditions
         missing = [(sl, obj) for sl in asked_slots if answer
@@ -736,15 +735,22 @@ class Retriever:
         wording only: "〔2025〕18号" reads as an address), a labelled one answers if it scored nearly as well."""
         if headed is None or not hits or hits[0].doc_id not in self._short_docs or heads(hits[0]):
             return hits
-        top_doc = self.unit_doc == hits[0].key // KEY_STRIDE
-        mask = (headed > 0) & top_doc
-        if gives(hits[0]):  # it states the detail, maybe in wording only: a labelled line close to it answers
-            mask &= score >= max(h.score for h in hits) - self.decision["detail_slack_notice"]
-        for i in np.argsort(-np.where(mask, score, -np.inf))[:int(mask.sum())][:3]:
+        floor = max(h.score for h in hits) - self.decision["detail_slack_notice"] if gives(hits[0]) else None
+        h = self._labelled_in(hits[0], headed, score, s, gives, floor)
+        return [h, *[x for x in hits if x.id != h.id]] if h else hits
+
+    def _labelled_in(self, top: Hit, headed: np.ndarray, score: np.ndarray, s: dict[str, np.ndarray],
+                     ok: Callable[[Hit], bool], floor: float | None = None) -> Hit | None:
+        """The best of the three best-scoring labelled passages of `top`'s document (at least `floor`) that
+        passes `ok`."""
+        mask = (headed > 0) & (self.unit_doc == top.key // KEY_STRIDE)
+        if floor is not None:
+            mask &= score >= floor
+        for i in np.argsort(-np.where(mask, score, -np.inf))[:min(3, int(mask.sum()))]:
             h = self._hit(self.units[int(i)], float(score[i]), float(s["bm25"][i]), float(s["dense"][i]))
-            if gives(h):
-                return [h, *[x for x in hits if x.id != h.id]]
-        return hits
+            if ok(h):
+                return h
+        return None
 
     def _other_details(self, answer: dict[str, Any], top: Hit, slots: list[Slot], score: np.ndarray,
                        s: dict[str, np.ndarray], given: Callable[[Slot, str], bool]) -> dict[str, Any]:
@@ -754,21 +760,18 @@ class Retriever:
         中心 but is no address.)"""
         if top.doc_id not in self._short_docs:
             return answer
-        top_doc = self.unit_doc == top.key // KEY_STRIDE
         clauses = list(answer.get("clauses", []))
         text = answer["text"]
         for sl in slots:
             headed = self._headed([sl])
             if headed is None or names_slot(sl, top.title, top.text):
                 continue
-            mask = (headed > 0) & top_doc
-            for i in np.argsort(-np.where(mask, score, -np.inf))[:min(3, int(mask.sum()))]:
-                h = self._hit(self.units[int(i)], float(score[i]), float(s["bm25"][i]), float(s["dense"][i]))
-                if h.text not in text and given(sl, f"{h.title}：{h.text}"):
-                    clause = {"text": h.text, "citation": self.citation_for(h)}
-                    clauses.append(clause)
-                    text += f"\n（{clause['citation']['section_label']}）{h.text}"
-                    break
+            h = self._labelled_in(top, headed, score, s, lambda h, sl=sl, shown=text:
+                                  h.text not in shown and given(sl, f"{h.title}：{h.text}"))
+            if h:
+                clause = {"text": h.text, "citation": self.citation_for(h)}
+                clauses.append(clause)
+                text += f"\n（{clause['citation']['section_label']}）{h.text}"
         return {**answer, "text": text, "clauses": clauses} if clauses else answer
 
     def _key_doc(self, key: int) -> str | None:
