@@ -106,6 +106,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout5 $(QUESTIONS) tests/data/eval_policies_heldout5.jsonl $(EVAL_ARGS)
 	@echo "held out, sixth set (written by a sixth person who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout6 $(QUESTIONS) tests/data/eval_policies_heldout6.jsonl $(EVAL_ARGS)
+	@echo "held out, seventh set (written by a seventh person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout7 $(QUESTIONS) tests/data/eval_policies_heldout7.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)

@@ -37,6 +37,11 @@ SIGNATURE_MAX = 40
 RESTATED_SHARE = 0.7
 
 
+# the sentence of a short policy's preamble that introduces its items: it restates the title's subject
+# ("为推动小微企业节能降耗，现就支持小微企业购置节能设备有关事项通知如下。") and says nothing a question asks for
+LEAD_IN = re.compile(r"如下\s*[。：:]?\s*$")
+
+
 def restates(line: str, title_words: set[str]) -> bool:
     """An unterminated short line (a heading-like name, not a sentence) nearly all of whose words are the
     document title's."""
@@ -210,6 +215,8 @@ def make_units(kb: dict[str, Any]) -> list[dict[str, Any]]:
                 continue  # the document's 落款
             if restates(sent, title_words[c["doc"]]):
                 continue  # a guide's 事项名称: the title again, it matches every question on the topic
+            if c["task"] == 0 and sizes[c["doc"]] <= SHORT_DOC_SENTENCES and LEAD_IN.search(sent):
+                continue  # "为…，现就…有关事项通知如下。": the title's words again, with nothing a question asks
             headings = [t for t in c["section_titles"] if t != c["task_title"]]  # "申请程序" of "怎么申请"
             units.append({"kind": "chunk", "ref": c["id"], "sid": sid, "text": sent, "mode": "passage",
                           "embed": f"{c['task_title']}：{sent}",

@@ -31,6 +31,7 @@ from index.query import (
     NamedVersion,
     TermFixer,
     asked_object,
+    asking_sentences,
     focus,
     language,
     other_version,
@@ -44,6 +45,7 @@ from knowledge.places import PlaceScope
 
 DENSE_CANDIDATES = 64
 MIN_PART_TOKENS = 16  # a part of a multi-part message keeps at least this many tokens for the dense model
+FOCUS_FEEDBACK_UNITS = 5  # passages BM25 finds best for a long message: the words a clause shares with them count
 QUERY_CACHE = 512  # recently asked texts whose vectors and subjects are kept
 # a short message opening like this continues the previous question ("那要多久？", "需要什么材料？")
 FOLLOW_UP_OPENERS = ("那", "那么", "还有", "另外", "这个", "那个", "它", "他们", "如果", "需要", "要", "怎么", "在哪",
@@ -517,14 +519,20 @@ class Retriever:
         out = []
         for t, n in zip(texts, sizes):
             terms = [s.term for s in self._detect(t)]
-            out.append(focus(t, max(MIN_PART_TOKENS, budget * n // total), count, self._clause_weight,
+            out.append(focus(t, max(MIN_PART_TOKENS, budget * n // total), count, self._clause_weigher(t),
                              keep=lambda clause, terms=terms: any(term in clause for term in terms)))
         return out
 
-    def _clause_weight(self, clause: str) -> float:
-        """How much a clause says: the rarity (idf) of its words in the knowledge."""
+    def _clause_weigher(self, text: str) -> Callable[[str], float]:
+        """How much a clause of `text` says: the rarity (idf) of its words that the passages BM25 finds best
+        for the whole text also write. A narrative's own figures and back story ("一年下来出了一百二十来万美元")
+        are rare words too, but the knowledge's passages do not share them; the clause naming the business
+        ("做跨境电商B2B出口") does."""
+        raw, _ = self.bm25.score(tx.tokens(text), self.expand(text))
+        best = [int(i) for i in np.argsort(-raw)[:FOCUS_FEEDBACK_UNITS] if raw[i] > 0]
+        shared = set().union(*(self.units[i]["tokens"] for i in best))
         idf = self.bm25.idf
-        return sum(idf.get(w, 0.0) for w in set(tx.tokens(clause)))
+        return lambda clause: sum(idf.get(w, 0.0) for w in set(tx.tokens(clause)) if w in shared)
 
     def _detect(self, q: str) -> list[Subject]:
         """Subjects of a text, cached (a part is looked at when splitting and again when searched)."""
@@ -554,8 +562,9 @@ class Retriever:
         display, asked_text, q, follow_up, lang = a.display, a.asked_text, a.q, a.follow_up, a.lang
         s = self.unit_scores(q, qv)
         score = {"hybrid": s["fused"], "bm25": s["bm25"], "dense": s["dense"]}[mode]
-        asked_slots = [slot for slot in self.detail_slots if slot.asked(asked_text)
-                       and not self._states_value(slot, asked_text)]
+        asking = asking_sentences(asked_text)
+        asked_slots = [slot for slot in self.detail_slots if slot.asked(asking)
+                       and not self._states_value(slot, asking)]
         named = [n for n, terms in self._topic_terms.items() if any(t in q for t in terms)]
         if named and mode == "hybrid":
             # "油烟补助的事打哪个电话问": the policy whose title alone says 油烟, not another one's 咨询电话
@@ -596,7 +605,8 @@ class Retriever:
         threshold = self.cfg["min_score"] if mode == "hybrid" else self.cfg.get(f"min_score_{mode}", 0.3)
         if lang == "en" and mode == "hybrid":
             threshold = d["min_score_en"]
-        matched = bool(top) and top.key in on
+        titled = bool(top) and top.key // KEY_STRIDE in named  # the question names the policy by its title word
+        matched = bool(top) and (top.key in on or titled)
         agree = bool(top) and int(self.unit_key[int(np.argmax(s["bm25"]))]) == top.key \
             == int(self.unit_key[int(np.argmax(s["dense"]))])
         margin = best - max((h.score for h in hits[1:] if h.key != top.key), default=0.0) if top else 0.0

@@ -25,6 +25,7 @@ QUESTION_MARKS = re.compile(r"[？?；;]+")
 # a clause asks something when it has a question word (or ended in a question mark in the message)
 QUESTION_WORDS = re.compile(
     r"吗|呢|么|什么|怎么|怎样|如何|多少|几|哪|是否|能否|可否|有没有|是不是|能不能|可不可以|会不会|要不要|多久|多长"
+    r"|([\u4e00-\u9fff])[不没]\1"  # 收不收, 给不给: a verb asked as "A not A"
     r"|\b(?:what|how|when|where|which|who|why|is|are|can|could|do|does|will|should)\b", re.I)
 EN_QUESTION_START = re.compile(
     r"(?:what|how|when|where|which|who|why|is|are|can|could|do|does|will|should|may)\b", re.I)
@@ -83,6 +84,14 @@ def _asks(clause: str) -> bool:
     if CJK.search(body):
         return _is_question(body)
     return bool(EN_QUESTION_START.match(body))
+
+
+def asking_sentences(text: str) -> str:
+    """The sentences of a message that ask, when some do not: the details a narrative's statements mention
+    ("晚上开门的商户有60来家" names 开门) are the user's circumstances, not what is asked."""
+    sentences = [s for s in re.split(r"(?<=[。！!？?；;])", text) if s.strip()]
+    asking = [s for s in sentences if _asks(s)]
+    return "".join(asking) if asking and len(asking) < len(sentences) else text
 
 
 def split_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:

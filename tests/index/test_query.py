@@ -4,7 +4,15 @@ import time
 
 import pytest
 
-from index.query import TermFixer, focus, language, other_version, split_parts, to_simplified
+from index.query import (
+    TermFixer,
+    asking_sentences,
+    focus,
+    language,
+    other_version,
+    split_parts,
+    to_simplified,
+)
 from index.subject import SubjectIndex, subject_tasks
 
 
@@ -146,3 +154,12 @@ def test_focus_reads_english_sentences_and_keeps_version_numbers_whole():
     text = "We are a wholly foreign-owned enterprise in the New Area. Is version 2.0 of the plan out? 方案"
     short = focus(text, 40, _chars, lambda c: 0.0)
     assert short == "Is version 2.0 of the plan out? 方案"  # a statement with "are" is not a question
+
+
+def test_what_is_asked_is_read_from_the_sentences_that_ask():
+    story = "我们在金沙滩附近运营一条美食街，现在晚上开门的商户有60来家。"
+    assert asking_sentences(story + "认定成特色街区能拿多少奖励？") == "认定成特色街区能拿多少奖励？"
+    # "A不A" asks too ("收不收钱"): both sentences stay
+    text = "有个服务商说可以代办，这个正常吗？政府办这个收不收钱"
+    assert asking_sentences(text) == text
+    assert asking_sentences(story) == story  # nothing asks: the whole message
