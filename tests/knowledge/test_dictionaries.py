@@ -125,3 +125,14 @@ def test_a_document_number_is_no_address():
     # "…实施意见》（青西新政发〔2025〕18号）" was taken for where to apply
     assert not where.given("《关于做好创业带动就业工作的实施意见》（青西新政发〔2025〕18号）；")
     assert where.given("长江中路东段188号") and where.given("政务服务中心三楼窗口")
+
+
+def test_the_glossary_names_the_industries_related_policies_are_about():
+    # an English question about an uploaded policy reaches it through the title word ("Headquarters policy:
+    # which office handles it?" → 总部): without one, another policy's 咨询电话 section answered
+    glossary = read_glossary(ROOT / "knowledge" / "dict" / "english.txt")
+    for english, term in [("headquarters", "总部"), ("film", "影视"), ("hydrogen", "氢能"), ("childcare", "托育"),
+                          ("night economy", "夜间经济"), ("lump sum", "一次性")]:
+        assert term in glossary[english]
+    # a bare place word stays out: "a good restaurant near the port" is no question about ports
+    assert "port" not in glossary
