@@ -248,6 +248,15 @@ def _phrase_pattern(phrase: str) -> str:
     return r"\s+(?:(?:a|an|the)\s+)?".join(words)
 
 
+def _labelled(clause: dict[str, Any]) -> str:
+    """A clause shown with an answer, on a line of its own after its unit's label; an item taken for its own
+    heading ("(二)锅炉改造前后的使用登记证复印件") is labelled without the words the line then repeats."""
+    label, title = clause["citation"]["section_label"], clause["citation"]["task_title"]
+    if title and label.endswith(title) and clause["text"].startswith(title) and label != title:
+        label = label[:-len(title)]
+    return f"\n（{label}）{clause['text']}"
+
+
 def _key(chunk: dict[str, Any]) -> int:
     """The unit a chunk belongs to, unique across documents (versions built before keys: the task)."""
     return int(chunk.get("key", chunk["task"]))
@@ -629,7 +638,7 @@ class Retriever:
         explain["curated"] = curated
         if answer and top and top.kind == "chunk" and len(asked_slots) > 1:
             answer = self._other_details(answer, top, asked_slots, score, s, lambda sl, text: states(text, [sl]))
-        stated = f"{top.title}：{answer['text']}" if answer and top and top.kind == "chunk" else \
+        stated = f"{self._headings(top)}：{answer['text']}" if answer and top and top.kind == "chunk" else \
             (answer["text"] if answer else "")  # a unit titled 认定条件 states conditions
         missing = [(sl, obj) for sl in asked_slots if answer
                    for given, obj in [self._slot_given(sl, asked_text, stated, subjects)] if not given]
@@ -662,7 +671,8 @@ class Retriever:
         outcome = "answered" if reason == "answered" else \
             "partial" if reason in ("detail_not_covered", "other_version") else "declined"
         if outcome == "answered" and answer and top and top.kind == "chunk":
-            answer = self._with_clauses(answer, top, hits)
+            listed = [sl for sl in asked_slots if sl.name in LIST_SLOTS]
+            answer = self._list_section(answer, top, listed) or self._with_clauses(answer, top, hits)
         if outcome == "partial" and answer:
             answer = self._partial(answer, named, missing)
         elif outcome == "declined":
@@ -1019,6 +1029,31 @@ class Retriever:
             return shown
         return sorted({best, *others, *list_around(sentences, best)})
 
+    def _headings(self, top: Hit) -> str:
+        """The headings a passage stands under, as far as they say what it states: its own title, and in a short
+        policy the sections above it ("申请材料" over "（一）…申请表。", an item taken for its own heading)."""
+        if top.doc_id not in self._short_docs:
+            return top.title
+        return "：".join(dict.fromkeys([*self.chunks[_chunk_id(top)]["section_titles"], top.title]))
+
+    def _list_section(self, answer: dict[str, Any], top: Hit, slots: list[Slot]) -> dict[str, Any] | None:
+        """The whole list when materials, steps or conditions are asked and the answer is one item of a short
+        policy's section headed by that detail ("四、申请材料" with （一）…（四）, each a unit of its own): its
+        other items, in order, each cited. None when that is not the case or the list is too long to show."""
+        chunk = self.chunks[_chunk_id(top)]
+        head = (chunk["section_titles"] or [""])[0]
+        if top.doc_id not in self._short_docs or not any(names_slot(sl, head, "") for sl in slots):
+            return None
+        part = chunk["section"].split(".")[0]
+        items = sorted((c for c in self.chunks.values() if c["doc"] == top.doc_id
+                        and c["section"].split(".")[0] == part and (c["section_titles"] or [""])[0] == head),
+                       key=lambda c: c["start"])
+        others = [c for c in items if c["id"] != chunk["id"]]
+        if not others or sum(len(c["text"]) for c in items) > LIST_BUDGET:
+            return None
+        clauses = [{"text": "".join(c["sentences"]), "citation": self.citation(c)} for c in others]
+        return {**answer, "text": answer["text"] + "".join(map(_labelled, clauses)), "clauses": clauses}
+
     def _with_clauses(self, answer: dict[str, Any], top: Hit, hits: list[Hit]) -> dict[str, Any]:
         """A short answering clause of a short policy, with the clauses of its document that score nearly as
         well, each labelled with its unit (the 来源 line names the document once): `clauses` lists them cited.
@@ -1042,8 +1077,7 @@ class Retriever:
         if not picked:
             return answer
         clauses = [{"text": h.text, "citation": self.citation_for(h)} for h in picked]
-        text = answer["text"] + "".join(f"\n（{c['citation']['section_label']}）{c['text']}" for c in clauses)
-        return {**answer, "text": text, "clauses": clauses}
+        return {**answer, "text": answer["text"] + "".join(map(_labelled, clauses)), "clauses": clauses}
 
     def citation_for(self, hit: Hit) -> dict[str, Any]:
         chunk_id = self.faq[hit.id]["chunk"] if hit.kind == "faq" else _chunk_id(hit)

@@ -72,13 +72,15 @@ def test_the_plans_own_questions_still_cite_the_plan(docs_live):
 
 GUIDE = ROOT / "tests" / "data" / "policies" / "guide-shape.txt"
 STATEMENTS = ROOT / "tests" / "data" / "policies" / "statement-items.txt"
+PROVINCIAL = ROOT / "tests" / "data" / "policies" / "provincial-items.txt"
 
 
 @pytest.fixture(scope="module")
 def guide_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
     """The plan plus one 办事指南 (sections 一、… with lists numbered again in each) and one short notice
-    whose items open with a statement ("补贴每年集中申报两次：…")."""
-    return _with_documents([GUIDE, STATEMENTS], index_settings, embedder, tmp_path_factory.mktemp("guide"))
+    whose items open with a statement ("补贴每年集中申报两次：…"), and a provincial notice of （一） items only."""
+    return _with_documents([GUIDE, STATEMENTS, PROVINCIAL], index_settings, embedder,
+                           tmp_path_factory.mktemp("guide"))
 
 
 def test_a_guide_answers_an_asked_detail_from_the_section_headed_by_it(guide_live):
@@ -173,3 +175,12 @@ def test_a_narratives_own_figures_do_not_crowd_out_the_business_it_names(ecommer
                                         "一年下来出了一百一十来万美元。头一回做跨境的，区里给奖励吗？给多少")
     assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "xhe-cross-border-ecommerce-2026"
     assert "5万元" in r.answer["text"]
+
+
+def test_a_materials_list_of_separate_items_is_shown_whole(guide_live):
+    # "三、申请材料" with （一）…（四）, each a unit of its own: the answer was the one item that scored best
+    r = guide_live.retriever.search("燃煤锅炉节能改造奖补要交哪些材料")
+    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "test-sd-boiler-retrofit-2026"
+    for item in ("奖补申请表", "使用登记证复印件", "施工合同和发票复印件", "验收意见"):
+        assert item in r.answer["text"]
+    assert all(c["citation"]["section_label"].startswith("三、申请材料") for c in r.answer["clauses"])
