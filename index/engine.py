@@ -251,7 +251,7 @@ def _phrase_pattern(phrase: str) -> str:
 def _labelled(clause: dict[str, Any]) -> str:
     """A clause shown with an answer, on a line of its own after its unit's label; an item taken for its own
     heading ("(二)锅炉改造前后的使用登记证复印件") is labelled without the words the line then repeats."""
-    label, title = clause["citation"]["section_label"], clause["citation"]["task_title"]
+    label, title = clause["citation"]["section_label"], clause["citation"].get("task_title", "")
     if title and label.endswith(title) and clause["text"].startswith(title) and label != title:
         label = label[:-len(title)]
     return f"\n（{label}）{clause['text']}"
@@ -604,7 +604,7 @@ class Retriever:
             return states(f"{h.title}：{self._unit_text(h)}" if h.kind == "chunk" else h.text)
         def heads(h: Hit) -> bool:  # the passage's heading names the asked detail (a guide's 办理时限)
             return any(names_slot(sl, h.title, h.text) for sl in asked_slots)
-        hits = self._quantity_first(hits, tx.quantity_units(asked_text))
+        hits = self._quantity_first(hits, tx.stated_units(asked_text))
         hits = self._labelled_first(self._detail_first(hits, on, gives, heads), headed, score, s, gives, heads)
         hits = self._most_specific(hits, on, gives, named)[:k]
         d = self.decision

@@ -70,14 +70,21 @@ def bigrams(text: str) -> list[str]:
 
 # a quantity's unit: "47岁" and "45周岁以下" both state an age, "8000万美元" and "5000万美元以下" an amount in
 # dollars. Years and dates are left out: every document is full of them.
-QUANTITY = re.compile(r"(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*(?:万|亿)?\s*"
-                      r"(周岁|岁|美元|元|%|个工作日|工作日|个月|天)")
+QUANTITY = re.compile(r"(?P<n>(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*(?:万|亿)?)\s*"
+                      r"(?P<u>周岁|岁|美元|元|%|个工作日|工作日|个月|天)")
 UNIT_ALIASES = {"周岁": "岁", "个工作日": "工作日"}
 
 
 def quantity_units(text: str) -> set[str]:
     """The units of the quantities a text states ("47岁，8000万美元" → {"岁", "美元"})."""
-    return {UNIT_ALIASES.get(m.group(1), m.group(1)) for m in QUANTITY.finditer(normalize(text))}
+    return {UNIT_ALIASES.get(m["u"], m["u"]) for m in QUANTITY.finditer(normalize(text))}
+
+
+def stated_units(question: str) -> set[str]:
+    """The units of the quantities a question states about the asker's case ("孩子47岁", "出口额8000万美元").
+    One of a unit is the rate asked about, not a quantity: "一个孩子一个月给多少", "一天能办完吗"."""
+    return {UNIT_ALIASES.get(m["u"], m["u"]) for m in QUANTITY.finditer(normalize(question))
+            if m["n"].strip() not in ("一", "1")}
 
 
 def tokens(text: str) -> list[str]:

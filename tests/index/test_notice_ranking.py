@@ -108,10 +108,18 @@ def test_a_stated_quantity_prefers_the_notice_unit_stating_one_of_its_kind():
     r = _retriever()
     amount = _hit(NOTICE, 3, 0.744, "对新引进的博士研究生给予一次性安家补贴10万元。")
     age = _hit(NOTICE, 2, 0.726, "申请人年龄应当在45周岁以下。")
-    assert r._quantity_first([amount, age], tx.quantity_units("博士今年47岁了，还能申请吗"))[0] is age
+    assert r._quantity_first([amount, age], tx.stated_units("博士今年47岁了，还能申请吗"))[0] is age
     assert r._quantity_first([amount, age], set())[0] is amount
     other = _hit(PLAN, 2, 0.726, "年龄在45周岁以下。")  # another document: the ranking stands
     assert r._quantity_first([amount, other], {"岁"})[0] is amount
+
+
+def test_one_of_a_unit_in_a_question_is_the_rate_asked_not_a_stated_quantity():
+    from index import text as tx
+
+    # "一个孩子一个月给多少" moved the 申请条件 unit ("收费…每月不超过2200元", a 个月 quantity) above the 补贴标准
+    assert tx.stated_units("运营补贴一个孩子一个月给多少？一天能办完吗") == set()
+    assert tx.stated_units("已经运营了3个月，出口额1万美元") == {"个月", "美元"}
 
 
 def test_a_lead_in_is_shown_with_its_items_and_an_item_with_its_lead_in():
