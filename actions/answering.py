@@ -26,6 +26,7 @@ COVERAGE = ("我可以解答新区营商环境政策问题，例如企业开办�
 DECLINE_TEXT = {
     "other_place": "抱歉，我只能解答青岛西海岸新区的政策，“{place}”的政策请咨询当地政务服务部门。",
     "weak_evidence": "抱歉，这个问题我在现有政策文件中没有找到可靠的答案。",
+    "unknown_object": "抱歉，现有政策文件中没有关于“{object}”的规定，这个问题我无法准确回答。",
 }
 FOLLOW_UP_OF_DECLINED = "抱歉，您前面问的问题在现有政策文件中没有找到答案，这一点我也无法准确回答。"
 API_DOWN_TEXT = "抱歉，知识库暂时无法访问，您的问题已记录。"
@@ -295,7 +296,7 @@ class Answerer:
     def decline(dispatcher: CollectingDispatcher, result: dict[str, Any]) -> None:
         ex = result.get("explain", {})
         head = DECLINE_TEXT.get(result["reason"], DECLINE_TEXT["weak_evidence"]).format(
-            place=ex.get("other_place") or "")
+            place=ex.get("other_place") or "", object="、".join(ex.get("unknown_objects") or []))
         dispatcher.utter_message(**messages.declined(f"{head}{COVERAGE}如需帮助，您可以：", result["reason"],
                                                      OFFER_BUTTONS).utter())
 

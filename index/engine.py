@@ -31,6 +31,7 @@ from index.query import (
     NamedVersion,
     TermFixer,
     asked_object,
+    asking_clauses,
     asking_sentences,
     focus,
     language,
@@ -75,6 +76,8 @@ TITLE_FUNCTION_WORDS = frozenset({"关于", "做好", "开展", "进一步", "�
                                   "推进", "支持", "促进", "加强", "年度"})
 # a number right after a slot's cue: the question states that value ("费率是4%", "期限为3年")
 STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
+# the kinds of thing a question asks about by name: a fee, tax, fund, allowance, certificate, quota, insurance
+OBJECT_NOUN = re.compile(r"(?:费|税|金|津贴|证|配额|险)$")
 # decision defaults; config/settings.yaml (index section) overrides each
 DECISION_DEFAULTS: dict[str, float] = {
     "subject_bonus": 0.08,  # the chosen passage's task is about the question's subject
@@ -88,6 +91,7 @@ DECISION_DEFAULTS: dict[str, float] = {
     "detail_slack": 0.05,  # a candidate stating the asked detail this close to the best one answers instead
     "detail_slack_notice": 0.12,  # … within one short notice (its units score alike)
     "doc_slack": 0.02,  # a more specific document's passage this close to the best one answers instead
+    "unknown_object_penalty": 0.12,  # the question names a fee, tax or certificate no document writes
     "min_bm25_zh": 0.08,  # below this the top passage shares (almost) no word with a Chinese question
     "dense_only_margin": 0.10,  # … and must clear the threshold by this much
     "others_slack": 0.10,  # other documents' passages this close are listed with the answer
@@ -146,7 +150,7 @@ class SearchResponse:
     query: str
     declined: bool  # true only for outcome "declined"
     # answered: "answered"; partial: "detail_not_covered" | "other_version";
-    # declined: "weak_evidence" | "other_place" | "off_subject" | "empty_index"
+    # declined: "weak_evidence" | "unknown_object" | "other_place" | "off_subject" | "empty_index"
     reason: str
     answer: dict[str, Any] | None
     results: list[Hit]
@@ -620,7 +624,9 @@ class Retriever:
             == int(self.unit_key[int(np.argmax(s["dense"]))])
         margin = best - max((h.score for h in hits[1:] if h.key != top.key), default=0.0) if top else 0.0
         ambiguous = not matched and not agree and margin < d["min_margin"]
-        confidence = best + d["subject_bonus"] * matched + d["agree_bonus"] * agree - d["ambiguity_penalty"] * ambiguous
+        unknown = self._unknown_objects(asking_clauses(asked_text))
+        confidence = best + d["subject_bonus"] * matched + d["agree_bonus"] * agree \
+            - d["ambiguity_penalty"] * ambiguous - d["unknown_object_penalty"] * bool(unknown)
         explain: dict[str, Any] = {
             "best_score": round(best, 4), "threshold": threshold, "confidence": round(confidence, 4),
             "other_place": place, "follow_up": follow_up,
@@ -629,7 +635,7 @@ class Retriever:
             "best_bm25": round(top.bm25, 4) if top else 0.0, "best_dense": round(top.dense, 4) if top else 0.0,
             "subject": subjects[0].official if subjects else None,
             "subjects": [x.official for x in subjects], "subject_matched": matched,
-            "slots": asked, "margin": round(margin, 4), "agree": agree, "lang": lang,
+            "slots": asked, "margin": round(margin, 4), "agree": agree, "lang": lang, "unknown_objects": unknown,
         }
         answer = self._answer(top, s["fused"], bool(LIST_SLOTS & set(asked)) or bool(top and heads(top)),
                               states) if top else None
@@ -662,7 +668,7 @@ class Retriever:
             reason = "off_subject"
         elif confidence < (d["min_score_partial"] if missing and matched else threshold) + \
                 d["dense_only_margin"] * dense_only:
-            reason = "weak_evidence"
+            reason = "unknown_object" if unknown else "weak_evidence"
         elif missing:
             reason = "detail_not_covered"
         else:
@@ -684,6 +690,12 @@ class Retriever:
         return SearchResponse(display, outcome == "declined", reason, answer, hits, explain,
                               related=self._related(answer, top.key, s["fused"]) if answer and top else [],
                               outcome=outcome, lang=lang)
+
+    def _unknown_objects(self, question: str) -> list[str]:
+        """Fees, taxes, allowances and certificates the question names and no document ever writes (保教费,
+        房产税, 生育津贴, 换证): what it asks about is likely not in the knowledge, however close its topic."""
+        return [w for w in dict.fromkeys(tx.words(question))
+                if len(w) >= 2 and OBJECT_NOUN.search(w) and w not in self.bm25.idf]
 
     def _off_subject(self, top: Hit | None, on: frozenset[int], matched: bool) -> bool:
         """The question names a subject the chosen passage is not about.

@@ -94,6 +94,12 @@ def asking_sentences(text: str) -> str:
     return "".join(asking) if asking and len(asking) < len(sentences) else text
 
 
+def asking_clauses(text: str) -> str:
+    """The clauses of a message that ask ("…拿不出一大笔转让费，有没有先用后付的模式？" → the second), or all of it."""
+    asking = [c for c in CLAUSE_END.split(text) if c and _asks(c)]
+    return "".join(asking) or text
+
+
 def split_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:
     """Up to `max_parts` questions of one message, split on question marks and clause-opening connectives.
 

@@ -81,6 +81,14 @@ def test_a_question_about_another_place_is_declined_and_ends_the_topic(actions):
     assert s["last_question"] is None and s["last_declined_turn"] == 2.0
 
 
+def test_a_question_about_a_fee_no_document_writes_is_declined_naming_it(actions):
+    tracker = recorded("respond_question")
+    tracker["latest_message"]["text"] = "孩子上幼儿园的保教费政府能补贴多少"
+    [msg] = shown(actions.run("action_respond", tracker))
+    assert msg["type"] == "declined" and msg["reason"] == "unknown_object"
+    assert "没有关于“保教费”的规定" in msg["text"]
+
+
 def test_a_complaint_opens_the_form_keeping_the_description_of_the_opening_message(actions):
     result = actions.run("action_respond", recorded("respond_complaint_opening"))
     assert result["responses"] == [], "the form asks its first question, not action_respond"

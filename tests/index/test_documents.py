@@ -184,3 +184,12 @@ def test_a_materials_list_of_separate_items_is_shown_whole(guide_live):
     for item in ("奖补申请表", "使用登记证复印件", "施工合同和发票复印件", "验收意见"):
         assert item in r.answer["text"]
     assert all(c["citation"]["section_label"].startswith("三、申请材料") for c in r.answer["clauses"])
+
+
+def test_a_fee_no_document_writes_makes_a_nearby_answer_a_decline(guide_live):
+    # the 节能设备 passages are close in topic, but no document says anything about 关税: it was answered
+    r = guide_live.retriever.search("买节能设备交的关税能补吗")
+    assert r.outcome == "declined" and r.reason == "unknown_object" and r.explain["unknown_objects"] == ["关税"]
+    # a fee the knowledge writes is no unknown object
+    r = guide_live.retriever.search("政府办上云补助收不收费")
+    assert r.outcome == "answered" and not r.explain["unknown_objects"]

@@ -6,6 +6,7 @@ import pytest
 
 from index.query import (
     TermFixer,
+    asking_clauses,
     asking_sentences,
     focus,
     language,
@@ -163,3 +164,10 @@ def test_what_is_asked_is_read_from_the_sentences_that_ask():
     text = "有个服务商说可以代办，这个正常吗？政府办这个收不收钱"
     assert asking_sentences(text) == text
     assert asking_sentences(story) == story  # nothing asks: the whole message
+
+
+def test_an_object_a_narrative_mentions_is_not_what_it_asks_about():
+    text = "现在拿不出一大笔转让费，有没有先用技术、以后再付钱的模式？"
+    assert asking_clauses(text) == "有没有先用技术、以后再付钱的模式？"
+    assert asking_clauses("保教费政府有没有补贴") == "保教费政府有没有补贴"
+    assert asking_clauses("我们是做外贸的。") == "我们是做外贸的。"  # nothing asks: all of it
