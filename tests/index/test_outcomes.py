@@ -49,6 +49,13 @@ def test_multi_part_questions_answer_each_part(live):
     assert d["parts"][1]["outcome"] == "partial" and d["parts"][1]["answer"]["citation"]["task"] == 5
 
 
+def test_a_named_fee_asks_the_fee(live):
+    # "要交工本费吗" asked no detail: the 简办大厅 line was the answer, though the plan states no fee
+    for q in ("办营业执照要交工本费吗", "出口退税需要交手续费吗"):
+        r = live.retriever.search(q, k=3).to_dict()
+        assert r["outcome"] == "partial" and r["answer"]["missing"] == "收费标准", q
+
+
 @pytest.mark.parametrize("q, task", [("出口推税要多久", 8), ("拿地既开工是什么", 6), ("企業開辦能不能網上辦", 5)])
 def test_typos_and_traditional_script_reach_the_right_task(live, q, task):
     r = live.retriever.search(q, k=3)
