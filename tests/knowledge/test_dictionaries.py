@@ -94,6 +94,13 @@ def test_naming_a_subsidy_does_not_ask_for_its_rate():
     assert "比例/金额" not in {s.name for s in slots if s.asked("知识产权质押贴息一年啥时候申报啊")}
 
 
+def test_asking_when_the_materials_are_due_does_not_ask_which_materials():
+    slots = read_slots(ROOT / "knowledge" / "dict" / "slots.txt")
+    asked = {s.name for s in slots if s.asked("省级龙头企业的材料啥时候之前要报到省里")}
+    assert "材料" not in asked and "时限" in asked
+    assert "材料" in {s.name for s in slots if s.asked("材料都要准备啥")}
+
+
 def test_a_documents_own_heading_names_the_detail():
     from config import ROOT
     from index.engine import names_slot
