@@ -630,7 +630,10 @@ class Retriever:
         explain: dict[str, Any] = {
             "best_score": round(best, 4), "threshold": threshold, "confidence": round(confidence, 4),
             "other_place": place, "follow_up": follow_up,
-            "follow_up_shape": self.is_follow_up(asked_text), "effective_query": q,
+            # shaped like a follow-up and naming no subject of its own ("那要多久"; not "那办营业执照要交费吗")
+            "follow_up_shape": self.is_follow_up(asked_text) and not self._detect(asked_text) and not any(
+                t in asked_text for terms in self._topic_terms.values() for t in terms),
+            "effective_query": q,
             "version": self.version, "mode": mode,
             "best_bm25": round(top.bm25, 4) if top else 0.0, "best_dense": round(top.dense, 4) if top else 0.0,
             "subject": subjects[0].official if subjects else None,

@@ -247,6 +247,17 @@ def test_a_follow_up_never_reaches_past_a_declined_question(stack):
     assert answer(msgs) is None, f"answered about an older topic: {text(msgs)}"
 
 
+def test_a_short_question_naming_its_own_subject_after_a_decline_is_a_new_question(stack):
+    # "那办营业执照要交工本费吗" is shaped like a follow-up ("那…", short): it was taken for one of the
+    # declined question before it and got "您前面问的问题…没有找到答案"
+    s = sender()
+    [declined] = say(stack, s, "孩子上幼儿园的保教费政府能补贴多少")
+    assert declined["type"] == "declined"
+    msgs = say(stack, s, "那办营业执照要交工本费吗")
+    assert all(m.get("reason") != "follow_up_of_declined" for m in msgs), msgs
+    assert any(m["type"] == "partial" and m["citation"]["task"] == 5 for m in msgs), msgs
+
+
 def test_a_follow_up_reaches_back_two_turns(stack):
     s = sender()
     assert answer(say(stack, s, "出口退税有什么便利措施"))["citation"]["task"] == 8
