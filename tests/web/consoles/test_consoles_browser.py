@@ -205,6 +205,27 @@ def test_admin_resolves_an_unanswered_group(stack, browser):  # noqa: F811
     assert "专栏" in last_bot(user).inner_text()
 
 
+def test_unanswered_reasons_read_in_chinese(stack, browser):  # noqa: F811
+    # a queued partial ("partial:detail_not_covered") and a decline for a fee no document writes
+    # ("unknown_object") showed as their codes
+    user = browser.new_context().new_page()
+    user.goto(stack.url + "/")
+    widget(user).get_by_test_id("widget-launcher").click()
+    ask(user, "企业开办能一天办完吗")
+    assert "方案中没有写明" in last_bot(user).inner_text()
+    ask(user, "孩子上幼儿园的保教费政府能补贴多少")
+    assert "保教费" in last_bot(user).inner_text()
+    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+    sign_in(page, stack.url, "/admin", stack.ADMIN)
+    page.get_by_test_id("nav-unanswered").click()
+    partial = page.get_by_test_id("unanswered-group").filter(has_text="一天办完").first
+    partial.wait_for(timeout=15000)
+    assert "部分回答：细节未覆盖" in partial.inner_text() and "partial:" not in partial.inner_text()
+    unknown = page.get_by_test_id("unanswered-group").filter(has_text="保教费").first
+    unknown.wait_for(timeout=15000)
+    assert "知识库未涉及的事项" in unknown.inner_text() and "unknown_object" not in unknown.inner_text()
+
+
 def test_admin_pages_render(stack, browser):  # noqa: F811
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     errors: list[str] = []

@@ -16,8 +16,13 @@ export const STATE_LABELS = {
 export const REASON_LABELS = {
   answered: "已回答", weak_evidence: "证据不足", other_place: "涉及其他地区",
   detail_not_covered: "细节未覆盖", empty_index: "索引为空", declined: "拒答",
-  out_of_scope: "超出范围", nlu_fallback: "意图不明", unresolved: "坐席未解决", hotline: "热线"
+  out_of_scope: "超出范围", nlu_fallback: "意图不明", unresolved: "坐席未解决", hotline: "热线",
+  unknown_object: "知识库未涉及的事项", off_subject: "主题不符", other_version: "年份或版本不符",
+  follow_up_of_declined: "追问未答的问题", api_error: "知识库不可用", thumbs_down: "用户点踩",
+  rephrased: "用户换说法重问", agent_unsuitable: "坐席标记不合适", agent_marked: "坐席标记",
+  low_margin: "候选接近，可能答错"
 };
+const PARTIAL_PREFIX = "partial:";  // web/internal/unanswered.py: a partial answer queued as a knowledge gap
 
 export const ROLE_LABELS = { admin: "管理员", agent: "坐席" };
 
@@ -84,7 +89,9 @@ export function topicLabel(t) {
 }
 
 export function reasonLabel(r) {
-  return REASON_LABELS[r] || String(r);
+  const text = String(r);
+  if (text.startsWith(PARTIAL_PREFIX)) return "部分回答：" + reasonLabel(text.slice(PARTIAL_PREFIX.length));
+  return REASON_LABELS[text] || text;
 }
 
 export function asText(v) {
