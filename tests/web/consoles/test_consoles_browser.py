@@ -179,17 +179,29 @@ def test_admin_publish_changes_the_widget_answer_without_failed_searches(stack, 
     assert "二手房便民服务平台" in last_bot(user).inner_text()
 
 
-def test_admin_resolves_an_unanswered_group(stack, browser):  # noqa: F811
+def widget_user(stack, browser):  # noqa: F811
+    """A citizen with the widget open on the demo page."""
     user = browser.new_context().new_page()
     user.goto(stack.url + "/")
     widget(user).get_by_test_id("widget-launcher").click()
-    ask(user, "西海岸最近有啥新鲜好玩的")
-    assert "抱歉" in last_bot(user).inner_text()
+    return user
+
+
+def unanswered_group(stack, browser, text: str):  # noqa: F811
+    """The admin's 未答 tab and the group whose question has `text` (the page, the group)."""
     page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
     sign_in(page, stack.url, "/admin", stack.ADMIN)
     page.get_by_test_id("nav-unanswered").click()
-    group = page.get_by_test_id("unanswered-group").filter(has_text="新鲜好玩").first
+    group = page.get_by_test_id("unanswered-group").filter(has_text=text).first
     group.wait_for(timeout=15000)
+    return page, group
+
+
+def test_admin_resolves_an_unanswered_group(stack, browser):  # noqa: F811
+    user = widget_user(stack, browser)
+    ask(user, "西海岸最近有啥新鲜好玩的")
+    assert "抱歉" in last_bot(user).inner_text()
+    page, group = unanswered_group(stack, browser, "新鲜好玩")
     page.screenshot(path=str(ARTIFACTS / "admin-unanswered.png"))
     group.get_by_test_id("unanswered-link-id").fill("t02-yingshang-zhuanlan")
     group.get_by_test_id("unanswered-link").click()
@@ -208,18 +220,12 @@ def test_admin_resolves_an_unanswered_group(stack, browser):  # noqa: F811
 def test_unanswered_reasons_read_in_chinese(stack, browser):  # noqa: F811
     # a queued partial ("partial:detail_not_covered") and a decline for a fee no document writes
     # ("unknown_object") showed as their codes
-    user = browser.new_context().new_page()
-    user.goto(stack.url + "/")
-    widget(user).get_by_test_id("widget-launcher").click()
+    user = widget_user(stack, browser)
     ask(user, "企业开办能一天办完吗")
     assert "方案中没有写明" in last_bot(user).inner_text()
     ask(user, "孩子上幼儿园的保教费政府能补贴多少")
     assert "保教费" in last_bot(user).inner_text()
-    page = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
-    sign_in(page, stack.url, "/admin", stack.ADMIN)
-    page.get_by_test_id("nav-unanswered").click()
-    partial = page.get_by_test_id("unanswered-group").filter(has_text="一天办完").first
-    partial.wait_for(timeout=15000)
+    page, partial = unanswered_group(stack, browser, "一天办完")
     assert "部分回答：细节未覆盖" in partial.inner_text() and "partial:" not in partial.inner_text()
     unknown = page.get_by_test_id("unanswered-group").filter(has_text="保教费").first
     unknown.wait_for(timeout=15000)
