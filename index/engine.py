@@ -48,6 +48,7 @@ DENSE_CANDIDATES = 64
 MIN_PART_TOKENS = 16  # a part of a multi-part message keeps at least this many tokens for the dense model
 FOCUS_FEEDBACK_UNITS = 5  # passages BM25 finds best for a long message: the words a clause shares with them count
 QUERY_CACHE = 512  # recently asked texts whose vectors and subjects are kept
+BM25_CACHE = 8  # texts whose BM25 scores are kept: those of the message being answered (up to 3 parts)
 # a short message opening like this continues the previous question ("那要多久？", "需要什么材料？")
 FOLLOW_UP_OPENERS = ("那", "那么", "还有", "另外", "这个", "那个", "它", "他们", "如果", "需要", "要", "怎么", "在哪",
                      "多久", "多长", "什么时候", "哪些", "能不能", "可以", "是不是")
@@ -328,6 +329,7 @@ class Retriever:
         self._prepare_query_analysis(kb)
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qcache_lock = threading.Lock()
+        self._bm25_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._subject_cache: dict[str, list[Subject]] = {}
 
     def _title_terms(self) -> dict[int, list[str]]:
@@ -360,6 +362,7 @@ class Retriever:
         """Empty the query vector and subject caches (a latency measurement of questions never seen)."""
         with self._qcache_lock:
             self._qcache.clear()
+            self._bm25_cache.clear()
         self._subject_cache.clear()
 
     def _unit_key(self, u: dict[str, Any]) -> int:
@@ -431,7 +434,7 @@ class Retriever:
     def unit_scores(self, query: str, qv: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Per-unit BM25, dense and fused scores (exposed for the hit test and baselines); `qv` is the
         query's vector when the caller embedded it already."""
-        _, bm = self.bm25.score(tx.tokens(query), self.expand(query))
+        bm = self._keyword_scores(query)[1]
         qv = self.embed(self.dense_texts([query])) if qv is None else qv.reshape(1, -1)
         cos = np.full(len(self.units), -1.0, dtype=np.float32)
         k = min(DENSE_CANDIDATES, len(self.units))
@@ -446,6 +449,21 @@ class Retriever:
         dn = self._dense_norm(cos)
         fused = self.cfg["weight_bm25"] * bm + self.cfg["weight_dense"] * dn
         return {"bm25": bm, "cos": cos, "dense": dn, "fused": fused}
+
+    def _keyword_scores(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        """BM25 (raw, normalised) of a searched text, computed once: a long message's focus for the dense model
+        and its search both read it."""
+        with self._qcache_lock:
+            found = self._bm25_cache.get(text)
+        if found is None:
+            found = self.bm25.score(tx.tokens(text), self.expand(text))
+            for a in found:
+                a.flags.writeable = False  # shared by every reader of the cache
+            with self._qcache_lock:
+                self._bm25_cache[text] = found
+                while len(self._bm25_cache) > BM25_CACHE:
+                    self._bm25_cache.popitem(last=False)
+        return found
 
     @staticmethod
     def is_follow_up(q: str) -> bool:
@@ -541,7 +559,7 @@ class Retriever:
         for the whole text also write. A narrative's own figures and back story ("一年下来出了一百二十来万美元")
         are rare words too, but the knowledge's passages do not share them; the clause naming the business
         ("做跨境电商B2B出口") does."""
-        raw, _ = self.bm25.score(tx.tokens(text), self.expand(text))
+        raw = self._keyword_scores(text)[0]
         best = [int(i) for i in np.argsort(-raw)[:FOCUS_FEEDBACK_UNITS] if raw[i] > 0]
         shared = set().union(*(self.units[i]["tokens"] for i in best))
         idf = self.bm25.idf
@@ -578,7 +596,7 @@ class Retriever:
         asking = asking_sentences(asked_text)
         asked_slots = [slot for slot in self.detail_slots if slot.asked(asking)
                        and not self._states_value(slot, asking)]
-        named = [n for n, terms in self._topic_terms.items() if any(t in q for t in terms)]
+        named = self._named_policies(q)
         if named and mode == "hybrid":
             # "油烟补助的事打哪个电话问": the policy whose title alone says 油烟, not another one's 咨询电话
             score = score + self.decision["title_bonus"] * np.isin(self.unit_doc, named)
@@ -631,8 +649,8 @@ class Retriever:
             "best_score": round(best, 4), "threshold": threshold, "confidence": round(confidence, 4),
             "other_place": place, "follow_up": follow_up,
             # shaped like a follow-up and naming no subject of its own ("那要多久"; not "那办营业执照要交费吗")
-            "follow_up_shape": self.is_follow_up(asked_text) and not self._detect(asked_text) and not any(
-                t in asked_text for terms in self._topic_terms.values() for t in terms),
+            "follow_up_shape": self.is_follow_up(asked_text) and not self._detect(asked_text)
+            and not self._named_policies(asked_text),
             "effective_query": q,
             "version": self.version, "mode": mode,
             "best_bm25": round(top.bm25, 4) if top else 0.0, "best_dense": round(top.dense, 4) if top else 0.0,
@@ -693,6 +711,10 @@ class Retriever:
         return SearchResponse(display, outcome == "declined", reason, answer, hits, explain,
                               related=self._related(answer, top.key, s["fused"]) if answer and top else [],
                               outcome=outcome, lang=lang)
+
+    def _named_policies(self, text: str) -> list[int]:
+        """The short policies (document ordinals) a text names by a word only their title uses (油烟, 上云)."""
+        return [n for n, terms in self._topic_terms.items() if any(t in text for t in terms)]
 
     def _unknown_objects(self, question: str) -> list[str]:
         """Fees, taxes, allowances and certificates the question names and no document ever writes (保教费,

@@ -87,17 +87,18 @@ def _asks(clause: str) -> bool:
 
 
 def asking_sentences(text: str) -> str:
-    """The sentences of a message that ask, when some do not: the details a narrative's statements mention
+    """The sentences of a message that ask, or all of it: the details a narrative's statements mention
     ("晚上开门的商户有60来家" names 开门) are the user's circumstances, not what is asked."""
-    sentences = [s for s in re.split(r"(?<=[。！!？?；;])", text) if s.strip()]
-    asking = [s for s in sentences if _asks(s)]
-    return "".join(asking) if asking and len(asking) < len(sentences) else text
+    return _asking(SENTENCE_END.split(text), text)
 
 
 def asking_clauses(text: str) -> str:
     """The clauses of a message that ask ("…拿不出一大笔转让费，有没有先用后付的模式？" → the second), or all of it."""
-    asking = [c for c in CLAUSE_END.split(text) if c and _asks(c)]
-    return "".join(asking) or text
+    return _asking(CLAUSE_END.split(text), text)
+
+
+def _asking(pieces: list[str], text: str) -> str:
+    return "".join(p for p in pieces if p.strip() and _asks(p)) or text
 
 
 def split_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:
@@ -137,6 +138,7 @@ def split_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:
     return parts or [text]
 
 
+SENTENCE_END = re.compile(r"(?<=[。！!？?；;])")
 # a clause ends after Chinese or ASCII punctuation, or after an English sentence's full stop (not "2.0版")
 CLAUSE_END = re.compile(r"(?<=[，,。；;！!？?])|(?<=[^\d]\.)(?=\s)")
 

@@ -27,6 +27,13 @@ def _with_documents(files: list[Path], index_settings: dict[str, Any], embedder,
     return LiveIndex(s, embedder=embedder)
 
 
+def _answered_from(live: LiveIndex, question: str, doc: str) -> dict[str, Any]:
+    """The answer to `question`, which must be answered from `doc`."""
+    r = live.retriever.search(question)
+    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == doc, r.explain
+    return r.answer
+
+
 @pytest.fixture(scope="module")
 def docs_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
     return _with_documents(sorted(KB.glob("*.txt")), index_settings, embedder, tmp_path_factory.mktemp("docs"))
@@ -65,9 +72,8 @@ def test_places_in_scope_come_from_the_documents_jurisdictions(docs_live, live):
 
 
 def test_the_plans_own_questions_still_cite_the_plan(docs_live):
-    r = docs_live.retriever.search("企业开办能不能网上办")
-    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "xha-yshj-2023"
-    assert "第5项任务" in r.answer["citation"]["text"] and "有效" in r.answer["citation"]["text"]
+    a = _answered_from(docs_live, "企业开办能不能网上办", "xha-yshj-2023")
+    assert "第5项任务" in a["citation"]["text"] and "有效" in a["citation"]["text"]
 
 
 GUIDE = ROOT / "tests" / "data" / "policies" / "guide-shape.txt"
@@ -99,9 +105,8 @@ def test_a_guide_lists_all_its_materials(guide_live):
 
 def test_a_guide_gives_every_line_of_the_section_headed_by_the_asked_detail(guide_live):
     # "监督投诉电话" is the shortest line and matched best; the 咨询电话 the user needs is the line above it
-    r = guide_live.retriever.search("上云补助的事找谁问，电话多少")
-    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "test-guide-cloud-2026"
-    assert "0532-80000000" in r.answer["text"] and "0532-80000099" in r.answer["text"]
+    a = _answered_from(guide_live, "上云补助的事找谁问，电话多少", "test-guide-cloud-2026")
+    assert "0532-80000000" in a["text"] and "0532-80000099" in a["text"]
 
 
 def test_an_item_opening_with_a_statement_answers_with_it(guide_live):
@@ -122,26 +127,23 @@ def test_the_asked_date_in_the_next_sentence_of_a_notice_item_is_shown(guide_liv
 
 def test_an_english_question_about_an_uploaded_notice_is_answered_from_it(guide_live):
     # its English words, which no Chinese passage writes, weighed down BM25: declined at 0.12–0.36
-    r = guide_live.retriever.search("What percentage of the purchase price of energy-saving equipment does the "
-                                    "district subsidize?")
-    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "test-energy-equipment-2026"
-    assert "15%" in r.answer["text"]
+    a = _answered_from(guide_live, "What percentage of the purchase price of energy-saving equipment does the "
+                       "district subsidize?", "test-energy-equipment-2026")
+    assert "15%" in a["text"]
 
 
 def test_a_contact_question_about_a_short_notice_gets_its_closing_phone_line(guide_live):
     # the 补贴 items matched "…有问题打哪个电话" far better than the closing line with the number: partial
-    r = guide_live.retriever.search("节能设备补贴的事有问题打哪个电话")
-    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "test-energy-equipment-2026"
-    assert "0532-80000123" in r.answer["text"]
+    a = _answered_from(guide_live, "节能设备补贴的事有问题打哪个电话", "test-energy-equipment-2026")
+    assert "0532-80000123" in a["text"]
 
 
 def test_a_question_naming_a_policy_by_its_title_word_is_sure_of_the_policy(guide_live):
     # 上云 names the guide, whose passages all score alike for a narrative: "no subject, no agreement,
     # small margin" made it ambiguous, and the dense-only margin on top declined it
-    r = guide_live.retriever.search("我们公司规模不大，员工二十多人，今年开始用阿里云的服务器做ERP，一年服务费差不多"
-                                    "六万八。上云这块区里能补助多少")
-    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "test-guide-cloud-2026"
-    assert "40%" in r.answer["text"]
+    a = _answered_from(guide_live, "我们公司规模不大，员工二十多人，今年开始用阿里云的服务器做ERP，一年服务费差不多"
+                       "六万八。上云这块区里能补助多少", "test-guide-cloud-2026")
+    assert "40%" in a["text"]
 
 
 def test_the_preambles_lead_in_sentence_never_answers(guide_live):
@@ -171,19 +173,18 @@ def ecommerce_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -
 def test_a_narratives_own_figures_do_not_crowd_out_the_business_it_names(ecommerce_live):
     # the dense model reads ~28 tokens of a long message; "一年下来出了一百一十来万美元" (rare words, but no
     # passage writes them) was kept and "做了跨境电商B2B出口" left out: declined
-    r = ecommerce_live.retriever.search("我们是做宠物食品的外贸工厂，原先只做一般贸易，去年试着做了跨境电商B2B出口，"
-                                        "一年下来出了一百一十来万美元。头一回做跨境的，区里给奖励吗？给多少")
-    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "xhe-cross-border-ecommerce-2026"
-    assert "5万元" in r.answer["text"]
+    a = _answered_from(ecommerce_live, "我们是做宠物食品的外贸工厂，原先只做一般贸易，去年试着做了跨境电商B2B出口，"
+                       "一年下来出了一百一十来万美元。头一回做跨境的，区里给奖励吗？给多少",
+                       "xhe-cross-border-ecommerce-2026")
+    assert "5万元" in a["text"]
 
 
 def test_a_materials_list_of_separate_items_is_shown_whole(guide_live):
     # "三、申请材料" with （一）…（四）, each a unit of its own: the answer was the one item that scored best
-    r = guide_live.retriever.search("燃煤锅炉节能改造奖补要交哪些材料")
-    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "test-sd-boiler-retrofit-2026"
+    a = _answered_from(guide_live, "燃煤锅炉节能改造奖补要交哪些材料", "test-sd-boiler-retrofit-2026")
     for item in ("奖补申请表", "使用登记证复印件", "施工合同和发票复印件", "验收意见"):
-        assert item in r.answer["text"]
-    assert all(c["citation"]["section_label"].startswith("三、申请材料") for c in r.answer["clauses"])
+        assert item in a["text"]
+    assert all(c["citation"]["section_label"].startswith("三、申请材料") for c in a["clauses"])
 
 
 def test_a_fee_no_document_writes_makes_a_nearby_answer_a_decline(guide_live):
