@@ -630,8 +630,11 @@ class Retriever:
         hits = self._labelled_first(self._detail_first(hits, on, gives, heads), headed, score, s, gives, heads)
         hits = self._most_specific(hits, on, gives, named)[:k]
         d = self.decision
-        place = self._other_place(q) or (a.place if not self.scope.names_home(asked_text) else None)
         top = hits[0] if hits else None
+        # a place the answering passage itself writes is no other jurisdiction ("马德里体系" of a trademark award)
+        written = self._unit_text(top) if top and top.kind == "chunk" else (top.text if top else "")
+        place = self._other_place(q, written) or \
+            (a.place if a.place and a.place not in written and not self.scope.names_home(asked_text) else None)
         best = top.score if top else 0.0
         threshold = self.cfg["min_score"] if mode == "hybrid" else self.cfg.get(f"min_score_{mode}", 0.3)
         if lang == "en" and mode == "hybrid":
@@ -1008,9 +1011,10 @@ class Retriever:
             shown.append(body)
         return out
 
-    def _other_place(self, q: str) -> str | None:
-        """The first place the question names that no document's jurisdiction covers (knowledge.places)."""
-        return self.scope.other_place(q)
+    def _other_place(self, q: str, written: str = "") -> str | None:
+        """The first place the question names that no document's jurisdiction covers (knowledge.places) and
+        `written` does not name."""
+        return self.scope.other_place(q, written)
 
     # -- answer --------------------------------------------------------------------------------
     def _unit_text(self, h: Hit) -> str:

@@ -258,8 +258,11 @@ class PlaceScope:
         """The text names the New Area or one of its places (新区, 黄岛 …)."""
         return bool(self._home_re.search(text))
 
-    def other_place(self, question: str) -> str | None:
+    def other_place(self, question: str, written: str = "") -> str | None:
         """The first named place no document covers, unless the question also names the New Area.
+
+        A place `written` names (the passage that would answer: "通过马德里体系进行商标国际注册") is the
+        knowledge's own word there, not another jurisdiction asked about.
 
         "济南和新区比…" compares with the New Area, so it is answered (the New Area anchor wins); the
         other place's own 新区/高新区 ("成都高新区", "浦东新区") is no anchor, and a place inside a New
@@ -273,11 +276,11 @@ class PlaceScope:
         abroad = ABROAD_RE.search(question)
         # in English the New Area's city and province name it too ("a commercial dispute in Qingdao")
         english = [(p, a, b) for p, a, b in english_places(question) if not self.covers(p)
-                   and not self.inside(p) and p not in HOME_REGIONS]
+                   and not self.inside(p) and p not in HOME_REGIONS and p not in written]
         if english and not ENGLISH_HOME_RE.search(question):  # "Does Suzhou offer any subsidy for …"
             return english[0][0]
         found = [(p, a, b) for p, a, b in place_spans(question)
-                 if not self.covers(p) and not any(ha <= a and b <= hb for ha, hb in homes)
+                 if not self.covers(p) and p not in written and not any(ha <= a and b <= hb for ha, hb in homes)
                  and not (self.inside(p) and not OWN_POLICY_RE.match(question[b:]))
                  and not (DESTINATION_BEFORE_RE.search(question[:a]) and DESTINATION_AFTER_RE.match(question[b:]))
                  and not (abroad and p in gazetteer().world)]

@@ -125,6 +125,13 @@ def test_the_asked_date_in_the_next_sentence_of_a_notice_item_is_shown(guide_liv
     assert "11月1日至11月30日" in r.answer["text"]
 
 
+def test_a_place_the_answering_passage_writes_is_not_another_jurisdiction(guide_live):
+    # "北京" of a certification body the notice names had declined it as a question about Beijing's policy
+    r = guide_live.retriever.search("我们的空压机拿的是北京质量认证中心的能效认证，能申请补贴吗")
+    assert r.outcome == "answered" and r.answer["citation"]["task"] == 3, r.explain
+    assert guide_live.retriever.search("北京对小微企业购置节能设备有补贴吗").reason == "other_place"
+
+
 def test_an_english_question_about_an_uploaded_notice_is_answered_from_it(guide_live):
     # its English words, which no Chinese passage writes, weighed down BM25: declined at 0.12–0.36
     a = _answered_from(guide_live, "What percentage of the purchase price of energy-saving equipment does the "

@@ -139,7 +139,9 @@ def test_the_glossary_names_the_industries_related_policies_are_about():
     # which office handles it?" → 总部): without one, another policy's 咨询电话 section answered
     glossary = read_glossary(ROOT / "knowledge" / "dict" / "english.txt")
     for english, term in [("headquarters", "总部"), ("film", "影视"), ("hydrogen", "氢能"), ("childcare", "托育"),
-                          ("night economy", "夜间经济"), ("lump sum", "一次性")]:
+                          ("night economy", "夜间经济"), ("lump sum", "一次性"), ("drone", "无人机"),
+                          ("trademark", "商标"), ("special fund", "专项资金"), ("sports event", "体育赛事"),
+                          ("water saving", "节水"), ("rooftop solar", "光伏")]:
         assert term in glossary[english]
     # a bare place word stays out: "a good restaurant near the port" is no question about ports
     assert "port" not in glossary
