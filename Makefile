@@ -108,6 +108,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout6 $(QUESTIONS) tests/data/eval_policies_heldout6.jsonl $(EVAL_ARGS)
 	@echo "held out, seventh set (written by a seventh person who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout7 $(QUESTIONS) tests/data/eval_policies_heldout7.jsonl $(EVAL_ARGS)
+	@echo "held out, eighth set (written by an eighth person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout8 $(QUESTIONS) tests/data/eval_policies_heldout8.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)

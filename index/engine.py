@@ -391,8 +391,12 @@ class Retriever:
         home = set(self.home_places)
         self.subject_index = SubjectIndex([t for t in [*terms, *officials] if t not in home], self.synonyms,
                                           task_texts, faq_texts)
+        # short terms: the dictionaries' words, policy title words and the glossary's policy vocabulary (奖励)
+        short = [*self._expansions, *(t for ts in self._expansions.values() for t in ts),
+                 *(t for ts in self._topic_terms.values() for t in ts),
+                 *(t for _, ts in self._glossary for t in ts)]
         self.fixer = TermFixer([*terms, *officials, *self.synonyms], self.corpus, min_len=4,
-                               spelled=self._expansions)
+                               spelled=self._expansions, short=short)
         self.years_held = {y for d in self.docs.values() for y in re.findall(r"20\d{2}", f"{d['title']}{d['written']}")}
         self.version_slot = next((s for s in self.slots if s.is_version), None)
         self.detail_slots = [s for s in self.slots if not s.is_version]

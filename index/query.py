@@ -30,6 +30,7 @@ QUESTION_WORDS = re.compile(
 EN_QUESTION_START = re.compile(
     r"(?:what|how|when|where|which|who|why|is|are|can|could|do|does|will|should|may)\b", re.I)
 CJK = re.compile(r"[\u4e00-\u9fff]")
+QUESTION_CHARS = frozenset("谁啥哪几吗呢么怎咋")  # no typo of a term: "这事到底谁管" is not 水管
 LATIN = re.compile(r"[A-Za-z]")
 # words saying the question is about a document/plan, so a named year means a version of it
 DOC_WORDS = re.compile(r"方案|版|政策|计划|措施|文件|规定|清单|plan|version|policy|policies|edition", re.I)
@@ -212,7 +213,9 @@ class TermFixer:
     A window of the question with exactly one character different from a dictionary term but the same
     pinyin, and which the knowledge never writes, is that term. A lower-case Latin run equal to the initials
     of exactly one term (and not itself in the knowledge) is that term. Shorter typos are fixed only where
-    a dictionary lists them as the everyday word of a term that sounds the same (`spelled`: 补帖 → 补贴).
+    a dictionary lists them as the everyday word of a term that sounds the same (`spelled`: 补帖 → 补贴), or
+    where two characters the question leaves standing alone, and that make no word, sound like a two-character
+    term of the knowledge with one of them right (`short`: "几月份申清" → 申请, "营业职照" → 执照).
     """
 
     terms: Iterable[str]
@@ -220,10 +223,12 @@ class TermFixer:
     min_len: int = 4  # typos: three-character windows match too much ("一份公司" is not 分公司)
     min_initials: int = 3
     spelled: dict[str, list[str]] = field(default_factory=dict)  # everyday word → its terms (synonyms, wording)
+    short: Iterable[str] = ()  # two-character terms (奖励, 执照, 总部) whose same-sound typos are fixed in context
     typos: dict[str, str] = field(default_factory=dict, init=False)
     by_pinyin: dict[tuple[str, ...], list[str]] = field(default_factory=dict, init=False)
     by_initials: dict[str, list[str]] = field(default_factory=dict, init=False)
     lengths: list[int] = field(default_factory=list, init=False)
+    by_pinyin2: dict[tuple[str, ...], list[str]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         for t in sorted(set(self.terms)):
@@ -237,6 +242,9 @@ class TermFixer:
             self.by_initials.setdefault("".join(p[0] for p in py), []).append(t)
         self.lengths = sorted({len(k) for k in self.by_pinyin}, reverse=True)
         self.corpus = self.corpus.lower()
+        for t in sorted(set(self.short)):
+            if len(t) == 2 and all(CJK.match(ch) for ch in t) and t in self.corpus and len(_pinyin(t)) == 2:
+                self.by_pinyin2.setdefault(_pinyin(t), []).append(t)
         for word, officials in self.spelled.items():
             same = [t for t in officials if len(t) == len(word) and _pinyin(t) == _pinyin(word)]
             if same and word not in self.corpus and CJK.match(word):
@@ -262,6 +270,7 @@ class TermFixer:
                         if sum(a != b for a, b in zip(window, term)) == 1:
                             fixes.append((window, term))
                             break
+        fixes += self._short_typos(text)
         if CJK.search(text):
             for m in re.finditer(r"(?<![a-z])[a-z]{3,8}(?![a-z])", text):
                 found = self.by_initials.get(m.group(), [])
@@ -270,6 +279,31 @@ class TermFixer:
         for wrong, right in fixes:
             text = text.replace(wrong, right)
         return text, fixes
+
+    def _short_typos(self, text: str) -> list[tuple[str, str]]:
+        """Two single characters in a row that no word or knowledge text holds and that sound like a short
+        term sharing one of them. Inside a word ("市级中小企业" has 级中 for 集中) or with a question word
+        ("谁管" for 水管) they are no typo."""
+        import jieba
+
+        if not self.by_pinyin2:
+            return []
+        alone: set[int] = set()
+        at = 0
+        for tok in jieba.lcut(text, HMM=False):
+            if len(tok) == 1 and CJK.match(tok) and tok not in QUESTION_CHARS:
+                alone.add(at)
+            at += len(tok)
+        fixes: list[tuple[str, str]] = []
+        for i in sorted(alone):
+            window = text[i:i + 2]
+            if i + 1 not in alone or window in self.corpus or window in jieba.dt.FREQ:
+                continue
+            for term in self.by_pinyin2.get(_pinyin(window), []):
+                if sum(a != b for a, b in zip(window, term)) == 1:
+                    fixes.append((window, term))
+                    break
+        return fixes
 
 
 @dataclass(frozen=True)

@@ -68,6 +68,19 @@ def test_a_short_typo_a_dictionary_lists_is_fixed_for_both_retrievers():
         "a word the knowledge itself writes is no typo"
 
 
+def test_a_two_character_typo_of_a_short_term_is_fixed_where_it_stands_alone():
+    # "几月份申清" and "总布企业" reached retrieval as written: the guide's 申请条件, not its 申报时间, answered
+    corpus = "申请 申报 奖励 总部企业 营业执照 水管 集中采购"
+    fixer = TermFixer([], corpus=corpus, short=["申请", "申报", "奖励", "总部", "执照", "水管", "集中"])
+    assert fixer.fix("商标奖励几月份申清") == ("商标奖励几月份申请", [("申清", "申请")])
+    assert fixer.fix("总布企业的奖励每年几月份申报")[0] == "总部企业的奖励每年几月份申报"
+    assert fixer.fix("营业职照要重新办吗")[0] == "营业执照要重新办吗"
+    assert fixer.fix("这事到底谁管")[0] == "这事到底谁管", "a question word is no typo"
+    assert fixer.fix("市级中小企业的牌子管几年")[0] == "市级中小企业的牌子管几年", "级中 lies across two words"
+    assert TermFixer([], corpus="申清 申请", short=["申请"]).fix("几月份申清")[0] == "几月份申清", \
+        "a word the knowledge itself writes is no typo"
+
+
 def test_named_years_and_versions_the_knowledge_does_not_hold():
     corpus = "推出拿地即开工2.0版"
     assert other_version("2024年新区的营商环境方案有哪些新措施", {"2023"}, corpus).label == "2024年的方案"
