@@ -59,6 +59,7 @@ OUTCOME_RANK = {"answered": 0, "partial": 1, "declined": 2}
 LEAD_IN_END = ("：", ":")
 LIST_ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.．、]|[①-⑳])")
 LIST_BUDGET = 320  # characters of a list shown with its lead-in
+TABLE_ROW = re.compile(r"[^|]+(?:\s\|\s[^|]+)+")  # a table row as the parser keeps it: "cell | cell | cell"
 # a guide's 常见问题: "1.问：…？" and the "答：…" after it answer together
 FAQ_Q = re.compile(r"^\s*(?:\d{1,2}[.．、]\s*)?问[：:]")
 FAQ_A = re.compile(r"^\s*答[：:]")
@@ -706,7 +707,8 @@ class Retriever:
             "partial" if reason in ("detail_not_covered", "other_version") else "declined"
         if outcome == "answered" and answer and top and top.kind == "chunk":
             listed = [sl for sl in asked_slots if sl.name in LIST_SLOTS]
-            answer = self._list_section(answer, top, listed) or self._with_clauses(answer, top, hits)
+            answer = self._list_section(answer, top, listed) or \
+                self._table(self._with_clauses(answer, top, hits), top)
         if outcome == "partial" and answer:
             answer = self._partial(answer, named, missing)
         elif outcome == "declined":
@@ -1098,6 +1100,36 @@ class Retriever:
             return None
         clauses = [{"text": "".join(c["sentences"]), "citation": self.citation(c)} for c in others]
         return {**answer, "text": answer["text"] + "".join(map(_labelled, clauses)), "clauses": clauses}
+
+    def _table(self, answer: dict[str, Any], top: Hit) -> dict[str, Any]:
+        """The whole table, with its lead-in, in place of the row or lead-in that answers: a row read alone
+        ("5000（含）以上 | 每吨标准煤500元 | 400万元") says neither what its columns are nor which tier the user's
+        own figure falls in. The answer's other clauses stay. Unchanged when the answer is no table row or the
+        table is too long to show."""
+        if top.kind != "chunk":
+            return answer
+        chunk = self.chunks[_chunk_id(top)]
+        unit = sorted((c for c in self.chunks.values() if c["doc"] == chunk["doc"] and c["section"] == chunk["section"]),
+                      key=lambda c: c["start"])
+        rows = [all(TABLE_ROW.fullmatch(x.strip()) for x in c["sentences"]) for c in unit]
+        leads = [c["sentences"][-1].rstrip().endswith(LEAD_IN_END) for c in unit]
+        at = next(i for i, c in enumerate(unit) if c["id"] == chunk["id"])
+        if not rows[at] and not (leads[at] and at + 1 < len(unit) and rows[at + 1]):
+            return answer  # neither a row nor the lead-in of a table
+        first, last = at, at
+        while first and rows[first - 1]:
+            first -= 1
+        while last + 1 < len(unit) and rows[last + 1]:
+            last += 1
+        if first and leads[first - 1] and rows[first]:
+            first -= 1
+        lines = ["".join(c["sentences"]) for c in unit[first:last + 1]]
+        if len(lines) < 2 or sum(map(len, lines)) > 2 * LIST_BUDGET:
+            return answer
+        table = "\n".join(lines)
+        clauses = [c for c in answer.get("clauses", []) if c["text"] not in table]
+        out = {k: v for k, v in answer.items() if k != "clauses"}
+        return {**out, "text": table + "".join(map(_labelled, clauses)), **({"clauses": clauses} if clauses else {})}
 
     def _with_clauses(self, answer: dict[str, Any], top: Hit, hits: list[Hit]) -> dict[str, Any]:
         """A short answering clause of a short policy, with the clauses of its document that score nearly as

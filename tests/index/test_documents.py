@@ -79,13 +79,15 @@ def test_the_plans_own_questions_still_cite_the_plan(docs_live):
 GUIDE = ROOT / "tests" / "data" / "policies" / "guide-shape.txt"
 STATEMENTS = ROOT / "tests" / "data" / "policies" / "statement-items.txt"
 PROVINCIAL = ROOT / "tests" / "data" / "policies" / "provincial-items.txt"
+TABLE = ROOT / "tests" / "data" / "policies" / "table-tiers.txt"
 
 
 @pytest.fixture(scope="module")
 def guide_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
     """The plan plus one 办事指南 (sections 一、… with lists numbered again in each) and one short notice
-    whose items open with a statement ("补贴每年集中申报两次：…"), and a provincial notice of （一） items only."""
-    return _with_documents([GUIDE, STATEMENTS, PROVINCIAL], index_settings, embedder,
+    whose items open with a statement ("补贴每年集中申报两次：…"), a provincial notice of （一） items only, and
+    a notice whose subsidy tiers are a table."""
+    return _with_documents([GUIDE, STATEMENTS, PROVINCIAL, TABLE], index_settings, embedder,
                            tmp_path_factory.mktemp("guide"))
 
 
@@ -130,6 +132,15 @@ def test_a_place_the_answering_passage_writes_is_not_another_jurisdiction(guide_
     r = guide_live.retriever.search("我们的空压机拿的是北京质量认证中心的能效认证，能申请补贴吗")
     assert r.outcome == "answered" and r.answer["citation"]["task"] == 3, r.explain
     assert guide_live.retriever.search("北京对小微企业购置节能设备有补贴吗").reason == "other_place"
+
+
+def test_a_table_row_is_answered_with_its_whole_table(guide_live):
+    # one row alone ("20000（含）以上 | 每吨120元 | 300万元") said neither what its columns were nor which tier
+    # the user's 8000吨 falls in
+    a = _answered_from(guide_live, "我们新建了一个8000吨的冷库，建设补贴按什么标准给？最多多少", "test-cold-storage-2026")
+    lines = a["text"].split("\n")
+    assert lines[:2] == ["新建冷库按库容分档给予一次性建设补贴，具体标准如下：", "库容（吨） | 补贴标准 | 单个项目最高补贴"]
+    assert "5000（含）至20000 | 每吨100元 | 150万元" in lines and len(lines) >= 5
 
 
 def test_an_english_question_about_an_uploaded_notice_is_answered_from_it(guide_live):

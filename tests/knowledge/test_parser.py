@@ -9,7 +9,7 @@ from tests.conftest import PLAN_DOC
 
 POLICIES = Path(__file__).resolve().parents[1] / "data" / "policies"
 FIXTURES = ["plan-shape.txt", "regulation-shape.txt", "notice-shape.txt", "twelve-items.txt", "attachments.txt",
-            "guide-shape.txt", "statement-items.txt", "provincial-items.txt"]
+            "guide-shape.txt", "statement-items.txt", "provincial-items.txt", "table-tiers.txt"]
 FICTION = "虚构测试文件，仅用于自动化测试，非真实政策"
 
 EXPECTED_TITLES = {
