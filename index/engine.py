@@ -1109,8 +1109,8 @@ class Retriever:
         if top.kind != "chunk":
             return answer
         chunk = self.chunks[_chunk_id(top)]
-        unit = sorted((c for c in self.chunks.values() if c["doc"] == chunk["doc"] and c["section"] == chunk["section"]),
-                      key=lambda c: c["start"])
+        unit = sorted((c for c in self.chunks.values()
+                       if c["doc"] == chunk["doc"] and c["section"] == chunk["section"]), key=lambda c: c["start"])
         rows = [all(TABLE_ROW.fullmatch(x.strip()) for x in c["sentences"]) for c in unit]
         leads = [c["sentences"][-1].rstrip().endswith(LEAD_IN_END) for c in unit]
         at = next(i for i, c in enumerate(unit) if c["id"] == chunk["id"])

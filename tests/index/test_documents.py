@@ -137,9 +137,10 @@ def test_a_place_the_answering_passage_writes_is_not_another_jurisdiction(guide_
 def test_a_table_row_is_answered_with_its_whole_table(guide_live):
     # one row alone ("20000（含）以上 | 每吨120元 | 300万元") said neither what its columns were nor which tier
     # the user's 8000吨 falls in
-    a = _answered_from(guide_live, "我们新建了一个8000吨的冷库，建设补贴按什么标准给？最多多少", "test-cold-storage-2026")
-    lines = a["text"].split("\n")
-    assert lines[:2] == ["新建冷库按库容分档给予一次性建设补贴，具体标准如下：", "库容（吨） | 补贴标准 | 单个项目最高补贴"]
+    q = "我们新建了一个8000吨的冷库，建设补贴按什么标准给？最多多少"
+    lines = _answered_from(guide_live, q, "test-cold-storage-2026")["text"].split("\n")
+    assert lines[:2] == ["新建冷库按库容分档给予一次性建设补贴，具体标准如下：",
+                         "库容（吨） | 补贴标准 | 单个项目最高补贴"]
     assert "5000（含）至20000 | 每吨100元 | 150万元" in lines and len(lines) >= 5
 
 
