@@ -144,6 +144,12 @@ def test_a_table_row_is_answered_with_its_whole_table(guide_live):
     assert "5000（含）至20000 | 每吨100元 | 150万元" in lines and len(lines) >= 5
 
 
+def test_what_one_enterprise_gets_from_a_whole_policy_is_its_total_cap(guide_live):
+    # "这些政策…一年最多能拿多少" asks for the policy's 合计 cap, not the cap of one of its subsidies
+    a = _answered_from(guide_live, "冷库这些政策一家企业一年最多能拿多少", "test-cold-storage-2026")
+    assert "合计不超过200万元" in a["text"]
+
+
 def test_an_english_question_about_an_uploaded_notice_is_answered_from_it(guide_live):
     # its English words, which no Chinese passage writes, weighed down BM25: declined at 0.12–0.36
     a = _answered_from(guide_live, "What percentage of the purchase price of energy-saving equipment does the "
