@@ -212,9 +212,11 @@ def _chunk_id(hit: Hit) -> str:
 
 
 def names_slot(slot: Slot, heading: str, text: str) -> bool:
-    """The passage's heading (or a "受理时间：", "联系电话：" label in it) names the detail: 办理时限, 申请材料 …"""
+    """The passage's heading (or a "受理时间：", "联系电话：", "受理时间为…" label in it) names the detail:
+    办理时限, 申请材料 … ("以申请时间为准" labels nothing)."""
     names = slot.headings or (slot.label,)
-    return slot.name in heading or any(h in heading or text.startswith(h) or f"{h}：" in text for h in names)
+    return slot.name in heading or any(h in heading or text.startswith(h) or re.search(rf"{h}(?:[：:]|为(?!准))", text)
+                                       for h in names)
 
 
 def list_items(sentences: list[str]) -> list[int]:

@@ -144,6 +144,13 @@ def test_a_table_row_is_answered_with_its_whole_table(guide_live):
     assert "5000（含）至20000 | 每吨100元 | 150万元" in lines and len(lines) >= 5
 
 
+def test_a_line_saying_its_detail_is_labelled_with_it(guide_live):
+    # "受理时间为每年10月1日…" labels its date as 受理时间 as much as "受理时间：" would; the 支持对象 item's
+    # "2026年1月1日至12月31日期间" had answered "几月份申请"
+    a = _answered_from(guide_live, "冷库补贴几月份申请", "test-cold-storage-2026")
+    assert "10月1日至10月31日" in a["text"] and a["citation"]["task"] == 6
+
+
 def test_what_one_enterprise_gets_from_a_whole_policy_is_its_total_cap(guide_live):
     # "这些政策…一年最多能拿多少" asks for the policy's 合计 cap, not the cap of one of its subsidies
     a = _answered_from(guide_live, "冷库这些政策一家企业一年最多能拿多少", "test-cold-storage-2026")
