@@ -30,6 +30,8 @@ QUESTION_WORDS = re.compile(
 EN_QUESTION_START = re.compile(
     r"(?:what|how|when|where|which|who|why|is|are|can|could|do|does|will|should|may)\b", re.I)
 CJK = re.compile(r"[\u4e00-\u9fff]")
+# a question about "this situation" of the story before it ("…固定资产投资大概2.5个亿。这种情况区里的落户补助怎么算")
+ANAPHOR = re.compile(r"\s*(?:那|像)?(?:这种|这样的?|我们这种|我们这样的?)(?:情况|条件|规模|企业|公司)")
 QUESTION_CHARS = frozenset("谁啥哪几吗呢么怎咋")  # no typo of a term: "这事到底谁管" is not 水管
 LATIN = re.compile(r"[A-Za-z]")
 # words saying the question is about a document/plan, so a named year means a version of it
@@ -164,10 +166,11 @@ def focus(text: str, budget: int, count: Callable[[str], int], weight: Callable[
     weights = [weight(c) for c in clauses]
     droppable = [i for i in range(len(clauses) - 1) if not _asks(clauses[i]) and not keep(clauses[i])]
     heaviest = max(droppable, key=lambda i: weights[i], default=None)
-    if heaviest is not None and weights[heaviest] * THIN_QUESTION > sum(
-            w for i, w in enumerate(weights) if i not in droppable):
+    pointing = any(ANAPHOR.match(clauses[i]) for i in kept if i not in droppable)
+    if heaviest is not None and (pointing or weights[heaviest] * THIN_QUESTION > sum(
+            w for i, w in enumerate(weights) if i not in droppable)):
         # what always stays says far less than the clause saying most ("…，听说去RCEP国家参展补得更多，是真的吗"
-        # kept only "是真的吗"): that clause stays too
+        # kept only "是真的吗"), or it points back to the story ("这种情况区里的落户补助怎么算"): that clause stays too
         droppable.remove(heaviest)
     for i in sorted(droppable, key=lambda i: weights[i]):
         kept.remove(i)

@@ -164,6 +164,17 @@ def test_focus_keeps_the_clause_saying_most_when_the_question_itself_says_nothin
     assert focus(text, 10, _chars, lambda c: weight[c]) == "听说去rcep国家参展补得更多，是真的吗"
 
 
+def test_focus_keeps_the_story_a_question_about_this_situation_points_back_to():
+    # "这种情况区里的落户补助怎么算" was all the dense model read of a story about an 无人机整机 plant:
+    # a trademark FAQ's "合并计算每件最高补助额" read most like it, and the answer was declined
+    text = "我们是做无人机整机的公司，打算设个生产基地，固定资产投资大概2.5个亿。这种情况区里的落户补助怎么算"
+    weight = {"我们是做无人机整机的公司，": 3.0, "打算设个生产基地，": 1.0, "固定资产投资大概2.5个亿。": 2.0,
+              "这种情况区里的落户补助怎么算": 8.0}
+    assert focus(text, 16, _chars, lambda c: weight[c]) == "我们是做无人机整机的公司，这种情况区里的落户补助怎么算"
+    plain = text.replace("这种情况区里的", "区里的")
+    assert focus(plain, 16, _chars, lambda c: weight.get(c, 8.0)) == "区里的落户补助怎么算"
+
+
 def test_focus_reads_english_sentences_and_keeps_version_numbers_whole():
     text = "We are a wholly foreign-owned enterprise in the New Area. Is version 2.0 of the plan out? 方案"
     short = focus(text, 40, _chars, lambda c: 0.0)
