@@ -122,6 +122,17 @@ def test_one_of_a_unit_in_a_question_is_the_rate_asked_not_a_stated_quantity():
     assert tx.stated_units("已经运营了3个月，出口额1万美元") == {"个月", "美元"}
 
 
+def test_volumes_areas_weights_and_power_are_stated_quantities_too():
+    from index import text as tx
+
+    # "一年用水六七千方，也能报吗" asks whether 六七千方 qualifies: the unit stating 立方米 answers (适用范围),
+    # not a 激励措施 line about 用水指标
+    assert tx.stated_units("我们是一家酒店，一年用水六七千方，也能报节水型企业吗") == {"立方米"}
+    assert tx.quantity_units("年取用水量不低于5000立方米的服务业企业") == {"立方米"}
+    assert tx.stated_units("店面40平米，年节能300吨标准煤，装了500千瓦光伏") == {"平方米", "吨", "千瓦"}
+    assert tx.stated_units("经第三方机构审核，双方协商一致") == set()  # 第三方 is no volume
+
+
 def test_a_lead_in_is_shown_with_its_items_and_an_item_with_its_lead_in():
     from index.engine import list_around
     article = ["申请认定见习单位应当具备下列条件：", "（一）成立满1年；", "（二）能够提供不少于3个见习岗位；",
