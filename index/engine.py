@@ -298,7 +298,8 @@ class Retriever:
         self.slots = [Slot.from_dict(d) for d in kb.get("slots", [])]
         self.synonyms: dict[str, list[str]] = kb.get("synonyms", {})
         # BM25 expansion: the synonym groups (which also name subjects) and generic wording (which does not)
-        self._expansions: dict[str, list[str]] = {**kb.get("wording", {}), **self.synonyms}
+        self._wording: dict[str, list[str]] = kb.get("wording", {})
+        self._expansions: dict[str, list[str]] = {**self._wording, **self.synonyms}
         self._synonym_keys = sorted(self._expansions, key=len, reverse=True)
         glossary: dict[str, list[str]] = kb.get("glossary", {})
         self._glossary = [(re.compile(r"(?<![a-z])" + _phrase_pattern(k) + r"(?![a-z])"), v)
@@ -593,7 +594,17 @@ class Retriever:
         glossed = self.english_terms(q)
         if glossed:
             q = f"{q} {glossed}"
+        named = self._own_terms(q)
+        if named:
+            q = f"{q} {named}"
         return _Asked(display, asked_text, q, follow_up, lang)
+
+    def _own_terms(self, q: str) -> str:
+        """The knowledge's own term for a fee, tax or certificate the question names in everyday wording the
+        knowledge never writes (摊位费 → 展位费), for both retrievers: the dense model cannot tell they are one.
+        (A subject's synonyms name a topic, not the same thing: 五险一金 is no 社保 fee.)"""
+        return " ".join(dict.fromkeys(t for w in tx.words(q) if OBJECT_NOUN.search(w) and w not in self.corpus
+                                      for t in self._wording.get(w, ()) if t in self.corpus))
 
     def _search_one(self, a: _Asked, qv: np.ndarray | None, k: int, mode: str) -> SearchResponse:
         """One question: retrieve, check the subject, decide answered / partial / declined."""
@@ -729,9 +740,11 @@ class Retriever:
 
     def _unknown_objects(self, question: str) -> list[str]:
         """Fees, taxes, allowances and certificates the question names and no document ever writes (保教费,
-        房产税, 生育津贴, 换证): what it asks about is likely not in the knowledge, however close its topic."""
+        房产税, 生育津贴, 换证): what it asks about is likely not in the knowledge, however close its topic. A word
+        the wording dictionary gives the knowledge's own term for (摊位费 → 展位费) is known."""
         return [w for w in dict.fromkeys(tx.words(question))
-                if len(w) >= 2 and OBJECT_NOUN.search(w) and w not in self.bm25.idf]
+                if len(w) >= 2 and OBJECT_NOUN.search(w) and w not in self.bm25.idf
+                and not any(t in self.corpus for t in self._wording.get(w, ()))]
 
     def _off_subject(self, top: Hit | None, on: frozenset[int], matched: bool) -> bool:
         """The question names a subject the chosen passage is not about.

@@ -157,6 +157,14 @@ def test_what_one_enterprise_gets_from_a_whole_policy_is_its_total_cap(guide_liv
     assert "合计不超过200万元" in a["text"]
 
 
+def test_everyday_wording_of_a_known_fund_is_no_unknown_object(guide_live):
+    # "补助金" (wording.txt: the knowledge says 补助) counted as a fund no document writes: the answer lost
+    # unknown_object_penalty, and the dense model never read the knowledge's own word
+    r = guide_live.retriever.search("上云补助金最多能给多少")
+    assert r.outcome == "answered" and "40%" in r.answer["text"]
+    assert r.explain["unknown_objects"] == [] and r.explain["effective_query"].endswith(" 补助")
+
+
 def test_an_english_question_about_an_uploaded_notice_is_answered_from_it(guide_live):
     # its English words, which no Chinese passage writes, weighed down BM25: declined at 0.12–0.36
     a = _answered_from(guide_live, "What percentage of the purchase price of energy-saving equipment does the "
