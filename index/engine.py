@@ -59,6 +59,8 @@ OUTCOME_RANK = {"answered": 0, "partial": 1, "declined": 2}
 LEAD_IN_END = ("：", ":")
 LIST_ITEM = re.compile(r"\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.．、]|[①-⑳])")
 LIST_BUDGET = 320  # characters of a list shown with its lead-in
+FEE_SLOT = "费用"
+BARE_SUM = re.compile(r"[\d.]+万?元")  # a sum of money, which says nothing of whether it is paid or received
 TABLE_ROW = re.compile(r"[^|]+(?:\s\|\s[^|]+)+")  # a table row as the parser keeps it: "cell | cell | cell"
 # a guide's 常见问题: "1.问：…？" and the "答：…" after it answer together
 FAQ_Q = re.compile(r"^\s*(?:\d{1,2}[.．、]\s*)?问[：:]")
@@ -645,7 +647,12 @@ class Retriever:
         def heads(h: Hit) -> bool:  # the passage's heading names the asked detail (a guide's 办理时限)
             return any(names_slot(sl, h.title, h.text) for sl in asked_slots)
         hits = self._quantity_first(hits, tx.stated_units(asked_text))
-        hits = self._labelled_first(self._detail_first(hits, on, gives, heads), headed, score, s, gives, heads)
+        fees = [sl for sl in asked_slots if sl.name == FEE_SLOT]
+        def figures_only(h: Hit) -> bool:  # it states a fee only as a sum, maybe one paid out ("每件补助2000元")
+            text = self._unit_text(h) if h.kind == "chunk" else h.text
+            return bool(fees) and all(BARE_SUM.fullmatch(found) for sl in fees for _, found in sl.evidence_in(text))
+        hits = self._labelled_first(self._detail_first(hits, on, gives, heads), headed, score, s,
+                                    lambda h: gives(h) and not figures_only(h), heads)
         hits = self._most_specific(hits, on, gives, named)[:k]
         d = self.decision
         top = hits[0] if hits else None

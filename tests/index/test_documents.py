@@ -144,6 +144,12 @@ def test_a_table_row_is_answered_with_its_whole_table(guide_live):
     assert "5000（含）至20000 | 每吨100元 | 150万元" in lines and len(lines) >= 5
 
 
+def test_a_sum_paid_out_is_no_answer_to_whether_a_fee_is_charged(guide_live):
+    # "每吨2元" states a sum, which read as the fee asked: the 收费标准 section says 不收费
+    a = _answered_from(guide_live, "申请冷库补贴要交钱吗", "test-cold-storage-2026")
+    assert a["citation"]["task"] == 7 and "不收费" in a["text"]
+
+
 def test_a_line_saying_its_detail_is_labelled_with_it(guide_live):
     # "受理时间为每年10月1日…" labels its date as 受理时间 as much as "受理时间：" would; the 支持对象 item's
     # "2026年1月1日至12月31日期间" had answered "几月份申请"
@@ -234,3 +240,17 @@ def test_a_fee_no_document_writes_makes_a_nearby_answer_a_decline(guide_live):
     # a fee the knowledge writes is no unknown object
     r = guide_live.retriever.search("政府办上云补助收不收费")
     assert r.outcome == "answered" and not r.explain["unknown_objects"]
+
+
+@pytest.fixture(scope="module")
+def trademark_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus the trademark-award 办事指南 of held-out set 8 (invented)."""
+    doc = ROOT / "tests" / "data" / "policies" / "heldout8" / "xhd-guide-trademark-award-2026.txt"
+    return _with_documents([doc], index_settings, embedder, tmp_path_factory.mktemp("trademark"))
+
+
+def test_a_guides_fee_section_answers_whether_a_fee_is_charged(trademark_live):
+    # the 奖励标准 section's "每件补助2000元" is a sum paid out, which read as the fee asked: "要交钱吗" was
+    # answered with the award amounts
+    a = _answered_from(trademark_live, "申请商标奖励要交钱吗", "xhd-guide-trademark-award-2026")
+    assert a["citation"]["section_label"] == "八、收费标准" and "不收费" in a["text"]
