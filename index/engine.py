@@ -87,6 +87,7 @@ DECISION_DEFAULTS: dict[str, float] = {
     "subject_bonus": 0.08,  # the chosen passage's task is about the question's subject
     "agree_bonus": 0.04,  # BM25's and the dense model's best units are in the chosen task
     "subject_slack": 0.12,  # an on-subject candidate this far below an off-subject best one still wins
+    "subject_alt_floor": 0.15,  # …and one of the plan this far above min_score wins however far below
     "off_subject_margin": 0.15,
     "ambiguity_penalty": 0.05,  # no subject, no agreement and the next task within `min_margin`: less sure
     "min_margin": 0.02,  # an off-subject best answers only this far above the threshold
@@ -924,7 +925,12 @@ class Retriever:
             i = int(np.argmax(np.where(mask, score, -1.0)))
             alt = self._hit(self.units[i], float(score[i]), float(s["bm25"][i]), float(s["dense"][i]))
         always = asks_detail and not (hits[0].doc_id in self._short_docs and alt.doc_id != hits[0].doc_id)
-        if always or alt.score >= hits[0].score - self.decision["subject_slack"]:
+        d = self.decision
+        # within the plan, an on-subject passage that would answer confidently on its own wins however well an
+        # off-subject one matched the predicate ("注册公司能在网上办吗": task 5, not the 公证 "一网通办" line)
+        strong = hits[0].doc_id not in self._short_docs and alt.doc_id == hits[0].doc_id \
+            and alt.score + d["subject_bonus"] >= self.cfg["min_score"] + d["subject_alt_floor"]
+        if always or strong or alt.score >= hits[0].score - d["subject_slack"]:
             return [alt, *[h for h in hits if h.id != alt.id]]
         return hits
 

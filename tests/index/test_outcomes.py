@@ -49,6 +49,15 @@ def test_multi_part_questions_answer_each_part(live):
     assert d["parts"][1]["outcome"] == "partial" and d["parts"][1]["answer"]["citation"]["task"] == 5
 
 
+def test_a_subjects_own_task_answers_over_a_line_sharing_only_the_predicate(live):
+    # "注册公司能在网上办吗" was answered with the 公证 line "“一网通办”公证事项拓展至54个" (task 22) at high
+    # confidence: it shares 网上办, but the question is about 企业开办 (task 5)
+    for q in ("注册公司能在网上办吗", "开公司可以在网上办吗"):
+        r = live.retriever.search(q)
+        assert r.outcome == "answered" and r.answer["citation"]["task"] == 5, (q, r.explain)
+        assert r.explain["subject_matched"]
+
+
 def test_a_named_fee_asks_the_fee(live):
     # "要交工本费吗" asked no detail: the 简办大厅 line was the answer, though the plan states no fee
     for q in ("办营业执照要交工本费吗", "出口退税需要交手续费吗"):
