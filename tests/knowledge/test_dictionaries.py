@@ -88,6 +88,15 @@ def test_a_passage_stating_who_qualifies_gives_the_conditions():
     assert not condition.given("年内培育专精特新“小巨人”企业3家以上，新增贷款不少于5亿元。"), "a target, no condition"
 
 
+def test_a_years_target_is_no_time_to_apply():
+    # "全年为…企业办理商标业务1000件以上" read as a 受理时间: "商标奖励几月份申请" was answered with it
+    slots = read_slots(ROOT / "knowledge" / "dict" / "slots.txt")
+    when = next(s for s in slots if s.label == "受理时间")
+    assert not when.given("优化完善“新区商标业务受理窗口”，全年为新区企业办理商标业务1000件以上。")
+    assert when.given("申报通道全年开放，企业可随时提交。") and when.given("全年受理，随到随办。")
+    assert when.given("受理时间为每年3月1日至3月31日。")
+
+
 def test_naming_a_subsidy_does_not_ask_for_its_rate():
     # any question naming 贴息 asked for its rate, so "贴息啥时候申报" was answered with the rate
     slots = read_slots(ROOT / "knowledge" / "dict" / "slots.txt")
