@@ -1137,6 +1137,9 @@ class Retriever:
         if top.kind != "chunk":
             return answer
         chunk = self.chunks[_chunk_id(top)]
+        if not (all(TABLE_ROW.fullmatch(x.strip()) for x in chunk["sentences"])
+                or chunk["sentences"][-1].rstrip().endswith(LEAD_IN_END)):
+            return answer  # neither a row nor a lead-in: no table to look for
         unit = sorted((c for c in self.chunks.values()
                        if c["doc"] == chunk["doc"] and c["section"] == chunk["section"]), key=lambda c: c["start"])
         rows = [all(TABLE_ROW.fullmatch(x.strip()) for x in c["sentences"]) for c in unit]
