@@ -16,6 +16,7 @@ def _retriever() -> Retriever:
     """Just the state the ranking helpers read: two documents, the notice short."""
     r = object.__new__(Retriever)
     r.decision = dict(DECISION_DEFAULTS)
+    r.cfg = {"min_score": 0.52}
     r.docs = {NOTICE: {"level": "青岛市"}, PLAN: {"level": "西海岸新区"}}
     r._short_docs = {NOTICE}
     r._docs_by_ordinal = {n: doc for doc, n in ORDINAL.items()}
@@ -69,6 +70,12 @@ def test_a_subject_term_only_the_plan_writes_does_not_move_the_answer_off_a_shor
     off = _hit(PLAN, 23, 0.70, "将涉企案件的办理周期压缩至45天以内。")
     task5 = _hit(PLAN, 5, 0.45, "持续优化企业开办审批服务。")
     assert r._subject_first([off, task5], frozenset({task5.key}), None, {}, True)[0] is task5  # type: ignore[arg-type]
+    # within the plan, a subject passage confident on its own wins however far below ("注册公司能在网上办吗")
+    notary = _hit(PLAN, 22, 0.97, "“一网通办”公证事项拓展至54个。")
+    strong = _hit(PLAN, 5, 0.64, "推动更多银行机构接入企业开办智能一体化平台。")
+    weak = _hit(PLAN, 5, 0.55, strong.text)
+    assert r._subject_first([notary, strong], frozenset({strong.key}), None, {}, False)[0] is strong  # type: ignore[arg-type]
+    assert r._subject_first([notary, weak], frozenset({weak.key}), None, {}, False)[0] is notary  # type: ignore[arg-type]
 
 
 def test_a_unit_of_a_short_notice_naming_the_subject_elsewhere_is_not_off_subject():
