@@ -25,6 +25,8 @@ def test_unmasked_rows_are_found_and_masked_ones_are_not(tmp_path: Path) -> None
         s.logs.log_turn("s1", "web", question, "答", "answer")
     s.logs.record_feedback("web", "h", "m1", "身份证37021119900101123X", "答", None, "up")
     s.logs.log_unanswered("web", "h", "370211********1234", "low_score", [])
+    # a keyed sender hash is hex: about one in a thousand holds eleven decimal digits that read as a mobile
+    s.logs.log_unanswered("web", "b13812345678c0ffee0a1b2c", "火星移民补贴怎么申请", "off_subject", [])
     s.tickets.create({"company": "c", "contact": "p", "phone": "13812345678", "category": "政务服务",  # legitimately
                       "department": "区行政审批服务局", "description": "d"}, "k", "local")
     s.close()
