@@ -218,8 +218,8 @@ def names_slot(slot: Slot, heading: str, text: str) -> bool:
     """The passage's heading (or a "受理时间：", "联系电话：", "受理时间为…" label in it) names the detail:
     办理时限, 申请材料 … ("以申请时间为准" labels nothing)."""
     names = slot.headings or (slot.label,)
-    return slot.name in heading or any(h in heading or text.startswith(h) or re.search(rf"{h}(?:[：:]|为(?!准))", text)
-                                       for h in names)
+    return slot.name in heading or any(h in heading or text.startswith(h)
+                                       or re.search(rf"{re.escape(h)}(?:[：:]|为(?!准))", text) for h in names)
 
 
 def list_items(sentences: list[str]) -> list[int]:
@@ -388,6 +388,9 @@ class Retriever:
             key = _key(self.chunks[e["chunk"]])
             faq_texts[key] = faq_texts.get(key, "") + "".join(e["questions"])
         self.corpus = tx.normalize("".join(c["text"] for c in self.chunks.values()))
+        # fees, taxes, certificates … in everyday wording (摊位费) → the terms this knowledge writes for them (展位费)
+        self._object_terms = {w: known for w, ts in self._wording.items() if OBJECT_NOUN.search(w)
+                              for known in [[t for t in ts if t in self.corpus]] if known}
         terms: list[str] = []
         for path in kb.get("user_dicts", []):
             p = Path(path)
@@ -597,17 +600,19 @@ class Retriever:
         glossed = self.english_terms(q)
         if glossed:
             q = f"{q} {glossed}"
-        named = self._own_terms(q)
-        if named:
-            q = f"{q} {named}"
+        own = self._own_terms(q)
+        if own:
+            q = f"{q} {own}"
         return _Asked(display, asked_text, q, follow_up, lang)
 
     def _own_terms(self, q: str) -> str:
         """The knowledge's own term for a fee, tax or certificate the question names in everyday wording the
         knowledge never writes (摊位费 → 展位费), for both retrievers: the dense model cannot tell they are one.
         (A subject's synonyms name a topic, not the same thing: 五险一金 is no 社保 fee.)"""
-        return " ".join(dict.fromkeys(t for w in tx.words(q) if OBJECT_NOUN.search(w) and w not in self.corpus
-                                      for t in self._wording.get(w, ()) if t in self.corpus))
+        if not any(w in q for w in self._object_terms):  # most questions: no jieba pass
+            return ""
+        return " ".join(dict.fromkeys(t for w in tx.words(q) if w not in self.corpus
+                                      for t in self._object_terms.get(w, ())))
 
     def _search_one(self, a: _Asked, qv: np.ndarray | None, k: int, mode: str) -> SearchResponse:
         """One question: retrieve, check the subject, decide answered / partial / declined."""
@@ -752,7 +757,7 @@ class Retriever:
         the wording dictionary gives the knowledge's own term for (摊位费 → 展位费) is known."""
         return [w for w in dict.fromkeys(tx.words(question))
                 if len(w) >= 2 and OBJECT_NOUN.search(w) and w not in self.bm25.idf
-                and not any(t in self.corpus for t in self._wording.get(w, ()))]
+                and w not in self._object_terms]
 
     def _off_subject(self, top: Hit | None, on: frozenset[int], matched: bool) -> bool:
         """The question names a subject the chosen passage is not about.
