@@ -164,3 +164,13 @@ def test_an_english_plural_and_good_credit_reach_the_export_refund_task(live):
     r = live.retriever.search("How quickly are export tax refunds processed for exporters with good credit?", k=3)
     assert r.outcome == "answered" and r.answer["citation"]["task"] == 8, r.explain
     assert "出口退税" in r.explain["normalized_query"] or "出口退税" in r.explain["effective_query"]
+
+
+@pytest.mark.parametrize("q", ["营业执照丢了怎么补办", "公司印章丢了怎么办",
+                               "I lost my business license, how to replace it"])
+def test_replacing_a_lost_licence_the_plan_never_mentions_is_partial(live, q):
+    # "营业执照丢了怎么补办" was answered in full with the 注销 sentence of task 5: the plan says nothing about
+    # replacing what was lost, so the reply must say so before quoting the related passage
+    r = live.retriever.search(q, k=3)
+    assert r.outcome == "partial" and r.answer["missing"] == "遗失补办手续", (q, r.explain)
+    assert r.answer["text"].startswith("方案中没有写明遗失补办手续") and r.answer["citation"]["task"] == 5

@@ -157,6 +157,17 @@ def _units(doc: Document) -> dict[str, list[Chunk]]:
     return out
 
 
+HELD_OUT = sorted(p.relative_to(POLICIES).as_posix() for p in POLICIES.glob("heldout*/*.txt"))
+
+
+@pytest.mark.parametrize("name", HELD_OUT)
+def test_every_held_out_document_parses_whole_into_numbered_units(name):
+    # documents written by people who never saw the parser: every sentence is kept, and each has units
+    doc = _fixture(name)
+    assert coverage(doc.body, doc.chunks) == 1.0
+    assert doc.title and doc.written and len(_units(doc)) >= 5
+
+
 @pytest.mark.parametrize("name", FIXTURES)
 def test_fixture_loses_no_text_and_offsets_point_into_the_body(name):
     doc = _fixture(name)
