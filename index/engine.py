@@ -82,6 +82,7 @@ TITLE_FUNCTION_WORDS = frozenset({"关于", "做好", "开展", "进一步", "�
 STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # the kinds of thing a question asks about by name: a fee, tax, fund, allowance, certificate, quota, insurance
 OBJECT_NOUN = re.compile(r"(?:费|税|金|津贴|证|配额|险)$")
+CJK2 = re.compile(r"[\u4e00-\u9fff]{2}")  # a two-character Chinese word
 # decision defaults; config/settings.yaml (index section) overrides each
 DECISION_DEFAULTS: dict[str, float] = {
     "subject_bonus": 0.08,  # the chosen passage's task is about the question's subject
@@ -338,6 +339,7 @@ class Retriever:
         self._qcache_lock = threading.Lock()
         self._bm25_cache: OrderedDict[str, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._subject_cache: dict[str, list[Subject]] = {}
+        self._tables: dict[str, list[str] | None] = {}  # chunk id → the table it is a row or lead-in of
 
     def _title_terms(self) -> dict[int, list[str]]:
         """For each short policy (by document ordinal), the words of its title no other short policy's text
@@ -406,7 +408,10 @@ class Retriever:
                  *(t for ts in self._topic_terms.values() for t in ts),
                  *(t for _, ts in self._glossary for t in ts)]
         self.fixer = TermFixer([*terms, *officials, *self.synonyms], self.corpus, min_len=4,
-                               spelled=self._expansions, short=short)
+                               spelled=self._expansions, short=short,
+                               # not a fee's name: fees come in many compounds (保教费 is no 交费)
+                               asking=[w for sl in self.slots for w in sl.cues
+                                       if CJK2.fullmatch(w) and not OBJECT_NOUN.search(w)])
         self.years_held = {y for d in self.docs.values() for y in re.findall(r"20\d{2}", f"{d['title']}{d['written']}")}
         self.version_slot = next((s for s in self.slots if s.is_version), None)
         self.detail_slots = [s for s in self.slots if not s.is_version]
@@ -701,6 +706,9 @@ class Retriever:
             answer = self._other_details(answer, top, asked_slots, score, s, lambda sl, text: states(text, [sl]))
         stated = f"{self._headings(top)}：{answer['text']}" if answer and top and top.kind == "chunk" else \
             (answer["text"] if answer else "")  # a unit titled 认定条件 states conditions
+        table = self._table_lines(_chunk_id(top)) if answer and top and top.kind == "chunk" else None
+        if table:  # a table's lead-in or row answers with the whole table (`_table`)
+            stated = "\n".join([stated, *table])
         missing = [(sl, obj) for sl in asked_slots if answer
                    for given, obj in [self._slot_given(sl, asked_text, stated, subjects)] if not given]
         named = other_version(asked_text, self.years_held, self.corpus) if self.version_slot else None
@@ -1057,9 +1065,13 @@ class Retriever:
 
     # -- answer --------------------------------------------------------------------------------
     def _unit_text(self, h: Hit) -> str:
-        """What a passage states: the whole unit when it is one compact item or article of a policy (the
+        """What a passage states: its whole table when it is a row or a table's lead-in; the whole unit when it
+        is one compact item or article of a policy (the
         date of "贴息补助按年度申报。企业应当于每年4月1日至4月30日…" is in the sentence after the one that
         matched), else the sentence. A plan's long task paragraphs are about many things."""
+        table = self._table_lines(_chunk_id(h))
+        if table:  # a tier row or a table's lead-in states what the whole table does
+            return "\n".join(table)
         chunk = self.chunks[_chunk_id(h)]
         compact = chunk["doc"] in self._short_docs or chunk.get("unit") == "article"
         if compact and len(chunk["sentences"]) <= COMPACT_UNIT:
@@ -1139,33 +1151,42 @@ class Retriever:
         ("5000（含）以上 | 每吨标准煤500元 | 400万元") says neither what its columns are nor which tier the user's
         own figure falls in. The answer's other clauses stay. Unchanged when the answer is no table row or the
         table is too long to show."""
-        if top.kind != "chunk":
-            return answer
-        chunk = self.chunks[_chunk_id(top)]
-        if not (all(TABLE_ROW.fullmatch(x.strip()) for x in chunk["sentences"])
-                or chunk["sentences"][-1].rstrip().endswith(LEAD_IN_END)):
-            return answer  # neither a row nor a lead-in: no table to look for
-        unit = sorted((c for c in self.chunks.values()
-                       if c["doc"] == chunk["doc"] and c["section"] == chunk["section"]), key=lambda c: c["start"])
-        rows = [all(TABLE_ROW.fullmatch(x.strip()) for x in c["sentences"]) for c in unit]
-        leads = [c["sentences"][-1].rstrip().endswith(LEAD_IN_END) for c in unit]
-        at = next(i for i, c in enumerate(unit) if c["id"] == chunk["id"])
-        if not rows[at] and not (leads[at] and at + 1 < len(unit) and rows[at + 1]):
-            return answer  # neither a row nor the lead-in of a table
-        first, last = at, at
-        while first and rows[first - 1]:
-            first -= 1
-        while last + 1 < len(unit) and rows[last + 1]:
-            last += 1
-        if first and leads[first - 1] and rows[first]:
-            first -= 1
-        lines = ["".join(c["sentences"]) for c in unit[first:last + 1]]
-        if len(lines) < 2 or sum(map(len, lines)) > 2 * LIST_BUDGET:
+        lines = self._table_lines(_chunk_id(top)) if top.kind == "chunk" else None
+        if not lines:
             return answer
         table = "\n".join(lines)
         clauses = [c for c in answer.get("clauses", []) if c["text"] not in table]
         out = {k: v for k, v in answer.items() if k != "clauses"}
         return {**out, "text": table + "".join(map(_labelled, clauses)), **({"clauses": clauses} if clauses else {})}
+
+    def _table_lines(self, chunk_id: str) -> list[str] | None:
+        """The lead-in, header and rows of the table a chunk is a row or the lead-in of (None when it is
+        neither, or the table is too long to show), cached per chunk."""
+        if chunk_id in self._tables:
+            return self._tables[chunk_id]
+        chunk = self.chunks[chunk_id]
+        found = None
+        if all(TABLE_ROW.fullmatch(x.strip()) for x in chunk["sentences"]) \
+                or chunk["sentences"][-1].rstrip().endswith(LEAD_IN_END):  # else no table to look for
+            unit = sorted((c for c in self.chunks.values()
+                           if c["doc"] == chunk["doc"] and c["section"] == chunk["section"]),
+                          key=lambda c: c["start"])
+            rows = [all(TABLE_ROW.fullmatch(x.strip()) for x in c["sentences"]) for c in unit]
+            leads = [c["sentences"][-1].rstrip().endswith(LEAD_IN_END) for c in unit]
+            at = next(i for i, c in enumerate(unit) if c["id"] == chunk["id"])
+            if rows[at] or (leads[at] and at + 1 < len(unit) and rows[at + 1]):
+                first, last = at, at
+                while first and rows[first - 1]:
+                    first -= 1
+                while last + 1 < len(unit) and rows[last + 1]:
+                    last += 1
+                if first and leads[first - 1] and rows[first]:
+                    first -= 1
+                lines = ["".join(c["sentences"]) for c in unit[first:last + 1]]
+                if len(lines) >= 2 and sum(map(len, lines)) <= 2 * LIST_BUDGET:
+                    found = lines
+        self._tables[chunk_id] = found
+        return found
 
     def _with_clauses(self, answer: dict[str, Any], top: Hit, hits: list[Hit]) -> dict[str, Any]:
         """A short answering clause of a short policy, with the clauses of its document that score nearly as

@@ -218,7 +218,8 @@ class TermFixer:
     of exactly one term (and not itself in the knowledge) is that term. Shorter typos are fixed only where
     a dictionary lists them as the everyday word of a term that sounds the same (`spelled`: 补帖 → 补贴), or
     where two characters the question leaves standing alone, and that make no word, sound like a two-character
-    term of the knowledge with one of them right (`short`: "几月份申清" → 申请, "营业职照" → 执照).
+    term of the knowledge with one of them right (`short`: "几月份申清" → 申请, "营业职照" → 执照), or a word
+    questions ask for a detail with (`asking`: "点话多少" → 电话).
     """
 
     terms: Iterable[str]
@@ -227,6 +228,7 @@ class TermFixer:
     min_initials: int = 3
     spelled: dict[str, list[str]] = field(default_factory=dict)  # everyday word → its terms (synonyms, wording)
     short: Iterable[str] = ()  # two-character terms (奖励, 执照, 总部) whose same-sound typos are fixed in context
+    asking: Iterable[str] = ()  # words questions ask with (电话, 地址): short terms the knowledge need not write
     typos: dict[str, str] = field(default_factory=dict, init=False)
     by_pinyin: dict[tuple[str, ...], list[str]] = field(default_factory=dict, init=False)
     by_initials: dict[str, list[str]] = field(default_factory=dict, init=False)
@@ -245,8 +247,10 @@ class TermFixer:
             self.by_initials.setdefault("".join(p[0] for p in py), []).append(t)
         self.lengths = sorted({len(k) for k in self.by_pinyin}, reverse=True)
         self.corpus = self.corpus.lower()
-        for t in sorted(set(self.short)):
-            if len(t) == 2 and all(CJK.match(ch) for ch in t) and t in self.corpus and len(_pinyin(t)) == 2:
+        asking = set(self.asking)
+        for t in sorted(set(self.short) | asking):
+            if len(t) == 2 and all(CJK.match(ch) for ch in t) and (t in self.corpus or t in asking) \
+                    and len(_pinyin(t)) == 2:
                 self.by_pinyin2.setdefault(_pinyin(t), []).append(t)
         for word, officials in self.spelled.items():
             same = [t for t in officials if len(t) == len(word) and _pinyin(t) == _pinyin(word)]

@@ -72,8 +72,8 @@ def bigrams(text: str) -> list[str]:
 # dollars. Years and dates are left out: every document is full of them.
 QUANTITY = re.compile(r"(?<!第)(?P<n>(?:\d+(?:\.\d+)?|[一二两三四五六七八九十百千]+)\s*(?:万|亿)?)\s*"
                       r"(?P<u>周岁|岁|美元|元|%|个工作日|工作日|个月|天|立方米|立方|平方米|平米|吨|千瓦|公里"
-                      r"|方(?=[，,。？?的左右多以]|$))")
-UNIT_ALIASES = {"周岁": "岁", "个工作日": "工作日", "立方": "立方米", "方": "立方米", "平米": "平方米"}
+                      r"|[方平](?=[，,。？?的左右多以]|$))")
+UNIT_ALIASES = {"周岁": "岁", "个工作日": "工作日", "立方": "立方米", "方": "立方米", "平米": "平方米", "平": "平方米"}
 
 
 def quantity_units(text: str) -> set[str]:

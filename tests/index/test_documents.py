@@ -144,6 +144,14 @@ def test_a_table_row_is_answered_with_its_whole_table(guide_live):
     assert "5000（含）至20000 | 每吨100元 | 150万元" in lines and len(lines) >= 5
 
 
+@pytest.mark.parametrize("q", ["新建冷库补贴标准是多少", "冷库1.2万吨的补贴标准是多少"])
+def test_a_tables_lead_in_states_the_amounts_of_its_rows(guide_live, q):
+    # the lead-in "按库容分档给予一次性建设补贴，具体标准如下：" was judged to state no amount: the reply said
+    # "没有写明奖补金额", or answered with the 运营补贴 line's "每吨2元" instead of the table
+    a = _answered_from(guide_live, q, "test-cold-storage-2026")
+    assert a["citation"]["task"] == 2 and "5000（含）至20000 | 每吨100元 | 150万元" in a["text"], a
+
+
 def test_a_sum_paid_out_is_no_answer_to_whether_a_fee_is_charged(guide_live):
     # "每吨2元" states a sum, which read as the fee asked: the 收费标准 section says 不收费
     a = _answered_from(guide_live, "申请冷库补贴要交钱吗", "test-cold-storage-2026")

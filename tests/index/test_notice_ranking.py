@@ -138,6 +138,10 @@ def test_volumes_areas_weights_and_power_are_stated_quantities_too():
     assert tx.quantity_units("年取用水量不低于5000立方米的服务业企业") == {"立方米"}
     assert tx.stated_units("店面40平米，年节能300吨标准煤，装了500千瓦光伏") == {"平方米", "吨", "千瓦"}
     assert tx.stated_units("经第三方机构审核，双方协商一致") == set()  # 第三方 is no volume
+    # "3.5万平" is the everyday 平方米
+    assert tx.stated_units("改造后面积3.5万平的老厂房项目，补助标准是多少") == {"平方米"}
+    assert tx.stated_units("厂房有8000平，能补多少") == {"平方米"}
+    assert tx.stated_units("服务水平怎么样，公平吗") == set()
 
 
 def test_a_lead_in_is_shown_with_its_items_and_an_item_with_its_lead_in():

@@ -174,3 +174,11 @@ def test_replacing_a_lost_licence_the_plan_never_mentions_is_partial(live, q):
     r = live.retriever.search(q, k=3)
     assert r.outcome == "partial" and r.answer["missing"] == "遗失补办手续", (q, r.explain)
     assert r.answer["text"].startswith("方案中没有写明遗失补办手续") and r.answer["citation"]["task"] == 5
+
+
+def test_a_typo_of_what_is_asked_for_is_fixed(live):
+    # "点话多少" (for 电话) reached retrieval as written: the words questions ask for details with (电话, 地址)
+    # are short terms the two-character typo check knows, like the dictionaries' terms
+    r = live.retriever.search("不动产登记的事找谁，点话多少", k=3)
+    assert ("点话", "电话") in r.explain["corrections"]
+    assert "联系方式" in r.explain["slots"]
