@@ -45,7 +45,6 @@ from knowledge.documents import DEFAULT_LEVEL, MOST_SPECIFIC_FIRST
 from knowledge.places import PlaceScope
 
 DENSE_CANDIDATES = 64
-MIN_PART_TOKENS = 16  # a part of a multi-part message keeps at least this many tokens for the dense model
 FOCUS_FEEDBACK_UNITS = 5  # passages BM25 finds best for a long message: the words a clause shares with them count
 QUERY_CACHE = 512  # recently asked texts whose vectors and subjects are kept
 BM25_CACHE = 8  # texts whose BM25 scores are kept: those of the message being answered (up to 3 parts)
@@ -556,20 +555,21 @@ class Retriever:
         return replace(lead, query=query, parts=replies, explain={**lead.explain, **explain})
 
     def dense_texts(self, texts: list[str]) -> list[str]:
-        """What the dense model reads for these searched texts: each within its share of
-        `index.dense_max_tokens` (shares in proportion to length; 0 = whole texts), see `query.focus`."""
+        """What the dense model reads for these searched texts: each within `index.dense_max_tokens` (0 = whole
+        texts), see `query.focus`. Every part of a message is a question of its own: a share of one budget
+        left a long story's own part only its last clause, once the part read with it ("最多补多少") took the
+        rest."""
         budget = int(self.cfg.get("dense_max_tokens", 0))
         count = self.embedder.count_tokens
         if not budget:
             return texts
-        sizes = [count(t) for t in texts]
-        total = sum(sizes)
-        if total <= budget:
-            return texts
         out = []
-        for t, n in zip(texts, sizes):
+        for t in texts:
+            if count(t) <= budget:
+                out.append(t)
+                continue
             terms = [s.term for s in self._detect(t)]
-            out.append(focus(t, max(MIN_PART_TOKENS, budget * n // total), count, self._clause_weigher(t),
+            out.append(focus(t, budget, count, self._clause_weigher(t),
                              keep=lambda clause, terms=terms: any(term in clause for term in terms)))
         return out
 
@@ -681,7 +681,8 @@ class Retriever:
             == int(self.unit_key[int(np.argmax(s["dense"]))])
         margin = best - max((h.score for h in hits[1:] if h.key != top.key), default=0.0) if top else 0.0
         ambiguous = not matched and not agree and margin < d["min_margin"]
-        unknown = self._unknown_objects(asking_clauses(asked_text))
+        clauses = asking_clauses(asked_text)
+        unknown = self._unknown_objects(clauses)
         confidence = best + d["subject_bonus"] * matched + d["agree_bonus"] * agree \
             - d["ambiguity_penalty"] * ambiguous - d["unknown_object_penalty"] * bool(unknown)
         explain: dict[str, Any] = {
@@ -719,7 +720,9 @@ class Retriever:
         # a Chinese question no word of which the passage shares rests on the dense model alone, which
         # finds every passage of a short policy on its topic similar: it needs more confidence
         # (a passage under a heading naming the asked detail shares that with the question)
-        dense_only = bool(top) and lang == "zh" and top.bm25 < d["min_bm25_zh"] and not curated and not heads(top)
+        # (of a narrative, the clauses that ask: its story dilutes the passage's share of the whole)
+        dense_only = bool(top) and lang == "zh" and top.bm25 < d["min_bm25_zh"] and not curated \
+            and not heads(top) and (clauses == asked_text or self._word_share(clauses, top) < d["min_bm25_zh"])
         explain["dense_only"] = dense_only
         if place and not curated:
             reason = "other_place"
@@ -754,6 +757,14 @@ class Retriever:
         return SearchResponse(display, outcome == "declined", reason, answer, hits, explain,
                               related=self._related(answer, top.key, s["fused"]) if answer and top else [],
                               outcome=outcome, lang=lang)
+
+    def _word_share(self, text: str, h: Hit) -> float:
+        """The share of a text's idf mass (as BM25 normalises) that a passage, with its title, writes."""
+        terms = tx.tokens(text)
+        mass = sum(self.bm25.idf.get(t, self.bm25.unseen_idf) for t in terms if t in self.bm25.idf or not t.isascii())
+        written = {*tx.tokens(h.matched), *tx.words(h.title)}
+        shared = sum(self.bm25.idf[t] for t in terms if t in written and t in self.bm25.idf)
+        return shared / mass if mass else 0.0
 
     def _named_policies(self, text: str) -> list[int]:
         """The short policies (document ordinals) a text names by a word only their title uses (油烟, 上云)."""

@@ -262,3 +262,19 @@ def test_a_guides_fee_section_answers_whether_a_fee_is_charged(trademark_live):
     # answered with the award amounts
     a = _answered_from(trademark_live, "申请商标奖励要交钱吗", "xhd-guide-trademark-award-2026")
     assert a["citation"]["section_label"] == "八、收费标准" and "不收费" in a["text"]
+
+
+@pytest.fixture(scope="module")
+def chip_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus the municipal integrated-circuit 办法 of held-out set 9 (invented)."""
+    doc = ROOT / "tests" / "data" / "policies" / "heldout9" / "qd-integrated-circuit-2026.txt"
+    return _with_documents([doc], index_settings, embedder, tmp_path_factory.mktemp("chip"))
+
+
+def test_a_story_does_not_make_the_passage_answering_its_question_look_unrelated(chip_live):
+    # the story's words dilute the passage's share of the whole message: the 流片 article looked like a
+    # dense-only match and the question was declined, though its asking clause shares 流片 and 补助 with it
+    q = ("我们是高新区一家做电源管理芯片的设计公司，研发人员占了六成多。去年用MPW方式流了三次片，一共花了大概260万，"
+         "都是在外地代工厂流的。市里的流片补助能补多少比例")
+    a = _answered_from(chip_live, q, "qd-integrated-circuit-2026")
+    assert a["citation"]["section_label"].endswith("第七条") and "50%" in a["text"], a

@@ -176,3 +176,14 @@ def test_another_place_named_once_holds_for_every_question_of_the_message(live):
     assert all(p.reason == "other_place" for p in (r.parts or [r]))
     own = live.retriever.search("上海市的企业开办是怎么规定的？新区企业开办一般几天能办完")
     assert not own.declined, "a question naming the New Area is about the New Area"
+
+
+def test_each_part_of_a_message_is_focused_as_if_asked_alone(live):
+    # the second part, read with the story before it ("…能补多少钱 最多补多少"), took most of one shared budget:
+    # the story's own part kept only "省里这个更新改造能补多少钱", and a fishing-boat question was answered
+    # from a digital-voucher guide
+    r = live.retriever
+    story = "我是荣成的渔民，家里那条老木船用了快二十年了，打算拆了换一条26米的玻璃钢船，省里这个更新改造能补多少钱"
+    alone = r.dense_texts([story])
+    both = r.dense_texts([story, f"{story} 最多补多少"])
+    assert both[0] == alone[0] and "玻璃钢船" in both[0]

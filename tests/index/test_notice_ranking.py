@@ -20,6 +20,7 @@ def _retriever() -> Retriever:
     r.docs = {NOTICE: {"level": "青岛市"}, PLAN: {"level": "西海岸新区"}}
     r._short_docs = {NOTICE}
     r._docs_by_ordinal = {n: doc for doc, n in ORDINAL.items()}
+    r._tables = {}
     return r
 
 
