@@ -278,3 +278,17 @@ def test_a_story_does_not_make_the_passage_answering_its_question_look_unrelated
          "都是在外地代工厂流的。市里的流片补助能补多少比例")
     a = _answered_from(chip_live, q, "qd-integrated-circuit-2026")
     assert a["citation"]["section_label"].endswith("第七条") and "50%" in a["text"], a
+
+
+def test_which_window_asks_where_to_go(guide_live):
+    # "哪个窗口办" asked for no detail: the 事项名称 line answered, not the 办理地点 section
+    r = guide_live.retriever.search("上云补助在政务服务中心哪个窗口办")
+    assert r.explain["slots"] == ["地点"]
+    assert r.outcome == "answered" and "三楼" in r.answer["text"], r.explain
+
+
+def test_an_everyday_word_for_the_end_of_a_period_reaches_the_written_one(trademark_live):
+    # "到期前要做什么" (of a 认定有效期) never reached "有效期满前3个月…组织复核": documents write 期满
+    assert "期满" in trademark_live.retriever.expand("认定到期前要做什么")
+    a = _answered_from(trademark_live, "商标奖励公示到期以后多久拨钱", "xhd-guide-trademark-award-2026")
+    assert "公示期满之日起15个工作日" in a["text"], a
