@@ -81,6 +81,7 @@ TITLE_FUNCTION_WORDS = frozenset({"关于", "做好", "开展", "进一步", "�
 STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # the kinds of thing a question asks about by name: a fee, tax, fund, allowance, certificate, quota, insurance
 OBJECT_NOUN = re.compile(r"(?:费|税|金|津贴|证|配额|险)$")
+TAX = "税"
 CJK2 = re.compile(r"[\u4e00-\u9fff]{2}")  # a two-character Chinese word
 # decision defaults; config/settings.yaml (index section) overrides each
 DECISION_DEFAULTS: dict[str, float] = {
@@ -732,6 +733,11 @@ class Retriever:
             reason = "other_version"
         elif off_subject and confidence < threshold + d["off_subject_margin"]:
             reason = "off_subject"
+        elif any(w.endswith(TAX) for w in unknown) and not (missing and matched):
+            # a tax no document writes (增值税 of a software policy, 企业所得税 of a chip policy): the passage
+            # can be about the industry, never about the tax. Fees and allowances have everyday names the
+            # knowledge writes otherwise (安家费 for 安家补贴); a tax has one name
+            reason = "unknown_object"
         elif confidence < (d["min_score_partial"] if missing and matched else threshold) + \
                 d["dense_only_margin"] * dense_only:
             reason = "unknown_object" if unknown else "weak_evidence"

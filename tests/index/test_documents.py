@@ -292,3 +292,14 @@ def test_an_everyday_word_for_the_end_of_a_period_reaches_the_written_one(tradem
     assert "期满" in trademark_live.retriever.expand("认定到期前要做什么")
     a = _answered_from(trademark_live, "商标奖励公示到期以后多久拨钱", "xhd-guide-trademark-award-2026")
     assert "公示期满之日起15个工作日" in a["text"], a
+
+
+def test_a_tax_no_document_writes_is_declined_however_close_the_industry(chip_live):
+    # the chip 办法 knows the industry, not the tax: "两免三减半" of 企业所得税 was answered with its
+    # 申请条件 article
+    r = chip_live.retriever.search("集成电路企业所得税是不是有两免三减半？怎么享受")
+    assert r.outcome == "declined" and r.reason == "unknown_object", r.explain
+    assert r.explain["unknown_objects"] == ["所得税"]
+    # a tax beside a covered subject stays a partial answer about that subject
+    r = chip_live.retriever.search("带押过户的时候契税税率怎么算")
+    assert r.outcome == "partial" and r.answer["citation"]["task"] == 9
