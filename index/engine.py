@@ -82,6 +82,17 @@ STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # the kinds of thing a question asks about by name: a fee, tax, fund, allowance, certificate, quota, insurance
 OBJECT_NOUN = re.compile(r"(?:费|税|金|津贴|证|配额|险)$")
 TAX = "税"
+# a policy's cap on what one enterprise gets from all of it in a year, as the sentence opening its unit
+POLICY_CAP = re.compile(r"(?:同一|单个|单家|每家|每个)[^，。；]{0,8}?(?:同一年度|当年度|年度|每年)[^。；]{0,24}"
+                        r"(?:合计|总额|总计)[^。；]{0,6}?(?:不超过|不得超过)")
+# a question about what one enterprise can get in a year at most ("一家企业一年最多能拿多少")
+CAP_QUESTION = re.compile(r"(?:一家|每家|单家|一个|每个|同一)[^，。？?]{0,6}?(?:一年|每年|年度)"
+                          r"[^，。？?]{0,8}?(?:最多|最高|封顶|上限|总共|一共|合计|加起来)")
+# who gets it and what kind of money: no measure of a policy in particular
+WHOLE_POLICY_WORDS = frozenset("一家 每家 单家 一个 每个 企业 单位 公司 主体 机构 政策 补贴 奖励 补助 资金 扶持 奖补 "
+                               "区里 市里 省里".split())
+# the cap is on all of the policy, not on one of its measures ("同一企业每年临床试验补助合计不超过…")
+WHOLE_POLICY = re.compile(r"各项|本通知|本办法|本措施|本政策|专项资金|扶持资金")
 CJK2 = re.compile(r"[\u4e00-\u9fff]{2}")  # a two-character Chinese word
 # decision defaults; config/settings.yaml (index section) overrides each
 DECISION_DEFAULTS: dict[str, float] = {
@@ -334,6 +345,15 @@ class Retriever:
         # a notice of a few dozen sentences is about one thing (build.SHORT_DOC_SENTENCES)
         self._short_docs = {doc for doc, n in sizes.items() if n <= SHORT_DOC_SENTENCES}
         self._topic_terms = self._title_terms()
+        # each short policy's cap on all it gives one enterprise a year ("同一企业同一年度享受本通知各项…合计不超过")
+        # (of several, one naming the whole policy, else the last: the general provisions come at the end)
+        self._caps: dict[str, int] = {}
+        for i, u in enumerate(self.units):
+            if u["kind"] == "chunk" and POLICY_CAP.match(u["text"]):
+                doc = self.chunks[u["ref"]]["doc"]
+                if doc in self._short_docs and (doc not in self._caps
+                                                or not WHOLE_POLICY.search(self.units[self._caps[doc]]["text"])):
+                    self._caps[doc] = i
         self._prepare_query_analysis(kb)
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self._qcache_lock = threading.Lock()
@@ -665,7 +685,7 @@ class Retriever:
             return bool(fees) and all(BARE_SUM.fullmatch(found) for sl in fees for _, found in sl.evidence_in(text))
         hits = self._labelled_first(self._detail_first(hits, on, gives, heads), headed, score, s,
                                     lambda h: gives(h) and not figures_only(h), heads)
-        hits = self._most_specific(hits, on, gives, named)[:k]
+        hits = self._cap_first(self._most_specific(hits, on, gives, named), asked_text, score, s)[:k]
         d = self.decision
         top = hits[0] if hits else None
         # a place the answering passage itself writes is no other jurisdiction ("马德里体系" of a trademark award)
@@ -771,6 +791,24 @@ class Retriever:
         written = {*tx.tokens(h.matched), *tx.words(h.title)}
         shared = sum(self.bm25.idf[t] for t in terms if t in written and t in self.bm25.idf)
         return shared / mass if mass else 0.0
+
+    def _cap_first(self, hits: list[Hit], asked_text: str, score: np.ndarray, s: dict[str, np.ndarray]) -> list[Hit]:
+        """"软件这块一家企业一年最多能拿多少" names no measure of the policy, only the policy: its cap on all
+        it gives one enterprise a year answers, with the confidence of the passage that found the policy (the
+        cap's own wording, 同一主体同一年度…合计, shares little with the question). A question naming a measure
+        ("驻场演出一年最多能拿多少") keeps that measure's own cap."""
+        if not hits or not CAP_QUESTION.search(asked_text):
+            return hits
+        top = hits[0]
+        at = self._caps.get(top.doc_id)
+        if at is None or top.key == int(self.unit_key[at]):
+            return hits
+        generic = self._object_skip | WHOLE_POLICY_WORDS | set(self._wording) | \
+            {w for ws in self._wording.values() for w in ws} | set(tx.words(self.docs[top.doc_id]["title"]))
+        if any(len(w) >= 2 and w not in generic and not CAP_QUESTION.search(w) for w in tx.words(asked_text)):
+            return hits
+        cap = self._hit(self.units[at], max(float(score[at]), top.score), float(s["bm25"][at]), float(s["dense"][at]))
+        return [cap, *[h for h in hits if h.key != cap.key]]
 
     def _named_policies(self, text: str) -> list[int]:
         """The short policies (document ordinals) a text names by a word only their title uses (油烟, 上云)."""

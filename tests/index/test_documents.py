@@ -303,3 +303,13 @@ def test_a_tax_no_document_writes_is_declined_however_close_the_industry(chip_li
     # a tax beside a covered subject stays a partial answer about that subject
     r = chip_live.retriever.search("带押过户的时候契税税率怎么算")
     assert r.outcome == "partial" and r.answer["citation"]["task"] == 9
+
+
+def test_a_question_naming_only_the_policy_gets_its_cap_for_one_enterprise(chip_live):
+    # "集成电路这块一家企业一年最多能拿多少" names no measure: a measure's own "单个企业每年最高" line answered,
+    # not the 办法's cap on all it gives one enterprise a year
+    a = _answered_from(chip_live, "集成电路这块一家企业一年最多能拿多少", "qd-integrated-circuit-2026")
+    assert a["citation"]["section_label"].endswith("第十四条") and "3000万元" in a["text"], a
+    # a question naming a measure keeps that measure's own figures
+    a = _answered_from(chip_live, "MPW流片补助一家企业一年最多补多少", "qd-integrated-circuit-2026")
+    assert a["citation"]["section_label"].endswith("第七条") and "200万元" in a["text"], a
