@@ -313,3 +313,10 @@ def test_a_question_naming_only_the_policy_gets_its_cap_for_one_enterprise(chip_
     # a question naming a measure keeps that measure's own figures
     a = _answered_from(chip_live, "MPW流片补助一家企业一年最多补多少", "qd-integrated-circuit-2026")
     assert a["citation"]["section_label"].endswith("第七条") and "200万元" in a["text"], a
+
+
+def test_english_words_of_an_uploaded_policys_industry_are_glossed(chip_live):
+    # "tape-out" and "chip" were no words of the glossary: the question was declined
+    a = _answered_from(chip_live, "What share of the tape-out cost does Qingdao subsidise for a chip design company?",
+                       "qd-integrated-circuit-2026")
+    assert a["citation"]["section_label"].endswith("第七条") and "50%" in a["text"], a
