@@ -23,6 +23,7 @@ from actions.knowledge_api import ApiError, KnowledgeAPI
 from actions.tickets import request_human
 from actions.wording import (
     NONE_RE,
+    PLEASANTRY_RE,
     FormReply,
     is_form_command,
     is_substantive,
@@ -57,6 +58,7 @@ ORG_SUFFIX_RE = re.compile(r"(公司|厂|店|部|中心|集团|合作社|事务�
 CONTACT_PREFIX_RE = re.compile(r"^(我(姓|叫|是)|叫我|联系人(是|叫)?|称呼(是)?|姓名(是)?)[:：\s]*")
 NOTED_TEXT = "已记下您反映的问题。"
 NOT_YET_TEXT = "好的。还需要几项信息，填完后我会把内容给您确认，再提交。"
+PLEASANTRY_TEXT = "不客气。还需要几项信息，填完后我会把内容给您确认，再提交。"
 WHICH_FIELD_TEXT = "请告诉我需要修改哪一项，例如“改电话”“地点要改”，也可以点下面的按钮。"
 MAX_CATEGORY_TRIES = 2
 NOT_UNDERSTOOD = {
@@ -206,6 +208,8 @@ class ValidateComplaintForm(Action):
         if step not in ("complaint_confirm", "complaint_location") and is_form_command(text):
             # "确认提交" or "好的" before the summary: not a name too long or a number in the wrong format
             return self.ask(step, NOT_YET_TEXT)
+        if step != "complaint_description" and PLEASANTRY_RE.search(text):
+            return self.ask(step, PLEASANTRY_TEXT)  # "谢谢" where the company name was asked is no company
         if step == "complaint_company" and sounds_like_grievance(text) and not ORG_SUFFIX_RE.search(text.strip()):
             # "窗口工作人员态度很差" typed where the name was asked: that is the problem, kept as its description
             described = await self.value("complaint_description", text)

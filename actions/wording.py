@@ -40,6 +40,11 @@ CANCEL_RE = re.compile(
 HOLD_RE = re.compile(r"等一?下|等等|稍等|稍后|等会|先别|先不|慢着|再想想|我想想|考虑一下|让我想|回头再|晚点|一会儿")
 # "先别提交" / "先不提交了" put it off; they do not throw the form away
 PUT_OFF_RE = re.compile(r"先(别|不)")
+# … but "算了，先不投诉了" gives up the complaint itself
+GIVE_UP_RE = re.compile(r"算了|不投诉了|不反映了|不举报了|不想(投诉|反映)了")
+# thanks or a greeting typed where a name was asked is no name
+PLEASANTRY_RE = re.compile(r"^\s*(谢谢(你|您)?|多谢|感谢|谢了|辛苦了|thanks|thank you|你好|您好|hello|hi)"
+                           r"[啊呀哈～~。！!，,\s]*$", re.I)
 CONFIRM_RE = re.compile(
     r"^\s*(/affirm|确认提交|确认无误|确认|提交|确定|好的?|是的?|对的?|没错|没问题|可以|行|嗯+|ok|OK|yes|提交吧|"
     r"确认提交吧|就这样|对，?提交|好，?提交)[。！!，,\s]*$")
@@ -162,7 +167,7 @@ def read_form_reply(text: str, step: str, intent: str = "") -> FormReply:
     taking the text as this field's value; only an explicit yes confirms.
     """
     t = (text or "").strip()
-    if PUT_OFF_RE.search(t):
+    if PUT_OFF_RE.search(t) and not GIVE_UP_RE.search(t):
         return FormReply("hold")
     if CANCEL_RE.search(t) or intent == "cancel" and len(t) <= 8:
         return FormReply("cancel")

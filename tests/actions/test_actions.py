@@ -112,6 +112,17 @@ def test_a_reply_to_the_form_question_fills_that_field(actions):
     assert slots(result)["complaint_company"] == "青岛海川科技有限公司"
 
 
+@pytest.mark.parametrize("text", ["谢谢", "谢谢您！", "你好"])
+def test_thanks_where_the_name_is_asked_is_no_name(actions, text):
+    # "谢谢" was taken as the company name, and the form went on to ask for the contact
+    tracker = recorded("form_company")
+    tracker["latest_message"]["text"] = text
+    [e for e in tracker["events"] if e["event"] == "user"][-1]["text"] = text
+    s = slots(actions.run("validate_complaint_form", tracker))
+    assert s.get("complaint_company") is None and s["requested_slot"] == "complaint_company"
+    assert s["form_hint"].startswith("不客气")
+
+
 def test_a_cancel_mid_form_ends_the_form_and_nothing_is_filed(actions):
     tracker = recorded("form_cancel")
     assert tracker["slots"]["requested_slot"] == "complaint_contact"
