@@ -82,6 +82,7 @@ STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # the kinds of thing a question asks about by name: a fee, tax, fund, allowance, certificate, quota, insurance
 OBJECT_NOUN = re.compile(r"(?:费|税|金|津贴|证|配额|险)$")
 TAX = "税"
+META_SECTION = re.compile(r"事项名称|设定依据|实施依据|政策依据")  # a guide's sections about the service itself
 # a policy's cap on what one enterprise gets from all of it in a year, as the sentence opening its unit
 POLICY_CAP = re.compile(r"(?:同一|单个|单家|每家|每个)[^，。；]{0,8}?(?:同一年度|当年度|年度|每年)[^。；]{0,24}"
                         r"(?:合计|总额|总计)[^。；]{0,6}?(?:不超过|不得超过)")
@@ -685,7 +686,7 @@ class Retriever:
             return bool(fees) and all(BARE_SUM.fullmatch(found) for sl in fees for _, found in sl.evidence_in(text))
         hits = self._labelled_first(self._detail_first(hits, on, gives, heads), headed, score, s,
                                     lambda h: gives(h) and not figures_only(h), heads)
-        hits = self._cap_first(self._most_specific(hits, on, gives, named), asked_text, score, s)[:k]
+        hits = self._cap_first(self._meta_last(self._most_specific(hits, on, gives, named)), asked_text, score, s)[:k]
         d = self.decision
         top = hits[0] if hits else None
         # a place the answering passage itself writes is no other jurisdiction ("马德里体系" of a trademark award)
@@ -791,6 +792,20 @@ class Retriever:
         written = {*tx.tokens(h.matched), *tx.words(h.title)}
         shared = sum(self.bm25.idf[t] for t in terms if t in written and t in self.bm25.idf)
         return shared / mass if mass else 0.0
+
+    def _meta_last(self, hits: list[Hit]) -> list[Hit]:
+        """A guide's 事项名称 or 设定依据 section names the service or the rules it rests on, and shares every
+        word of the service's name with a question about it: a passage of the same document scoring nearly as
+        well (`detail_slack_notice`) says more ("建站资助能给多少" → 资助标准, not 事项名称)."""
+        if not hits or hits[0].kind != "chunk" or not META_SECTION.search(hits[0].title):
+            return hits
+        top = hits[0]
+        floor = top.score - self.decision["detail_slack_notice"]
+        for h in hits[1:]:
+            if h.doc_id == top.doc_id and h.score >= floor and h.kind == "chunk" \
+                    and not META_SECTION.search(h.title):
+                return [h, *[x for x in hits if x is not h]]
+        return hits
 
     def _cap_first(self, hits: list[Hit], asked_text: str, score: np.ndarray, s: dict[str, np.ndarray]) -> list[Hit]:
         """"软件这块一家企业一年最多能拿多少" names no measure of the policy, only the policy: its cap on all

@@ -320,3 +320,15 @@ def test_english_words_of_an_uploaded_policys_industry_are_glossed(chip_live):
     a = _answered_from(chip_live, "What share of the tape-out cost does Qingdao subsidise for a chip design company?",
                        "qd-integrated-circuit-2026")
     assert a["citation"]["section_label"].endswith("第七条") and "50%" in a["text"], a
+
+
+def test_what_a_service_gives_is_asked_by_how_much_it_can_give(guide_live):
+    # "能给多少" asked for no amount: the 申请材料 item "《上云补助申请表》" answered
+    a = _answered_from(guide_live, "我们公司买了阿里云的服务，上云补助能给多少", "test-guide-cloud-2026")
+    assert a["citation"]["task"] == 4 and "40%" in a["text"], a
+
+
+def test_a_guides_service_name_gives_way_to_the_section_that_says_more(trademark_live):
+    # the 事项名称 line lists every award by name, so it matched best: "钱怎么拨" got no figure and no step
+    a = _answered_from(trademark_live, "地理标志商标奖励还有没有别的奖，钱怎么拨", "xhd-guide-trademark-award-2026")
+    assert a["citation"]["section_label"] != "一、事项名称" and "30万元" in a["text"], a
