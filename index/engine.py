@@ -81,7 +81,8 @@ TITLE_FUNCTION_WORDS = frozenset({"关于", "做好", "开展", "进一步", "�
 STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # the kinds of thing a question asks about by name: a fee, tax, fund, allowance, certificate, quota, insurance
 OBJECT_NOUN = re.compile(r"(?:费|税|金|津贴|证|配额|险)$")
-TAX = "税"
+# a tax's name (增值税, 所得税, 关税), not paying or refunding one (缴税, 纳税, 退税)
+TAX_NAME = re.compile(r"(?<![缴纳交退报免减扣征完欠逃偷漏避抵计核申])税$")
 META_SECTION = re.compile(r"事项名称|设定依据|实施依据|政策依据")  # a guide's sections about the service itself
 # a policy's cap on what one enterprise gets from all of it in a year, as the sentence opening its unit
 POLICY_CAP = re.compile(r"(?:同一|单个|单家|每家|每个)[^，。；]{0,8}?(?:同一年度|当年度|年度|每年)[^。；]{0,24}"
@@ -754,7 +755,7 @@ class Retriever:
             reason = "other_version"
         elif off_subject and confidence < threshold + d["off_subject_margin"]:
             reason = "off_subject"
-        elif any(w.endswith(TAX) for w in unknown) and not (missing and matched):
+        elif any(TAX_NAME.search(w) for w in unknown) and not (missing and matched):
             # a tax no document writes (增值税 of a software policy, 企业所得税 of a chip policy): the passage
             # can be about the industry, never about the tax. Fees and allowances have everyday names the
             # knowledge writes otherwise (安家费 for 安家补贴); a tax has one name
