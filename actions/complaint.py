@@ -208,7 +208,7 @@ class ValidateComplaintForm(Action):
         if step not in ("complaint_confirm", "complaint_location") and is_form_command(text):
             # "确认提交" or "好的" before the summary: not a name too long or a number in the wrong format
             return self.ask(step, NOT_YET_TEXT)
-        if step != "complaint_description" and PLEASANTRY_RE.search(text):
+        if step in ("complaint_company", "complaint_contact") and PLEASANTRY_RE.search(text):
             return self.ask(step, PLEASANTRY_TEXT)  # "谢谢" where the company name was asked is no company
         if step == "complaint_company" and sounds_like_grievance(text) and not ORG_SUFFIX_RE.search(text.strip()):
             # "窗口工作人员态度很差" typed where the name was asked: that is the problem, kept as its description

@@ -95,7 +95,6 @@ WHOLE_POLICY_WORDS = frozenset("一家 每家 单家 一个 每个 企业 单位
                                "区里 市里 省里".split())
 # the cap is on all of the policy, not on one of its measures ("同一企业每年临床试验补助合计不超过…")
 WHOLE_POLICY = re.compile(r"各项|本通知|本办法|本措施|本政策|专项资金|扶持资金")
-CJK2 = re.compile(r"[\u4e00-\u9fff]{2}")  # a two-character Chinese word
 # decision defaults; config/settings.yaml (index section) overrides each
 DECISION_DEFAULTS: dict[str, float] = {
     "subject_bonus": 0.08,  # the chosen passage's task is about the question's subject
@@ -432,8 +431,7 @@ class Retriever:
         self.fixer = TermFixer([*terms, *officials, *self.synonyms], self.corpus, min_len=4,
                                spelled=self._expansions, short=short,
                                # not a fee's name: fees come in many compounds (保教费 is no 交费)
-                               asking=[w for sl in self.slots for w in sl.cues
-                                       if CJK2.fullmatch(w) and not OBJECT_NOUN.search(w)])
+                               asking=[w for sl in self.slots for w in sl.cues if not OBJECT_NOUN.search(w)])
         self.years_held = {y for d in self.docs.values() for y in re.findall(r"20\d{2}", f"{d['title']}{d['written']}")}
         self.version_slot = next((s for s in self.slots if s.is_version), None)
         self.detail_slots = [s for s in self.slots if not s.is_version]
@@ -445,6 +443,9 @@ class Retriever:
             if mask.any():
                 self._slot_heads[slot.label] = mask
         self._object_skip = OBJECT_SKIP | tx.STOPWORDS | cue_words
+        # words naming no measure of a policy: who gets it, what kind of money, how a question asks (`_cap_first`)
+        self._generic = self._object_skip | WHOLE_POLICY_WORDS | set(self._wording) | \
+            {w for ws in self._wording.values() for w in ws}
 
     # -- scoring -----------------------------------------------------------------------------
     def _dense_norm(self, cos: np.ndarray) -> np.ndarray:
@@ -800,13 +801,7 @@ class Retriever:
         well (`detail_slack_notice`) says more ("建站资助能给多少" → 资助标准, not 事项名称)."""
         if not hits or hits[0].kind != "chunk" or not META_SECTION.search(hits[0].title):
             return hits
-        top = hits[0]
-        floor = top.score - self.decision["detail_slack_notice"]
-        for h in hits[1:]:
-            if h.doc_id == top.doc_id and h.score >= floor and h.kind == "chunk" \
-                    and not META_SECTION.search(h.title):
-                return [h, *[x for x in hits if x is not h]]
-        return hits
+        return self._close_in_doc_first(hits, lambda h: h.kind == "chunk" and not META_SECTION.search(h.title))
 
     def _cap_first(self, hits: list[Hit], asked_text: str, score: np.ndarray, s: dict[str, np.ndarray]) -> list[Hit]:
         """"软件这块一家企业一年最多能拿多少" names no measure of the policy, only the policy: its cap on all
@@ -819,9 +814,9 @@ class Retriever:
         at = self._caps.get(top.doc_id)
         if at is None or top.key == int(self.unit_key[at]):
             return hits
-        generic = self._object_skip | WHOLE_POLICY_WORDS | set(self._wording) | \
-            {w for ws in self._wording.values() for w in ws} | set(tx.words(self.docs[top.doc_id]["title"]))
-        if any(len(w) >= 2 and w not in generic and not CAP_QUESTION.search(w) for w in tx.words(asked_text)):
+        title = set(tx.words(self.docs[top.doc_id]["title"]))
+        if any(len(w) >= 2 and w not in self._generic and w not in title and not CAP_QUESTION.search(w)
+               for w in tx.words(asked_text)):
             return hits
         cap = self._hit(self.units[at], max(float(score[at]), top.score), float(s["bm25"][at]), float(s["dense"][at]))
         return [cap, *[h for h in hits if h.key != cap.key]]
@@ -858,9 +853,14 @@ class Retriever:
         top = hits[0]
         if units & tx.quantity_units(top.text):
             return hits
-        floor = top.score - self.decision["detail_slack_notice"]
+        return self._close_in_doc_first(hits, lambda h: bool(units & tx.quantity_units(h.text)))
+
+    def _close_in_doc_first(self, hits: list[Hit], better: Callable[[Hit], bool]) -> list[Hit]:
+        """The first passage of the best one's document scoring within `detail_slack_notice` of it and `better`,
+        moved first (a short document's units all score alike); else the hits as they are."""
+        floor = hits[0].score - self.decision["detail_slack_notice"]
         for h in hits[1:]:
-            if h.doc_id == top.doc_id and h.score >= floor and units & tx.quantity_units(h.text):
+            if h.doc_id == hits[0].doc_id and h.score >= floor and better(h):
                 return [h, *[x for x in hits if x is not h]]
         return hits
 
