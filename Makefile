@@ -112,6 +112,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout8 $(QUESTIONS) tests/data/eval_policies_heldout8.jsonl $(EVAL_ARGS)
 	@echo "held out, ninth set (written by a ninth person who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout9 $(QUESTIONS) tests/data/eval_policies_heldout9.jsonl $(EVAL_ARGS)
+	@echo "held out, tenth set (written by a tenth person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout10 $(QUESTIONS) tests/data/eval_policies_heldout10.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)

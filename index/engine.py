@@ -65,6 +65,7 @@ TABLE_ROW = re.compile(r"[^|]+(?:\s\|\s[^|]+)+")  # a table row as the parser ke
 FAQ_Q = re.compile(r"^\s*(?:\d{1,2}[.．、]\s*)?问[：:]")
 FAQ_A = re.compile(r"^\s*答[：:]")
 LIST_SLOTS = frozenset({"材料", "流程", "条件"})  # details a list states as a whole
+CLOSING_SENTENCES = 2  # sentences after a list or table that end its unit (a qualifier of the whole list)
 COMPACT_UNIT = 4  # sentences of a policy's item or article read as one statement
 # an answer of one short clause (an item of a notice) comes with the closest other clauses of its document
 # (`clause_slack`): the units of one short policy score alike, and the asked figure is often in the next one
@@ -254,6 +255,11 @@ def list_around(sentences: list[str], at: int) -> list[int]:
             if not LIST_ITEM.match(sentences[i]) or size > LIST_BUDGET:
                 break
             out.append(i)
+        # the sentences closing the unit after its list qualify the list ("按所达到的最高级别给予奖励，
+        # 已享受低级别奖励的补足差额"): they come with it
+        tail = list(range(out[-1] + 1, len(sentences))) if out else []
+        if 0 < len(tail) <= CLOSING_SENTENCES and sum(len(sentences[i]) for i in out + tail) <= LIST_BUDGET:
+            out.extend(tail)
         return out
     if LIST_ITEM.match(sentences[at]):
         for i in range(at - 1, -1, -1):
@@ -815,8 +821,9 @@ class Retriever:
         if at is None or top.key == int(self.unit_key[at]):
             return hits
         title = set(tx.words(self.docs[top.doc_id]["title"]))
-        if any(len(w) >= 2 and w not in self._generic and w not in title and not CAP_QUESTION.search(w)
-               for w in tx.words(asked_text)):
+        # the words of the asking phrase itself ("一家企业一年加起来") name no measure either
+        if any(len(w) >= 2 and w not in self._generic and w not in title
+               for w in tx.words(CAP_QUESTION.sub("，", asked_text))):
             return hits
         cap = self._hit(self.units[at], max(float(score[at]), top.score), float(s["bm25"][at]), float(s["dense"][at]))
         return [cap, *[h for h in hits if h.key != cap.key]]
@@ -1190,7 +1197,15 @@ class Retriever:
                     break
                 shown.append(i)
             return shown
-        return sorted({best, *others, *list_around(sentences, best)})
+        shown = {best, *others, *list_around(sentences, best)}
+        # a lead-in shown with two of its items or more: all of them and the sentences closing the list
+        # (`list_around`). Two tiers of three read as if there were only two
+        for i in list(shown):
+            around = list_around(sentences, i) if sentences[i].rstrip().endswith(LEAD_IN_END) else []
+            items = [j for j in around if LIST_ITEM.match(sentences[j])]
+            if sum(j in shown for j in items) >= min(2, len(items)):
+                shown.update(around)
+        return sorted(shown)
 
     def _headings(self, top: Hit) -> str:
         """The headings a passage stands under, as far as they say what it states: its own title, and in a short
@@ -1253,6 +1268,10 @@ class Retriever:
                     last += 1
                 if first and leads[first - 1] and rows[first]:
                     first -= 1
+                # the unit's closing chunk after the table qualifies it ("由低等级晋升为高等级的，按差额给予奖励")
+                if last + 2 == len(unit) and not leads[last + 1] \
+                        and len(unit[last + 1]["sentences"]) <= CLOSING_SENTENCES:
+                    last += 1
                 lines = ["".join(c["sentences"]) for c in unit[first:last + 1]]
                 if len(lines) >= 2 and sum(map(len, lines)) <= 2 * LIST_BUDGET:
                     found = lines

@@ -53,6 +53,9 @@ OWN_POLICY_RE = re.compile(r"^(市|区|县)?(对|出台|发布|政府|给|有(�
 DESTINATION_BEFORE_RE = re.compile(r"(去|到|赴|前往|在|从)[\u4e00-\u9fff、和及]{0,8}$")
 # … or where what comes to the New Area comes from ("从韩国请一位工程师", "从深圳引进一个项目")
 DESTINATION_AFTER_RE = re.compile(r"^[\u4e00-\u9fff、]{0,6}?(参.?展|办展|上市|挂牌|出口|考察|招商|请|聘|引进|招|进口)")
+# where the enterprise or its asset came from ("原来船籍港是宁波，现在转籍到青岛", "之前在宁波开过厂"): a story
+# of moving here, not whose policy is asked (unless that place's own policy follows: `OWN_POLICY_RE`)
+ORIGIN_BEFORE_RE = re.compile(r"(原来|原先|原本|本来|以前|之前|早先|从前)[\u4e00-\u9fff]{0,6}$")
 # a question about business abroad (海外仓, 境外展会, 出国参展): the foreign places it names are where, not whose
 ABROAD_RE = re.compile(r"海外|境外|国外|出国|跨境")
 MIN_ALIAS = 2
@@ -265,14 +268,17 @@ class PlaceScope:
         knowledge's own word there, not another jurisdiction asked about.
 
         "济南和新区比…" compares with the New Area, so it is answered (the New Area anchor wins); the
-        other place's own 新区/高新区 ("成都高新区", "浦东新区") is no anchor, and a place inside a New
-        Area name (珠海 in 珠海街道) is not another place. A place inside a loaded jurisdiction is another
-        place only when its own policy is asked ("济南对…有什么奖励"), not where an enterprise is or goes
-        ("我们是烟台一家企业", "注册地挪到市南区去": the province's or the city's policy applies there). Nor is
-        a place the enterprise goes to exhibit, list or export ("去越南参展", "去香港上市"), nor a foreign place
-        in a question about business abroad ("在德国杜伊斯堡租个海外仓").
+        other place's own 新区/高新区 ("成都高新区", "浦东新区") is no anchor, and a place inside or across a
+        New Area name (珠海 in 珠海街道, 马山 in 藏马山) is not another place. A place inside a loaded
+        jurisdiction is another place only when its own policy is asked ("济南对…有什么奖励"), not where an
+        enterprise is or goes ("我们是烟台一家企业", "注册地挪到市南区去": the province's or the city's policy
+        applies there). Nor is any place where it came from ("原来船籍港是宁波"). Nor is a place the
+        enterprise goes to exhibit, list or export ("去越南参展", "去香港上市"), nor a foreign place in a
+        question about business abroad ("在德国杜伊斯堡租个海外仓").
         """
         homes = [(m.start(), m.end()) for m in self._home_re.finditer(question)]
+        # a place's name overlapping one of the New Area's own (马山 across 藏马 + 山) is part of that name
+        named_homes = [(m.start(), m.end()) for m in self._home_re.finditer(question) if not _generic(m.group())]
         abroad = ABROAD_RE.search(question)
         # in English the New Area's city and province name it too ("a commercial dispute in Qingdao")
         english = [(p, a, b) for p, a, b in english_places(question) if not self.covers(p)
@@ -281,7 +287,9 @@ class PlaceScope:
             return english[0][0]
         found = [(p, a, b) for p, a, b in place_spans(question)
                  if not self.covers(p) and p not in written and not any(ha <= a and b <= hb for ha, hb in homes)
-                 and not (self.inside(p) and not OWN_POLICY_RE.match(question[b:]))
+                 and not any(a < hb and ha < b for ha, hb in named_homes)
+                 and not ((self.inside(p) or ORIGIN_BEFORE_RE.search(question[:a]))
+                          and not OWN_POLICY_RE.match(question[b:]))
                  and not (DESTINATION_BEFORE_RE.search(question[:a]) and DESTINATION_AFTER_RE.match(question[b:]))
                  and not (abroad and p in gazetteer().world)]
         if not found:

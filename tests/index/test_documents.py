@@ -310,6 +310,9 @@ def test_a_question_naming_only_the_policy_gets_its_cap_for_one_enterprise(chip_
     # not the 办法's cap on all it gives one enterprise a year
     a = _answered_from(chip_live, "集成电路这块一家企业一年最多能拿多少", "qd-integrated-circuit-2026")
     assert a["citation"]["section_label"].endswith("第十四条") and "3000万元" in a["text"], a
+    # the asking phrase's own words ("加起来") name no measure either
+    a = _answered_from(chip_live, "集成电路这个政策，一家企业一年加起来最多能拿多少钱", "qd-integrated-circuit-2026")
+    assert a["citation"]["section_label"].endswith("第十四条") and "3000万元" in a["text"], a
     # a question naming a measure keeps that measure's own figures
     a = _answered_from(chip_live, "MPW流片补助一家企业一年最多补多少", "qd-integrated-circuit-2026")
     assert a["citation"]["section_label"].endswith("第七条") and "200万元" in a["text"], a
@@ -332,3 +335,25 @@ def test_a_guides_service_name_gives_way_to_the_section_that_says_more(trademark
     # the 事项名称 line lists every award by name, so it matched best: "钱怎么拨" got no figure and no step
     a = _answered_from(trademark_live, "地理标志商标奖励还有没有别的奖，钱怎么拨", "xhd-guide-trademark-award-2026")
     assert a["citation"]["section_label"] != "一、事项名称" and "30万元" in a["text"], a
+
+
+@pytest.fixture(scope="module")
+def closing_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus held-out set 10's scenic-area notice (a tier table closed by a sentence) and industrial
+    internet 办法 (an article whose list is closed by a sentence); both invented."""
+    held = ROOT / "tests" / "data" / "policies" / "heldout10"
+    return _with_documents([held / "xhd-scenic-area-upgrade-2026.txt", held / "qd-industrial-internet-2026.txt"],
+                           index_settings, embedder, tmp_path_factory.mktemp("closing"))
+
+
+def test_the_sentence_closing_a_table_comes_with_the_table(closing_live):
+    # "由低等级晋升为高等级的，按差额给予奖励" follows the tier table: a 4A scenic area that becomes 5A was told
+    # "500万元" as if it got all of it
+    a = _answered_from(closing_live, "景区从4A升到5A了，区里的创建奖励怎么算", "xhd-scenic-area-upgrade-2026")
+    assert "国家5A级旅游景区 | 500万元" in a["text"] and "按差额给予奖励" in a["text"], a
+
+
+def test_the_sentence_closing_a_list_comes_with_the_whole_list(closing_live):
+    # the article's tiers were shown two of three, and without "已享受低级别奖励的补足差额"
+    a = _answered_from(closing_live, "工业互联网平台入选以后，市里的奖励标准是多少", "qd-industrial-internet-2026")
+    assert "奖励1000万元" in a["text"] and "奖励100万元" in a["text"] and "补足差额" in a["text"], a

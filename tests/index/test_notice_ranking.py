@@ -150,7 +150,10 @@ def test_a_lead_in_is_shown_with_its_items_and_an_item_with_its_lead_in():
     article = ["申请认定见习单位应当具备下列条件：", "（一）成立满1年；", "（二）能够提供不少于3个见习岗位；",
                "（三）配备指导老师。", "见习单位认定有效期为3年。"]
     # the answer was the bare lead-in "应当具备下列条件：", which states none of the conditions
-    assert list_around(article, 0) == [1, 2, 3]
+    # … and the sentence closing the article after its list comes with the list
+    assert list_around(article, 0) == [1, 2, 3, 4]
+    assert list_around(article[:4] + ["（四）有固定办公场所。", "补贴按人数计算。", "有效期3年。", "逐年复核。"], 0) \
+        == [1, 2, 3, 4]  # more than two sentences after the list: the article goes on, the list ends there
     assert list_around(article, 2) == [0]
     assert list_around(article, 4) == []
     # a guide's 常见问题: the question matched best, the answer is the line after it

@@ -61,6 +61,8 @@ def test_the_new_area_anchor_wins_a_comparison(plan_only):
     assert plan_only.other_place("从市北区迁到黄岛要办什么手续") is None
     assert plan_only.other_place("青岛西海岸新区的人才政策") is None
     assert plan_only.other_place("珠海街道的便民服务中心在哪") is None  # a street of the New Area
+    # a county's short name across a New Area name (藏马 + 山: 马山, a county of Guangxi) is part of it
+    assert plan_only.other_place("我们在藏马山那边运营一个景区，评上5A能奖多少") is None
     # the other place's own 新区/高新区 is no anchor
     assert plan_only.other_place("广州南沙新区的人才公寓怎么申请") == "广州"
     assert plan_only.other_place("成都高新区对瞪羚企业奖励多少") == "成都高新区"
@@ -130,3 +132,12 @@ def test_a_foreign_place_in_a_question_about_business_abroad_is_where_not_whose(
     # where a person or a project comes from is not whose policy is asked
     assert plan_only.other_place("想从韩国请一位资深结构工程师过来，62岁了还能办来华工作许可吗") is None
     assert plan_only.other_place("从深圳引进一个项目落户新区，中介人能拿多少奖励") is None
+
+
+def test_where_the_enterprise_came_from_is_not_whose_policy_is_asked(plan_only):
+    city = PlaceScope(["西海岸新区", "青岛市"], HOMES)
+    assert city.other_place("我们有条船原来船籍港是宁波，现在转籍到青岛，能不能拿运力奖励") is None
+    assert plan_only.other_place("之前在宁波开过厂，这次来新区开分公司要什么材料") is None
+    # that place's own policy is still another place's
+    assert plan_only.other_place("以前宁波的政策给过我们奖励，宁波对航运企业有什么补贴") == "宁波"
+    assert plan_only.other_place("之前宁波出台的航运政策还有效吗") == "宁波"
