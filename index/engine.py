@@ -351,6 +351,9 @@ class Retriever:
             sizes[c["doc"]] = sizes.get(c["doc"], 0) + len(c["sentences"])
         # a notice of a few dozen sentences is about one thing (build.SHORT_DOC_SENTENCES)
         self._short_docs = {doc for doc, n in sizes.items() if n <= SHORT_DOC_SENTENCES}
+        self._doc_words: dict[int, set[str]] = {}  # each document's words, by ordinal (`_unwritten_taxes`)
+        for u, d in zip(self.units, self.unit_doc.tolist()):
+            self._doc_words.setdefault(d, set()).update(u["tokens"])
         self._topic_terms = self._title_terms()
         # each short policy's cap on all it gives one enterprise a year ("同一企业同一年度享受本通知各项…合计不超过")
         # (of several, one naming the whole policy, else the last: the general provisions come at the end)
@@ -713,6 +716,9 @@ class Retriever:
         ambiguous = not matched and not agree and margin < d["min_margin"]
         clauses = asking_clauses(asked_text)
         unknown = self._unknown_objects(clauses)
+        # a follow-up asks about the tax the question before it named ("…免增值税？要去税务局备案吗")
+        taxes = list(dict.fromkeys([w for w in unknown if TAX_NAME.search(w)] +
+                                   (self._unwritten_taxes(q if follow_up else clauses, top) if top else [])))
         confidence = best + d["subject_bonus"] * matched + d["agree_bonus"] * agree \
             - d["ambiguity_penalty"] * ambiguous - d["unknown_object_penalty"] * bool(unknown)
         explain: dict[str, Any] = {
@@ -726,7 +732,8 @@ class Retriever:
             "best_bm25": round(top.bm25, 4) if top else 0.0, "best_dense": round(top.dense, 4) if top else 0.0,
             "subject": subjects[0].official if subjects else None,
             "subjects": [x.official for x in subjects], "subject_matched": matched,
-            "slots": asked, "margin": round(margin, 4), "agree": agree, "lang": lang, "unknown_objects": unknown,
+            "slots": asked, "margin": round(margin, 4), "agree": agree, "lang": lang,
+            "unknown_objects": list(dict.fromkeys(unknown + taxes)),
         }
         answer = self._answer(top, s["fused"], bool(LIST_SLOTS & set(asked)) or bool(top and heads(top)),
                               states) if top else None
@@ -762,10 +769,10 @@ class Retriever:
             reason = "other_version"
         elif off_subject and confidence < threshold + d["off_subject_margin"]:
             reason = "off_subject"
-        elif any(TAX_NAME.search(w) for w in unknown) and not (missing and matched):
-            # a tax no document writes (增值税 of a software policy, 企业所得税 of a chip policy): the passage
-            # can be about the industry, never about the tax. Fees and allowances have everyday names the
-            # knowledge writes otherwise (安家费 for 安家补贴); a tax has one name
+        elif taxes and not (missing and matched):
+            # a tax the answering document never writes (增值税 of a software policy, 企业所得税 of a chip
+            # policy): the passage can be about the industry, never about the tax. Fees and allowances have
+            # everyday names the knowledge writes otherwise (安家费 for 安家补贴); a tax has one name
             reason = "unknown_object"
         elif confidence < (d["min_score_partial"] if missing and matched else threshold) + \
                 d["dense_only_margin"] * dense_only:
@@ -839,6 +846,13 @@ class Retriever:
         return [w for w in dict.fromkeys(tx.words(question))
                 if len(w) >= 2 and OBJECT_NOUN.search(w) and w not in self.bm25.idf
                 and w not in self._object_terms]
+
+    def _unwritten_taxes(self, question: str, top: Hit) -> list[str]:
+        """Taxes the question names by name and the answering passage's document never writes: 增值税 asked of a
+        seed-industry notice, which the plan may well write elsewhere."""
+        words = self._doc_words.get(top.key // KEY_STRIDE, set())
+        return [w for w in dict.fromkeys(tx.words(question))
+                if len(w) >= 2 and TAX_NAME.search(w) and w not in words]
 
     def _off_subject(self, top: Hit | None, on: frozenset[int], matched: bool) -> bool:
         """The question names a subject the chosen passage is not about.

@@ -300,6 +300,13 @@ def test_a_tax_no_document_writes_is_declined_however_close_the_industry(chip_li
     r = chip_live.retriever.search("集成电路企业所得税是不是有两免三减半？怎么享受")
     assert r.outcome == "declined" and r.reason == "unknown_object", r.explain
     assert r.explain["unknown_objects"] == ["所得税"]
+    # a tax the plan writes (印花税) is still no tax of the chip 办法: its 申请材料 article answered
+    r = chip_live.retriever.search("MPW流片补助的印花税怎么算")
+    assert r.outcome == "declined" and r.explain["unknown_objects"] == ["印花税"], r.explain
+    # the part after a question about a tax asks about that tax: "要去税务局备案吗" was answered with the
+    # 办法's 申请条件, so the whole message looked answered
+    r = chip_live.retriever.search("集成电路设计企业是不是免增值税？要去税务局备案吗")
+    assert r.outcome == "declined", [p.explain for p in r.parts]
     # a tax beside a covered subject stays a partial answer about that subject
     r = chip_live.retriever.search("带押过户的时候契税税率怎么算")
     assert r.outcome == "partial" and r.answer["citation"]["task"] == 9
