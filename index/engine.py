@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import faiss
+import jieba
 import numpy as np
 
 from index import text as tx
@@ -82,6 +83,12 @@ TITLE_FUNCTION_WORDS = frozenset({"关于", "做好", "开展", "进一步", "�
 STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # the kinds of thing a question asks about by name: a fee, tax, fund, allowance, certificate, quota, insurance
 OBJECT_NOUN = re.compile(r"(?:费|税|金|津贴|证|配额|险)$")
+HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
+# the words a question names the kind of support it asks for with ("贷款贴息", "购车补贴")
+SUPPORT_WORDS = frozenset({"补贴", "补助", "奖励", "资助", "贴息", "奖补"})
+# … and the words before them that ask rather than name a kind ("有没有补贴", "额外奖励")
+ASKING_WORDS = frozenset("有没有 是不是 有无 额外 还有 另外 其他 其它 那边 这边 什么 哪些 多少 能否 可否 可以 能不能 "
+                         "申请 享受 拿到 领取 给予 获得 一次性 相关 专项 各项 个人 单位 这种 这类 这项 那种".split())
 # a tax's name (增值税, 所得税, 关税), not paying or refunding one (缴税, 纳税, 退税)
 TAX_NAME = re.compile(r"(?<![缴纳交退报免减扣征完欠逃偷漏避抵计核申])税$")
 META_SECTION = re.compile(r"事项名称|设定依据|实施依据|政策依据")  # a guide's sections about the service itself
@@ -351,9 +358,10 @@ class Retriever:
             sizes[c["doc"]] = sizes.get(c["doc"], 0) + len(c["sentences"])
         # a notice of a few dozen sentences is about one thing (build.SHORT_DOC_SENTENCES)
         self._short_docs = {doc for doc, n in sizes.items() if n <= SHORT_DOC_SENTENCES}
-        self._doc_words: dict[int, set[str]] = {}  # each document's words, by ordinal (`_unwritten_taxes`)
+        texts: dict[int, list[str]] = {}  # each document's text, by ordinal (`_unwritten`)
         for u, d in zip(self.units, self.unit_doc.tolist()):
-            self._doc_words.setdefault(d, set()).update(u["tokens"])
+            texts.setdefault(d, []).append(u["text"])
+        self._doc_text = {d: "\n".join(t) for d, t in texts.items()}
         self._topic_terms = self._title_terms()
         # each short policy's cap on all it gives one enterprise a year ("同一企业同一年度享受本通知各项…合计不超过")
         # (of several, one naming the whole policy, else the last: the general provisions come at the end)
@@ -717,8 +725,8 @@ class Retriever:
         clauses = asking_clauses(asked_text)
         unknown = self._unknown_objects(clauses)
         # a follow-up asks about the tax the question before it named ("…免增值税？要去税务局备案吗")
-        taxes = list(dict.fromkeys([w for w in unknown if TAX_NAME.search(w)] +
-                                   (self._unwritten_taxes(q if follow_up else clauses, top) if top else [])))
+        unwritten = list(dict.fromkeys([w for w in unknown if TAX_NAME.search(w)] +
+                                       (self._unwritten(q if follow_up else clauses, top) if top else [])))
         confidence = best + d["subject_bonus"] * matched + d["agree_bonus"] * agree \
             - d["ambiguity_penalty"] * ambiguous - d["unknown_object_penalty"] * bool(unknown)
         explain: dict[str, Any] = {
@@ -733,7 +741,7 @@ class Retriever:
             "subject": subjects[0].official if subjects else None,
             "subjects": [x.official for x in subjects], "subject_matched": matched,
             "slots": asked, "margin": round(margin, 4), "agree": agree, "lang": lang,
-            "unknown_objects": list(dict.fromkeys(unknown + taxes)),
+            "unknown_objects": list(dict.fromkeys(unknown + unwritten)),
         }
         answer = self._answer(top, s["fused"], bool(LIST_SLOTS & set(asked)) or bool(top and heads(top)),
                               states) if top else None
@@ -769,10 +777,11 @@ class Retriever:
             reason = "other_version"
         elif off_subject and confidence < threshold + d["off_subject_margin"]:
             reason = "off_subject"
-        elif taxes and not (missing and matched):
-            # a tax the answering document never writes (增值税 of a software policy, 企业所得税 of a chip
-            # policy): the passage can be about the industry, never about the tax. Fees and allowances have
-            # everyday names the knowledge writes otherwise (安家费 for 安家补贴); a tax has one name
+        elif unwritten and not (missing and matched):
+            # a tax or a kind of support the answering document never writes (增值税 of a software policy,
+            # 贷款贴息 of a shipping guide): the passage can be about the industry, never about that. Fees and
+            # allowances have everyday names the knowledge writes otherwise (安家费 for 安家补贴); a tax has one
+            # name, and the kind of support is what the question asks for
             reason = "unknown_object"
         elif confidence < (d["min_score_partial"] if missing and matched else threshold) + \
                 d["dense_only_margin"] * dense_only:
@@ -847,12 +856,18 @@ class Retriever:
                 if len(w) >= 2 and OBJECT_NOUN.search(w) and w not in self.bm25.idf
                 and w not in self._object_terms]
 
-    def _unwritten_taxes(self, question: str, top: Hit) -> list[str]:
-        """Taxes the question names by name and the answering passage's document never writes: 增值税 asked of a
-        seed-industry notice, which the plan may well write elsewhere."""
-        words = self._doc_words.get(top.key // KEY_STRIDE, set())
-        return [w for w in dict.fromkeys(tx.words(question))
-                if len(w) >= 2 and TAX_NAME.search(w) and w not in words]
+    def _unwritten(self, question: str, top: Hit) -> list[str]:
+        """What the question names and the answering passage's document never writes, where that decides:
+        a tax by its name (增值税 asked of a seed-industry notice, which the plan may well write elsewhere), and
+        the kind of support asked for (购车补贴, 贷款贴息 of a policy that pays neither). A kind is written when
+        its characters stand in order and close together (技改 in 技术改造, 房租 in 办公用房租赁)."""
+        text = self._doc_text.get(top.key // KEY_STRIDE, "")
+        taxes = [w for w in tx.words(question) if len(w) >= 2 and TAX_NAME.search(w) and w not in text]
+        tokens = jieba.lcut(tx.normalize(question), HMM=False)
+        kinds = [f"{w}{sup}" for w, sup in zip(tokens, tokens[1:]) if sup in SUPPORT_WORDS and len(w) >= 2
+                 and HAN_WORD.fullmatch(w) and w not in ASKING_WORDS and w not in self._generic
+                 and not re.search(".{0,2}".join(map(re.escape, w)), text)]
+        return list(dict.fromkeys(taxes + kinds))
 
     def _off_subject(self, top: Hit | None, on: frozenset[int], matched: bool) -> bool:
         """The question names a subject the chosen passage is not about.

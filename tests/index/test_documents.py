@@ -294,7 +294,7 @@ def test_an_everyday_word_for_the_end_of_a_period_reaches_the_written_one(tradem
     assert "公示期满之日起15个工作日" in a["text"], a
 
 
-def test_a_tax_no_document_writes_is_declined_however_close_the_industry(chip_live):
+def test_a_tax_or_a_kind_of_support_the_document_never_writes_is_declined_however_close_the_industry(chip_live):
     # the chip 办法 knows the industry, not the tax: "两免三减半" of 企业所得税 was answered with its
     # 申请条件 article
     r = chip_live.retriever.search("集成电路企业所得税是不是有两免三减半？怎么享受")
@@ -307,6 +307,13 @@ def test_a_tax_no_document_writes_is_declined_however_close_the_industry(chip_li
     # 办法's 申请条件, so the whole message looked answered
     r = chip_live.retriever.search("集成电路设计企业是不是免增值税？要去税务局备案吗")
     assert r.outcome == "declined", [p.explain for p in r.parts]
+    # so is a kind of support it never pays: "贷款贴息" was answered with the revenue-milestone reward
+    r = chip_live.retriever.search("集成电路企业贷款买设备，能不能申请贷款贴息？贴多少")
+    assert r.outcome == "declined" and "贷款贴息" in r.explain["unknown_objects"], r.explain
+    # … while a kind it writes in full (技改 for 技术改造) or a word that asks ("有没有额外补贴") is no such kind
+    for q in ("晶圆制造项目搞技改，有没有技改补助", "芯片企业流片有没有额外补贴"):
+        r = chip_live.retriever.search(q)
+        assert r.outcome == "answered" and not r.explain["unknown_objects"], r.explain
     # a tax beside a covered subject stays a partial answer about that subject
     r = chip_live.retriever.search("带押过户的时候契税税率怎么算")
     assert r.outcome == "partial" and r.answer["citation"]["task"] == 9
