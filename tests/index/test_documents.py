@@ -371,3 +371,13 @@ def test_the_sentence_closing_a_list_comes_with_the_whole_list(closing_live):
     # the article's tiers were shown two of three, and without "已享受低级别奖励的补足差额"
     a = _answered_from(closing_live, "工业互联网平台入选以后，市里的奖励标准是多少", "qd-industrial-internet-2026")
     assert "奖励1000万元" in a["text"] and "奖励100万元" in a["text"] and "补足差额" in a["text"], a
+
+
+def test_english_words_of_new_industries_are_glossed(closing_live):
+    # "scenic area" and "smart factory" were no words of the glossary: the English questions found other passages
+    a = _answered_from(closing_live, "What reward does a scenic area get for a national 5A rating?",
+                       "xhd-scenic-area-upgrade-2026")
+    assert "500万元" in a["text"], a
+    a = _answered_from(closing_live, "How much does Qingdao subsidise a recognised smart factory?",
+                       "qd-industrial-internet-2026")
+    assert "15%" in a["text"], a
