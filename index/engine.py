@@ -83,6 +83,8 @@ TITLE_FUNCTION_WORDS = frozenset({"关于", "做好", "开展", "进一步", "�
 STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # the kinds of thing a question asks about by name: a fee, tax, fund, allowance, certificate, quota, insurance
 OBJECT_NOUN = re.compile(r"(?:费|税|金|津贴|证|配额|险)$")
+SHORTENED_MIN = 3  # characters of a word that may shorten a title's words (夜经济)
+WRITES_CACHE = 20000  # (document, word) answers of `_doc_writes` kept
 HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # the words a question names the kind of support it asks for with ("贷款贴息", "购车补贴")
 SUPPORT_WORDS = frozenset({"补贴", "补助", "奖励", "资助", "贴息", "奖补"})
@@ -362,7 +364,10 @@ class Retriever:
         for u, d in zip(self.units, self.unit_doc.tolist()):
             texts.setdefault(d, []).append(u["text"])
         self._doc_text = {d: "\n".join(t) for d, t in texts.items()}
+        self._writes: dict[tuple[int, str], bool] = {}  # `_doc_writes`
         self._topic_terms = self._title_terms()
+        self._short_titles = {n: re.sub(r"[（(][^）)]*[）)]", "", self.docs[doc]["title"])
+                              for n, doc in self._docs_by_ordinal.items() if doc in self._short_docs}
         # each short policy's cap on all it gives one enterprise a year ("同一企业同一年度享受本通知各项…合计不超过")
         # (of several, one naming the whole policy, else the last: the general provisions come at the end)
         self._caps: dict[str, int] = {}
@@ -463,6 +468,9 @@ class Retriever:
         # words naming no measure of a policy: who gets it, what kind of money, how a question asks (`_cap_first`)
         self._generic = self._object_skip | WHOLE_POLICY_WORDS | set(self._wording) | \
             {w for ws in self._wording.values() for w in ws}
+        # the slots' literal cue phrases ("什么时候", "多少钱"): how a question asks, never what it is about
+        literal = sorted({c for c in cue_words if len(c) >= 2 and HAN_WORD.fullmatch(c)}, key=len, reverse=True)
+        self._cue_re = re.compile("|".join(map(re.escape, literal)) or "(?!)")
 
     # -- scoring -----------------------------------------------------------------------------
     def _dense_norm(self, cos: np.ndarray) -> np.ndarray:
@@ -703,7 +711,8 @@ class Retriever:
         def figures_only(h: Hit) -> bool:  # it states a fee only as a sum, maybe one paid out ("每件补助2000元")
             text = self._unit_text(h) if h.kind == "chunk" else h.text
             return bool(fees) and all(BARE_SUM.fullmatch(found) for sl in fees for _, found in sl.evidence_in(text))
-        hits = self._labelled_first(self._detail_first(hits, on, gives, heads), headed, score, s,
+        hits = self._labelled_first(self._detail_first(hits, on, gives, heads, self._topic_words(asked_text)),
+                                    headed, score, s,
                                     lambda h: gives(h) and not figures_only(h), heads)
         hits = self._cap_first(self._meta_last(self._most_specific(hits, on, gives, named)), asked_text, score, s)[:k]
         d = self.decision
@@ -845,8 +854,20 @@ class Retriever:
         return [cap, *[h for h in hits if h.key != cap.key]]
 
     def _named_policies(self, text: str) -> list[int]:
-        """The short policies (document ordinals) a text names by a word only their title uses (油烟, 上云)."""
-        return [n for n, terms in self._topic_terms.items() if any(t in text for t in terms)]
+        """The short policies (document ordinals) a text names by a word only their title uses (油烟, 上云), or
+        else by a shortening of its title's words that no other short policy writes (夜经济 of "促进夜间经济
+        繁荣": its characters in order, close together)."""
+        named = [n for n, terms in self._topic_terms.items() if any(t in text for t in terms)]
+        if named:
+            return named
+        for w in dict.fromkeys(tx.words(text)):
+            if len(w) < SHORTENED_MIN or not HAN_WORD.fullmatch(w) or w in self._generic:
+                continue
+            shortened = re.compile(".{0,2}".join(map(re.escape, w)))
+            titled = [n for n, title in self._short_titles.items() if shortened.search(title)]
+            if len(titled) == 1 and not any(self._doc_writes(m, w) for m in self._short_titles if m != titled[0]):
+                named.append(titled[0])
+        return list(dict.fromkeys(named))
 
     def _unknown_objects(self, question: str) -> list[str]:
         """Fees, taxes, allowances and certificates the question names and no document ever writes (保教费,
@@ -856,17 +877,34 @@ class Retriever:
                 if len(w) >= 2 and OBJECT_NOUN.search(w) and w not in self.bm25.idf
                 and w not in self._object_terms]
 
+    def _topic_words(self, text: str) -> list[str]:
+        """The words a question names what it is about with: no cue of how it asks, no generic word."""
+        return [w for w in dict.fromkeys(tx.words(self._cue_re.sub(" ", text)))
+                if len(w) >= 2 and HAN_WORD.fullmatch(w) and w not in self._generic]
+
+    def _doc_writes(self, ordinal: int, word: str) -> bool:
+        """The document writes the word, or its characters in order close together (技改 in 技术改造, 夜经济 in
+        夜间经济); cached, the plan's text is long."""
+        key = (ordinal, word)
+        if key not in self._writes:
+            text = self._doc_text.get(ordinal, "")
+            if len(self._writes) > WRITES_CACHE:
+                self._writes.clear()
+            self._writes[key] = word in text or bool(re.search(".{0,2}".join(map(re.escape, word)), text))
+        return self._writes[key]
+
     def _unwritten(self, question: str, top: Hit) -> list[str]:
         """What the question names and the answering passage's document never writes, where that decides:
         a tax by its name (增值税 asked of a seed-industry notice, which the plan may well write elsewhere), and
         the kind of support asked for (购车补贴, 贷款贴息 of a policy that pays neither). A kind is written when
         its characters stand in order and close together (技改 in 技术改造, 房租 in 办公用房租赁)."""
-        text = self._doc_text.get(top.key // KEY_STRIDE, "")
-        taxes = [w for w in tx.words(question) if len(w) >= 2 and TAX_NAME.search(w) and w not in text]
+        doc = top.key // KEY_STRIDE
+        taxes = [w for w in tx.words(question) if len(w) >= 2 and TAX_NAME.search(w)
+                 and w not in self._doc_text.get(doc, "")]
         tokens = jieba.lcut(tx.normalize(question), HMM=False)
         kinds = [f"{w}{sup}" for w, sup in zip(tokens, tokens[1:]) if sup in SUPPORT_WORDS and len(w) >= 2
                  and HAN_WORD.fullmatch(w) and w not in ASKING_WORDS and w not in self._generic
-                 and not re.search(".{0,2}".join(map(re.escape, w)), text)]
+                 and not self._doc_writes(doc, w)]
         return list(dict.fromkeys(taxes + kinds))
 
     def _off_subject(self, top: Hit | None, on: frozenset[int], matched: bool) -> bool:
@@ -907,14 +945,17 @@ class Retriever:
         return np.logical_or.reduce(masks).astype(np.float32) if masks else None
 
     def _detail_first(self, hits: list[Hit], on: frozenset[int], gives: Callable[[Hit], bool],
-                      heads: Callable[[Hit], bool] = lambda h: False) -> list[Hit]:
+                      heads: Callable[[Hit], bool] = lambda h: False, topic: Collection[str] = ()) -> list[Hit]:
         """A question asking for a detail (比例, 时限 …) is answered by the candidate stating it, when that
         scores nearly as well as a best one that does not (`detail_slack`) and is as much on-subject.
 
         A candidate under a heading naming the detail (办理时限, 收费标准) states it more surely than one whose
         wording only matches its evidence ("每年最高…" reads as a 时限): it goes first among those close enough,
         also before a best one that only matches the wording (within its document: a heading does not tell which
-        document the question is about)."""
+        document the question is about).
+
+        A candidate of another document must write every word of the question's `topic` the best one's
+        document writes: "夜经济的补助每年什么时候报" is no question about a 总部经济 policy's 申报时间."""
         if not hits or (gives(hits[0]) and (heads(hits[0]) or not any(
                 heads(h) and h.doc_id == hits[0].doc_id for h in hits[1:]))):
             return hits
@@ -927,6 +968,9 @@ class Retriever:
         for h in hits[1:]:
             in_notice = bool(same_doc) and h.doc_id == top.doc_id  # every unit of it is on its subject
             if h.score < top.score - (same_doc if in_notice else self.decision["detail_slack"]):
+                continue
+            if h.doc_id != top.doc_id and any(self._doc_writes(top.key // KEY_STRIDE, w)
+                                              and not self._doc_writes(h.key // KEY_STRIDE, w) for w in topic):
                 continue
             if (not on or in_notice or h.key in on or top.key not in on) and gives(h):
                 close.append(h)

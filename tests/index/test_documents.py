@@ -381,3 +381,26 @@ def test_english_words_of_new_industries_are_glossed(closing_live):
     a = _answered_from(closing_live, "How much does Qingdao subsidise a recognised smart factory?",
                        "qd-industrial-internet-2026")
     assert "15%" in a["text"], a
+
+
+@pytest.fixture(scope="module")
+def night_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus held-out set 7's night-economy and headquarters-economy notices (invented): both say when
+    to apply, one is about 夜间经济."""
+    held = ROOT / "tests" / "data" / "policies" / "heldout7"
+    return _with_documents([held / "xhd-night-economy-2026.txt", held / "xhd-headquarters-economy-2026.txt"],
+                           index_settings, embedder, tmp_path_factory.mktemp("night"))
+
+
+def test_a_detail_of_another_document_does_not_answer_a_question_about_a_topic_it_never_names(night_live):
+    # the 总部经济 办法's "申报时间为每年4月1日至4月30日" stated the asked time and answered a question about the
+    # night economy, which that 办法 never names
+    r = night_live.retriever.search("夜经济的补助每年什么时候报")
+    assert not (r.answer and r.answer["citation"]["doc_id"] == "xhd-headquarters-economy-2026"), r.answer
+
+
+def test_a_shortening_of_a_policys_title_words_names_that_policy(night_live):
+    # "夜经济" shortens the title's 夜间经济: the night-economy notice's 申报时间 answers, not the plan's one
+    # sentence on a "潮汐式" 夜经济 mode (a partial answer) nor another policy's 申报时间
+    a = _answered_from(night_live, "夜经济的补助每年什么时候报", "xhd-night-economy-2026")
+    assert "10月8日至10月31日" in a["text"], a
