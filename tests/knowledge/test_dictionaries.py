@@ -154,3 +154,14 @@ def test_the_glossary_names_the_industries_related_policies_are_about():
         assert term in glossary[english]
     # a bare place word stays out: "a good restaurant near the port" is no question about ports
     assert "port" not in glossary
+
+
+def test_a_date_states_when_to_apply_only_beside_applying():
+    slots = read_slots(ROOT / "knowledge" / "dict" / "slots.txt")
+    when = next(s for s in slots if s.label == "受理时间")
+    assert when.given("补贴每年集中申报两次：上半年为6月1日至6月30日，下半年为12月1日至12月20日。")
+    assert when.given("企业于每年5月10日至6月10日通过“西海岸新区惠企服务平台”提出申请，逾期不予受理。")
+    assert when.given("申报材料请于6月30日前报送区商务局。") and when.given("每年3月份集中受理。")
+    # a date of something else answered "什么时候申报": an old policy's expiry, the window of standards covered
+    assert not when.given("原通知已于2024年12月31日到期失效；按原政策已享受租金补贴的企业，按原政策执行至期满。")
+    assert not when.given("于2025年1月1日至2025年12月31日期间正式发布的国际标准、国家标准。")
