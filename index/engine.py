@@ -84,7 +84,9 @@ STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # the kinds of thing a question asks about by name: a fee, tax, fund, allowance, certificate, quota, insurance
 OBJECT_NOUN = re.compile(r"(?:费|税|金|津贴|证|配额|险)$")
 SHORTENED_MIN = 3  # characters of a word that may shorten a title's words (夜经济)
-WRITES_CACHE = 20000  # (document, word) answers of `_doc_writes` kept
+WRITES_CACHE = 20000
+# declines that hold for the part after the declined one too: what it asks for is not in the knowledge
+CARRIED_DECLINES = frozenset({"unknown_object", "other_place"})  # (document, word) answers of `_doc_writes` kept
 HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # the words a question names the kind of support it asks for with ("贷款贴息", "购车补贴")
 SUPPORT_WORDS = frozenset({"补贴", "补助", "奖励", "资助", "贴息", "奖补"})
@@ -210,6 +212,9 @@ def distinct_parts(replies: list[SearchResponse]) -> list[SearchResponse]:
     kept: list[SearchResponse] = []
     seen: dict[tuple[str, str, str], int] = {}
     for r in replies:
+        if r.explain.get("declined_with_before") and kept:  # not covered for the same reason: said once
+            kept[-1] = replace(kept[-1], query=f"{kept[-1].query}；{r.query}")
+            continue
         if r.answer is None or r.outcome == "declined":
             kept.append(r)
             continue
@@ -588,9 +593,22 @@ class Retriever:
                 asked.append(replace(self._asked(part, part, carry, carry_always=bool(i)), place=place))
         # every part in one embedder batch: one call instead of one per part
         vectors = self.embed(self.dense_texts([a.q for a in asked]))
-        replies = []
-        for a, qv in zip(asked, vectors):
-            r = self._search_one(a, qv, k, mode)
+        replies: list[SearchResponse] = []
+        for i, (a, qv) in enumerate(zip(asked, vectors)):
+            # a part read with the one before it ("…一次性奖励吗？什么时候申报") asks about the policy that one
+            # was answered from
+            before = replies[-1] if i and a.follow_up else None
+            if before and before.outcome == "declined" and before.reason in CARRIED_DECLINES:
+                # …and is not covered either when that one asks for what the knowledge lacks ("…是不是免增值税？
+                # 要去税务局备案吗"). A question declined only for weak evidence ("去香港上市区里给奖励吗") may
+                # be followed by one that names enough ("对募集资金规模有没有要求")
+                r = replace(before, query=a.display, parts=[],
+                            explain={**before.explain, "follow_up": True, "declined_with_before": True})
+                replies.append(r)
+                continue
+            doc = before.results[0].key // KEY_STRIDE if before and before.results else None
+            r = self._search_one(a, qv, k, mode, doc if doc is not None and
+                                 self._docs_by_ordinal.get(doc) in self._short_docs else None)
             r.explain.update(normalized_query=a.asked_text if len(asked) > 1 else prepared, corrections=fixes)
             replies.append(r)
         if len(replies) == 1:
@@ -668,11 +686,15 @@ class Retriever:
         return " ".join(dict.fromkeys(t for w in tx.words(q) if w not in self.corpus
                                       for t in self._object_terms.get(w, ())))
 
-    def _search_one(self, a: _Asked, qv: np.ndarray | None, k: int, mode: str) -> SearchResponse:
-        """One question: retrieve, check the subject, decide answered / partial / declined."""
+    def _search_one(self, a: _Asked, qv: np.ndarray | None, k: int, mode: str,
+                    doc_before: int | None = None) -> SearchResponse:
+        """One question: retrieve, check the subject, decide answered / partial / declined. `doc_before`: the
+        short policy the part before it in the message was answered from."""
         display, asked_text, q, follow_up, lang = a.display, a.asked_text, a.q, a.follow_up, a.lang
         s = self.unit_scores(q, qv)
         score = {"hybrid": s["fused"], "bm25": s["bm25"], "dense": s["dense"]}[mode]
+        if doc_before is not None and mode == "hybrid":  # …and only that policy answers it
+            score = np.where(self.unit_doc == doc_before, score, score - 1.0)
         asking = asking_sentences(asked_text)
         asked_slots = [slot for slot in self.detail_slots if slot.asked(asking)
                        and not self._states_value(slot, asking)]
@@ -990,7 +1012,12 @@ class Retriever:
             return hits
         floor = max(h.score for h in hits) - self.decision["detail_slack_notice"] if gives(hits[0]) else None
         h = self._labelled_in(hits[0], headed, score, s, gives, floor)
-        return [h, *[x for x in hits if x.id != h.id]] if h else hits
+        if h is None:
+            return hits
+        # with the confidence of the passage that found the policy: "什么时候报" after "夜市活动补助…" shares no
+        # word with the 申报时间 line, and was declined for that line's own score
+        h.score = max(h.score, hits[0].score)
+        return [h, *[x for x in hits if x.id != h.id]]
 
     def _labelled_in(self, top: Hit, headed: np.ndarray, score: np.ndarray, s: dict[str, np.ndarray],
                      ok: Callable[[Hit], bool], floor: float | None = None) -> Hit | None:

@@ -404,3 +404,37 @@ def test_a_shortening_of_a_policys_title_words_names_that_policy(night_live):
     # sentence on a "潮汐式" 夜经济 mode (a partial answer) nor another policy's 申报时间
     a = _answered_from(night_live, "夜经济的补助每年什么时候报", "xhd-night-economy-2026")
     assert "10月8日至10月31日" in a["text"], a
+
+
+def test_the_part_after_a_question_asks_about_the_policy_that_answered_it(night_live):
+    # "什么时候报" after "夜市活动补助按多少比例" shares no word with the 申报时间 item: the item answered with
+    # its own low score and the part was declined
+    r = night_live.retriever.search("夜市活动补助按多少比例？什么时候报")
+    assert [p.outcome for p in r.parts] == ["answered", "answered"], [p.explain for p in r.parts]
+    assert all(p.answer["citation"]["doc_id"] == "xhd-night-economy-2026" for p in r.parts)
+    assert "10月8日至10月31日" in r.parts[1].answer["text"], r.parts[1].answer
+
+
+def test_the_part_after_a_question_asking_for_what_the_knowledge_lacks_is_declined_with_it_once(night_live):
+    # "要去哪里备案" carries the 房产税 no document writes: one reply says so for both, not two (the second
+    # was declined on its own, or answered from whatever passage says 备案)
+    r = night_live.retriever.search("夜市摊位的房产税怎么交？要去哪里备案")
+    assert r.outcome == "declined" and r.reason == "unknown_object" and not r.parts, [p.explain for p in r.parts]
+
+
+@pytest.fixture(scope="module")
+def drone_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus held-out set 8's low-altitude notice and trademark-award guide (invented)."""
+    held = ROOT / "tests" / "data" / "policies" / "heldout8"
+    return _with_documents([held / "xhd-low-altitude-economy-2026.txt", held / "xhd-guide-trademark-award-2026.txt"],
+                           index_settings, embedder, tmp_path_factory.mktemp("drone"))
+
+
+def test_the_part_after_a_question_is_answered_from_that_questions_policy(drone_live):
+    # "When can we apply?" after a question the low-altitude notice answered was answered with the trademark
+    # guide's 受理时间 (its heading names the detail)
+    r = drone_live.retriever.search("We make drone flight controllers in Qingdao West Coast New Area, and our annual "
+                                    "sales passed 30 million yuan for the first time last year. Is there a one-off "
+                                    "reward? When can we apply?")
+    assert [p.answer["citation"]["doc_id"] for p in r.parts] == ["xhd-low-altitude-economy-2026"] * 2, r.parts
+    assert "5月1日至5月31日" in r.parts[1].answer["text"]
