@@ -9,6 +9,7 @@ answer (the FAQ's quoted answer, or the best 1–3 sentences of the chunk; a par
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import threading
@@ -84,9 +85,9 @@ STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # the kinds of thing a question asks about by name: a fee, tax, fund, allowance, certificate, quota, insurance
 OBJECT_NOUN = re.compile(r"(?:费|税|金|津贴|证|配额|险)$")
 SHORTENED_MIN = 3  # characters of a word that may shorten a title's words (夜经济)
-WRITES_CACHE = 20000
+WRITES_CACHE = 20000  # (document, word) answers of `_doc_writes` kept
 # declines that hold for the part after the declined one too: what it asks for is not in the knowledge
-CARRIED_DECLINES = frozenset({"unknown_object", "other_place"})  # (document, word) answers of `_doc_writes` kept
+CARRIED_DECLINES = frozenset({"unknown_object", "other_place"})
 HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # the words a question names the kind of support it asks for with ("贷款贴息", "购车补贴")
 SUPPORT_WORDS = frozenset({"补贴", "补助", "奖励", "资助", "贴息", "奖补"})
@@ -284,6 +285,18 @@ def list_around(sentences: list[str], at: int) -> list[int]:
     return []
 
 
+def bare_title(title: str) -> str:
+    """A title without its asides in brackets (首台（套）→ 首台, "（虚构…）" gone)."""
+    return re.sub(r"[（(][^）)]*[）)]", "", title)
+
+
+@functools.lru_cache(maxsize=4096)
+def close_together(word: str) -> re.Pattern[str]:
+    """The word's characters in order, at most two apart: how a text writes what a shortening names (技改 in
+    技术改造, 夜经济 in 夜间经济)."""
+    return re.compile(".{0,2}".join(map(re.escape, word)))
+
+
 def _phrase_pattern(phrase: str) -> str:
     """A glossary phrase as a pattern: any whitespace between its words, and an article the phrase leaves
     out may stand there ("without application" matches "without an application"), and a plural may stand for
@@ -370,9 +383,9 @@ class Retriever:
             texts.setdefault(d, []).append(u["text"])
         self._doc_text = {d: "\n".join(t) for d, t in texts.items()}
         self._writes: dict[tuple[int, str], bool] = {}  # `_doc_writes`
-        self._topic_terms = self._title_terms()
-        self._short_titles = {n: re.sub(r"[（(][^）)]*[）)]", "", self.docs[doc]["title"])
+        self._short_titles = {n: bare_title(self.docs[doc]["title"])
                               for n, doc in self._docs_by_ordinal.items() if doc in self._short_docs}
+        self._topic_terms = self._title_terms()
         # each short policy's cap on all it gives one enterprise a year ("同一企业同一年度享受本通知各项…合计不超过")
         # (of several, one naming the whole policy, else the last: the general provisions come at the end)
         self._caps: dict[str, int] = {}
@@ -405,7 +418,7 @@ class Retriever:
         for n, doc in self._docs_by_ordinal.items():
             if doc not in self._short_docs:
                 continue
-            title = re.sub(r"[（(][^）)]*[）)]", "", self.docs[doc]["title"])  # 首台（套）→ 首台, "（虚构…）" gone
+            title = bare_title(self.docs[doc]["title"])
             terms = [w for w in dict.fromkeys(tx.words(title)) if len(w) >= 2 and not w.endswith(NOT_TOPIC_ENDS)
                      and w not in home and w not in TITLE_FUNCTION_WORDS
                      and not any(w in text for other, text in texts.items()
@@ -885,8 +898,7 @@ class Retriever:
         for w in dict.fromkeys(tx.words(text)):
             if len(w) < SHORTENED_MIN or not HAN_WORD.fullmatch(w) or w in self._generic:
                 continue
-            shortened = re.compile(".{0,2}".join(map(re.escape, w)))
-            titled = [n for n, title in self._short_titles.items() if shortened.search(title)]
+            titled = [n for n, title in self._short_titles.items() if close_together(w).search(title)]
             if len(titled) == 1 and not any(self._doc_writes(m, w) for m in self._short_titles if m != titled[0]):
                 named.append(titled[0])
         return list(dict.fromkeys(named))
@@ -912,7 +924,7 @@ class Retriever:
             text = self._doc_text.get(ordinal, "")
             if len(self._writes) > WRITES_CACHE:
                 self._writes.clear()
-            self._writes[key] = word in text or bool(re.search(".{0,2}".join(map(re.escape, word)), text))
+            self._writes[key] = word in text or bool(close_together(word).search(text))
         return self._writes[key]
 
     def _unwritten(self, question: str, top: Hit) -> list[str]:

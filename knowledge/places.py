@@ -276,9 +276,10 @@ class PlaceScope:
         enterprise goes to exhibit, list or export ("去越南参展", "去香港上市"), nor a foreign place in a
         question about business abroad ("在德国杜伊斯堡租个海外仓").
         """
-        homes = [(m.start(), m.end()) for m in self._home_re.finditer(question)]
+        matches = list(self._home_re.finditer(question))
+        homes = [(m.start(), m.end()) for m in matches]
         # a place's name overlapping one of the New Area's own (马山 across 藏马 + 山) is part of that name
-        named_homes = [(m.start(), m.end()) for m in self._home_re.finditer(question) if not _generic(m.group())]
+        named_homes = [(m.start(), m.end()) for m in matches if not _generic(m.group())]
         abroad = ABROAD_RE.search(question)
         # in English the New Area's city and province name it too ("a commercial dispute in Qingdao")
         english = [(p, a, b) for p, a, b in english_places(question) if not self.covers(p)
