@@ -125,6 +125,7 @@ DECISION_DEFAULTS: dict[str, float] = {
     "unknown_object_penalty": 0.12,  # the question names a fee, tax or certificate no document writes
     "min_bm25_zh": 0.08,  # below this the top passage shares (almost) no word with a Chinese question
     "dense_only_margin": 0.10,  # … and must clear the threshold by this much
+    "min_dense_en": 0.50,  # an English question naming no known subject, its passage less similar: also
     "others_slack": 0.10,  # other documents' passages this close are listed with the answer
     "title_bonus": 0.05,  # a question naming a word only one short policy's title and text use
     "heading_bonus": 0.08,  # a passage under a heading naming the asked detail (a guide's 办理时限)
@@ -434,6 +435,7 @@ class Retriever:
             self._qcache.clear()
             self._bm25_cache.clear()
         self._subject_cache.clear()
+        tx.forget_words()
 
     def _unit_key(self, u: dict[str, Any]) -> int:
         if u["kind"] == "chunk":
@@ -812,6 +814,12 @@ class Retriever:
         # (of a narrative, the clauses that ask: its story dilutes the passage's share of the whole)
         dense_only = bool(top) and lang == "zh" and top.bm25 < d["min_bm25_zh"] and not curated \
             and not heads(top) and (clauses == asked_text or self._word_share(clauses, top) < d["min_bm25_zh"])
+        # the mirror for English: its BM25 words are the glossary's translations of a few phrases. With no
+        # subject among them and a passage the multilingual model finds unlike the question, one translated
+        # word is all the evidence ("recommend a good restaurant near the port" → 餐饮 → opening a restaurant
+        # company). Answerable English questions naming no subject scored 0.56 and more (tests/data)
+        dense_only = dense_only or (bool(top) and lang == "en" and not matched and not curated
+                                    and top.dense < d["min_dense_en"])
         explain["dense_only"] = dense_only
         if place and not curated:
             reason = "other_place"

