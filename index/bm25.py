@@ -20,15 +20,20 @@ class BM25:
         self.n = len(docs)
         self.doc_len = np.array([len(d) for d in docs], dtype=np.float32)
         self.avgdl = float(self.doc_len.mean()) if self.n else 1.0
-        df: Counter[str] = Counter()
-        self.postings: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        lists: dict[str, list[tuple[int, int]]] = defaultdict(list)
         for i, doc in enumerate(docs):
             for term, tf in Counter(doc).items():
-                self.postings[term].append((i, tf))
-                df[term] += 1
-        self.idf = {t: self._idf(c) for t, c in df.items()}
+                lists[term].append((i, tf))
+        self.idf = {t: self._idf(len(p)) for t, p in lists.items()}
         self.unseen_idf = self._idf(0)
         self._norm = self.k1 * (1 - self.b + self.b * self.doc_len / self.avgdl)
+        # per term: the documents holding it and each one's share before idf, tf·(k1+1)/(tf+norm), as arrays:
+        # a common bigram is in hundreds of passages, and a loop over them was a tenth of a search
+        self.postings: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        for term, p in lists.items():
+            ids = np.fromiter((i for i, _ in p), np.int64, len(p))
+            tf = np.fromiter((t for _, t in p), np.float64, len(p))
+            self.postings[term] = (ids, tf * (self.k1 + 1) / (tf + self._norm[ids]))
 
     def _idf(self, df: int) -> float:
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
@@ -50,8 +55,8 @@ class BM25:
             idf = self.idf.get(term)
             if idf is None:
                 continue
-            for i, tf in self.postings[term]:
-                raw[i] += qtf * idf * tf * (self.k1 + 1) / (tf + self._norm[i])
+            ids, share = self.postings[term]
+            raw[ids] += qtf * idf * share
         if mass <= 0:
             return raw, raw
         return raw, np.minimum(raw / mass, 1.0)
