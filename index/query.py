@@ -33,6 +33,10 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # a question about "this situation" of the story before it ("…固定资产投资大概2.5个亿。这种情况区里的落户补助怎么算")
 ANAPHOR = re.compile(r"\s*(?:那|像)?(?:这种|这样的?|我们这种|我们这样的?)(?:情况|条件|规模|企业|公司)")
 QUESTION_CHARS = frozenset("谁啥哪几吗呢么怎咋")  # no typo of a term: "这事到底谁管" is not 水管
+# asking phrases opening with a question word, this long, are fixed like terms ("啥时侯" → 啥时候). Not the
+# others: "降多少" is no typo of the cue 奖多少
+ASKING_TYPO_MIN = 3
+ASKING_TYPO_START = re.compile(r"什么|啥|哪|多|几|怎|咋")
 LATIN = re.compile(r"[A-Za-z]")
 # words saying the question is about a document/plan, so a named year means a version of it
 DOC_WORDS = re.compile(r"方案|版|政策|计划|措施|文件|规定|清单|plan|version|policy|policies|edition", re.I)
@@ -245,9 +249,14 @@ class TermFixer:
             if len(t) >= self.min_len:
                 self.by_pinyin.setdefault(py, []).append(t)
             self.by_initials.setdefault("".join(p[0] for p in py), []).append(t)
+        asking = set(self.asking)
+        # how a question asks ("什么时候", "多长时间"), misspelt like a term ("什么时侯"): the slot is then not seen
+        for t in sorted(asking):
+            if len(t) >= ASKING_TYPO_MIN and ASKING_TYPO_START.match(t) and all(CJK.match(ch) for ch in t) \
+                    and len(py := _pinyin(t)) == len(t):
+                self.by_pinyin.setdefault(py, []).append(t)
         self.lengths = sorted({len(k) for k in self.by_pinyin}, reverse=True)
         self.corpus = self.corpus.lower()
-        asking = set(self.asking)
         for t in sorted(set(self.short) | asking):
             if len(t) == 2 and all(CJK.match(ch) for ch in t) and (t in self.corpus or t in asking) \
                     and len(_pinyin(t)) == 2:

@@ -438,3 +438,23 @@ def test_the_part_after_a_question_is_answered_from_that_questions_policy(drone_
                                     "reward? When can we apply?")
     assert [p.answer["citation"]["doc_id"] for p in r.parts] == ["xhd-low-altitude-economy-2026"] * 2, r.parts
     assert "5月1日至5月31日" in r.parts[1].answer["text"]
+
+
+@pytest.fixture(scope="module")
+def design_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus held-out set 11's industrial-design 办法 and first-store notice (invented): both give a
+    一次性奖励."""
+    held = ROOT / "tests" / "data" / "policies" / "heldout11"
+    return _with_documents([held / "qd-industrial-design-center-2026.txt", held / "xhd-first-store-2026.txt"],
+                           index_settings, embedder, tmp_path_factory.mktemp("design"))
+
+
+def test_english_words_of_design_and_first_stores_are_glossed(design_live):
+    # "design" was no word of the glossary: a one-off reward for a design award was answered with the first-store
+    # notice's 一次性奖励
+    a = _answered_from(design_live, "Our product design won a Red Dot award this year. What one-off reward does "
+                       "Qingdao give the design company?", "qd-industrial-design-center-2026")
+    assert "50万元" in a["text"], a
+    a = _answered_from(design_live, "What reward does the New Area give for a brand's first store in China?",
+                       "xhd-first-store-2026")
+    assert "50万元" in a["text"], a

@@ -81,6 +81,16 @@ def test_a_two_character_typo_of_a_short_term_is_fixed_where_it_stands_alone():
         "a word the knowledge itself writes is no typo"
 
 
+def test_a_misspelt_asking_phrase_is_fixed_so_its_detail_is_seen():
+    # "什么时侯截止申报" asked no 受理时间: the application materials answered, not the 申报时间 line
+    fixer = TermFixer([], corpus="申报时间为2026年3月15日至2026年4月25日",
+                      asking=["什么时候", "啥时候", "多长时间", "奖多少"])
+    assert fixer.fix("标准化资助今年什么时侯截止申报")[0] == "标准化资助今年什么时候截止申报"
+    assert fixer.fix("补贴啥时侯能到账")[0] == "补贴啥时候能到账"
+    assert fixer.fix("什么时候申报")[1] == []
+    assert fixer.fix("法院送达的邮寄费用能降多少")[1] == [], "降 is no typo of 奖: only question words' phrases"
+
+
 def test_named_years_and_versions_the_knowledge_does_not_hold():
     corpus = "推出拿地即开工2.0版"
     assert other_version("2024年新区的营商环境方案有哪些新措施", {"2023"}, corpus).label == "2024年的方案"
