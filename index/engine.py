@@ -1308,7 +1308,13 @@ class Retriever:
         top = scores.get(best, 0.0)
         others = sorted((s for s in scores if s != best and scores[s] >= 0.85 * top),
                         key=lambda s: -scores[s])[:2]
-        sentences = self.chunks[chunk_id]["sentences"]
+        chunk = self.chunks[chunk_id]
+        sentences = chunk["sentences"]
+        if (chunk.get("doc") in self._short_docs or chunk.get("unit") == "article") \
+                and len(sentences) <= COMPACT_UNIT and sum(map(len, sentences)) <= LIST_BUDGET:
+            # an item or article of a policy is one statement (`_unit_text`): its last sentence qualifies the
+            # others ("已享受低级别奖励的补足差额", "同一主办单位每年最多支持3场") and was left out
+            return list(range(len(sentences)))
         if whole and (len(list_items(sentences)) > 1 or sum(map(len, sentences)) <= LIST_BUDGET):
             shown, size = [], 0  # what materials, which steps, what conditions: the whole list is the answer
             for i, sent in enumerate(sentences):

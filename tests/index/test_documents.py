@@ -458,3 +458,13 @@ def test_english_words_of_design_and_first_stores_are_glossed(design_live):
     a = _answered_from(design_live, "What reward does the New Area give for a brand's first store in China?",
                        "xhd-first-store-2026")
     assert "50万元" in a["text"], a
+
+
+def test_a_short_article_or_item_is_shown_whole(design_live):
+    # its last sentence qualifies the amounts before it and was left out of the answer
+    a = _answered_from(design_live, "评上市级工业设计中心奖多少钱？后面要是再评上国家级的，还能再拿多少",
+                       "qd-industrial-design-center-2026")
+    assert "50万元" in a["text"] and "补足差额" in a["text"], a
+    a = _answered_from(design_live, "品牌在新区搞新品中国首发活动，区里补贴多少？一年能支持几场",
+                       "xhd-first-store-2026")
+    assert "50%" in a["text"] and "每年最多支持3场" in a["text"], a
