@@ -17,7 +17,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.answering import Answerer
+from actions.answering import Answerer, answerable
 from actions.forms import replied_now
 from actions.knowledge_api import ApiError, KnowledgeAPI
 from actions.tickets import request_human
@@ -28,6 +28,7 @@ from actions.wording import (
     is_form_command,
     is_substantive,
     looks_like_question,
+    question_beside_cancel,
     read_form_reply,
     sounds_like_grievance,
 )
@@ -49,6 +50,7 @@ QUESTIONS = {
 CANCEL_BUTTON = {"title": "取消", "payload": "/cancel"}
 START_TEXT = "好的，我来帮您向“诉速办”反映问题，随时回复“取消”可以退出。"
 CANCELLED_TEXT = "已取消本次反映，您填写的信息没有提交。还有什么可以帮您？"
+CANCELLED_ASIDE_TEXT = "已取消本次反映，您填写的信息没有提交。下面回答您的问题："
 HOLD_TEXT = "好的，不着急，您准备好了直接回复就行（回复“取消”可以退出）。"
 HOLD_CONFIRM_TEXT = ("好的，不着急，内容还没有提交。确认无误请回复“确认提交”，"
                      "需要修改请告诉我改哪一项，不提交请回复“取消”。")
@@ -415,8 +417,22 @@ class ActionComplaintDone(Action):
             await request_human(self.api, dispatcher, tracker, "您填写的反映内容还没有提交，可以告诉人工客服。")
             return reset
         if outcome != "yes":
-            dispatcher.utter_message(**messages.text(CANCELLED_TEXT).utter())
-            return reset
+            # "算了，先问个问题：企业开办能网上办吗": the form ends and the question is answered. What the knowledge
+            # does not answer beside a cancel ("不投诉了，有什么用") is more likely a sigh than a question
+            question = question_beside_cancel(tracker.latest_message.get("text") or "")
+            answerer = Answerer(self.api)
+            result = None
+            if question:
+                try:
+                    result = await answerer.search(tracker, question)
+                except ApiError:
+                    result = None
+            if question is None or not answerable(result):
+                dispatcher.utter_message(**messages.text(CANCELLED_TEXT).utter())
+                return reset
+            dispatcher.utter_message(**messages.text(CANCELLED_ASIDE_TEXT).utter())
+            answered = await answerer.reply(dispatcher, tracker, question, result)
+            return [*reset, *answered.events]
         location = s("complaint_location")
         fields = {
             "company": s("complaint_company"), "contact": s("complaint_contact"), "phone": s("complaint_phone"),

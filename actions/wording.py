@@ -114,6 +114,21 @@ def asks_question(text: str) -> bool:
             and not INTERVENTION_RE.search(text))
 
 
+# what opens a question typed together with a cancel ("算了，先问个问题：…")
+ASIDE_LEAD_RE = re.compile(r"^(我|先|我先|那我先)?(想)?(再)?(问|咨询)(个|一个|一下|下)?(别的|其他)?(问题|事情?)?[吧啊]?"
+                           r"[：:，,。\s]*")
+ASIDE_MIN_CHARS = 6  # "有什么用" beside a cancel is a sigh; "出口退税要多久" a question
+
+
+def question_beside_cancel(text: str) -> str | None:
+    """The policy question a cancel carries ("算了，先问个问题：企业开办能网上办吗" → "企业开办能网上办吗"): the
+    form ends, and the question must not end with it. None when the message only cancels."""
+    rest = CANCEL_RE.sub(" ", text or "").strip(" ，,。.：:；;！!~")
+    rest = ASIDE_LEAD_RE.sub("", rest).strip(" ，,。.：:；;！!~")
+    return rest if len(rest) >= ASIDE_MIN_CHARS and looks_like_question(rest) and not RHETORICAL_RE.search(rest) \
+        else None
+
+
 def asks_about_the_business(text: str) -> bool:
     """A question that names a form field and a change, but is no correction of the form: longer than a
     request to edit, with no new value and no word that can only mean a typing mistake."""

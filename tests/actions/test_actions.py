@@ -135,6 +135,24 @@ def test_a_cancel_mid_form_ends_the_form_and_nothing_is_filed(actions):
     assert "last_ticket" not in slots(done)
 
 
+def test_a_question_typed_with_the_cancel_is_answered_after_it(actions):
+    # "算了，先问个问题：…" ended the form and the question with it: "还有什么可以帮您？" and no answer
+    tracker = recorded("complaint_done_cancelled")
+
+    def typed(text: str) -> dict[str, Any]:
+        tracker["latest_message"]["text"] = text
+        [e for e in tracker["events"] if e["event"] == "user"][-1]["text"] = text
+        return actions.run("action_complaint_done", tracker)
+
+    done = typed("算了，先问个问题：企业开办能网上办吗")
+    cancelled, answer = shown(done)
+    assert cancelled["text"].startswith("已取消本次反映") and "还有什么可以帮您" not in cancelled["text"]
+    assert answer["type"] == "answer" and answer["citation"]["task"] == 5
+    assert not any(slots(done)[k] for k in FORM_SLOTS) and slots(done)["last_task"] == "5"
+    # a sigh beside the cancel is no question to answer
+    assert [m["text"] for m in shown(typed("不投诉了，有什么用"))] == [CANCELLED_TEXT]
+
+
 @pytest.fixture(scope="module")
 def ticket_no(actions) -> str:
     status, t = actions.internal("/api/tickets", {

@@ -11,6 +11,7 @@ from actions.wording import (
     is_substantive,
     looks_like_question,
     mentions_a_ticket,
+    question_beside_cancel,
     read_form_reply,
     sounds_like_grievance,
     wants_to_complain,
@@ -170,3 +171,14 @@ def test_a_grievance_without_complaint_words_is_a_complaint(text):
                                               ("公务员自己当了老赖，会被处理吗？", False)])
 def test_a_message_about_a_ticket(text, ticket):
     assert mentions_a_ticket(text) is ticket
+
+
+@pytest.mark.parametrize("text, question", [
+    ("算了，先问个问题：企业开办能网上办吗", "企业开办能网上办吗"),
+    ("退出，我想问一下企业注销要多久", "企业注销要多久"),
+    ("算了，出口退税要多久？", "出口退税要多久？"),
+    ("算了", None), ("取消", None), ("/cancel", None), ("不投诉了，谢谢", None), ("取消吧，太麻烦了", None),
+    ("不投诉了，有什么用", None), ("算了，这不就是故意拖着吗", None),
+])
+def test_the_question_typed_with_a_cancel(text, question):
+    assert question_beside_cancel(text) == question

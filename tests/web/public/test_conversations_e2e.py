@@ -239,6 +239,18 @@ def test_cancel_at_every_step(stack, at):
     assert tickets(stack) == before
 
 
+def test_a_question_typed_with_a_cancel_is_answered_and_the_conversation_goes_on(stack):
+    # "算了，先问个问题：…" cancelled the form and dropped the question: only "还有什么可以帮您？"
+    s, before = sender(), tickets(stack)
+    say(stack, s, "我要投诉")
+    say(stack, s, "等一下")
+    msgs = say(stack, s, "算了，先问个问题：企业开办能网上办吗")
+    assert "已取消" in text(msgs) and step(msgs) is None
+    assert answer(msgs)["citation"]["task"] == 5
+    assert step(say(stack, s, "我要投诉")) == "company"  # the complaint can be started again
+    assert tickets(stack) == before
+
+
 def test_a_follow_up_never_reaches_past_a_declined_question(stack):
     s = sender()
     assert answer(say(stack, s, "出口退税有什么便利措施"))["citation"]["task"] == 8
