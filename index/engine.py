@@ -29,6 +29,7 @@ from index.build import KEY_STRIDE, SHORT_DOC_SENTENCES
 from index.embedders import CrossEncoderReranker, Embedder
 from index.query import (
     OBJECT_SKIP,
+    QUESTION_WORDS,
     VALUE_NOUNS,
     NamedVersion,
     TermFixer,
@@ -680,7 +681,7 @@ class Retriever:
         """The effective text of one question: with the previous question for a follow-up, with the plan's
         terms for English phrases."""
         asked_text = q
-        follow_up = bool(context and (carry_always or self.is_follow_up(q)))
+        follow_up = bool(context and (carry_always or (self.is_follow_up(q) and not self._asks_anew(q, context))))
         if follow_up:
             q = f"{context} {q}"
         lang = language(q)
@@ -691,6 +692,13 @@ class Retriever:
         if own:
             q = f"{q} {own}"
         return _Asked(display, asked_text, q, follow_up, lang)
+
+    def _asks_anew(self, q: str, context: str) -> bool:
+        """Shaped like a follow-up, but naming a subject the question before did not and asking in its own
+        words: a new question ("那刻章收费吗" after 出口退税 was answered as a fee of 出口退税). "那分公司呢" asks
+        the question before about 分公司."""
+        own = {s.official for s in self._detect(q)} - {s.official for s in self._detect(context)}
+        return bool(own) and bool(QUESTION_WORDS.search(q.strip(" ?？。!！,，").removesuffix("呢")))
 
     def _own_terms(self, q: str) -> str:
         """The knowledge's own term for a fee, tax or certificate the question names in everyday wording the

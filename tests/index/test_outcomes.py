@@ -198,3 +198,11 @@ def test_paying_or_refunding_a_tax_is_no_tax_the_knowledge_lacks(live, q):
     # "缴税" ends in 税 like 增值税, and the question was declined as one about a tax no document writes
     r = live.retriever.search(q, k=3)
     assert r.outcome == "answered", (q, r.explain)
+
+
+def test_a_follow_up_naming_a_subject_of_its_own_is_a_new_question(live):
+    # "那刻章收费吗" after 出口退税 was read as "出口退税现在要多久 那刻章收费吗": the fee of 出口退税 (task 8)
+    r = live.retriever.search("那刻章收费吗", k=3, context="出口退税现在要多久")
+    assert not r.explain["follow_up"] and r.answer["citation"]["task"] == 5, r.answer
+    # …while "那分公司呢" asks the question before about 分公司
+    assert live.retriever.search("那分公司呢", k=3, context="企业开办要多久").explain["follow_up"]
