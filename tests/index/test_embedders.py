@@ -68,3 +68,11 @@ def test_make_embedder_defaults_to_e5_onnx():
     assert e.name == "e5-onnx:multilingual-e5-small-q4" and e.dim == 384
     assert e.count_tokens("出口退税要多久") > 2
     assert e.embed_queries([]).shape == (0, 384)
+
+
+def test_omp_num_threads_sets_the_onnx_engine_too(monkeypatch):
+    """One knob for both engines (scripts/bench_encoder.py --threads): ONNX Runtime does not read it itself."""
+    from index.e5_onnx import E5Onnx
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert E5Onnx()._session.get_session_options().intra_op_num_threads == 1
