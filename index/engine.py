@@ -64,9 +64,9 @@ LIST_BUDGET = 320  # characters of a list shown with its lead-in
 FEE_SLOT = "费用"
 BARE_SUM = re.compile(r"[\d.]+万?元")  # a sum of money, which says nothing of whether it is paid or received
 TABLE_ROW = re.compile(r"[^|]+(?:\s\|\s[^|]+)+")  # a table row as the parser keeps it: "cell | cell | cell"
-# a guide's 常见问题: "1.问：…？" and the "答：…" after it answer together
+# a guide's 常见问题 entry opens with "1.问：…？"; its "答：…" and further sentences answer with it (`faq_entry`)
 FAQ_Q = re.compile(r"^\s*(?:\d{1,2}[.．、]\s*)?问[：:]")
-FAQ_A = re.compile(r"^\s*答[：:]")
+FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?[万亿]|(?<![\d.])\d{3,}(?![\d.年])")  # `_shares_figure`
 LIST_SLOTS = frozenset({"材料", "流程", "条件"})  # details a list states as a whole
 CLOSING_SENTENCES = 2  # sentences after a list or table that end its unit (a qualifier of the whole list)
 COMPACT_UNIT = 4  # sentences of a policy's item or article read as one statement
@@ -132,6 +132,7 @@ DECISION_DEFAULTS: dict[str, float] = {
     "heading_bonus": 0.08,  # a passage under a heading naming the asked detail (a guide's 办理时限)
     "clause_tie": 0.01,  # … and clauses this close also with a long answering passage
     "clause_slack": 0.06,  # short clauses of the answer's document this close are shown with it
+    "figure_bonus": 0.04,  # the passage writes a figure the question states ("过了5000万" → "突破…5000万元")
 }
 
 
@@ -240,6 +241,18 @@ def lead_part(replies: list[SearchResponse]) -> SearchResponse:
     return min(replies, key=lambda r: OUTCOME_RANK[r.outcome])
 
 
+def _shares_figure(question: str, passage: str) -> bool:
+    """The passage writes a figure the question states, in tens of thousands or of three digits and more
+    ("营收第一次过了5000万" and "营业收入首次突破2000万元、5000万元"): the tier the question is about."""
+    return any(re.search(rf"(?<![\d.]){re.escape(f)}", passage) for f in FIGURE.findall(question))
+
+
+def _nearly_in(term: str, text: str) -> bool:
+    """`text` writes `term` (three characters or more) but for one character: 商事纠纷 for 商业纠纷."""
+    n = len(term)
+    return n >= 3 and any(sum(a != b for a, b in zip(term, text[i:i + n])) <= 1 for i in range(len(text) - n + 1))
+
+
 def _chunk_id(hit: Hit) -> str:
     """The chunk a sentence hit ("<chunk id>/s<n>") belongs to."""
     return hit.id.rsplit("/s", 1)[0]
@@ -257,14 +270,30 @@ def list_items(sentences: list[str]) -> list[int]:
     return [i for i, sent in enumerate(sentences) if LIST_ITEM.match(sent)]
 
 
+def faq_entry(sentences: list[str], at: int) -> list[int] | None:
+    """The sentences of the 常见问题 entry sentence `at` is part of: its 问, its 答 and the answer's further
+    sentences up to the next entry or item ("…答：不能。" + "只接待商务考察、不面向公众开放的，不予奖励。");
+    None when `at` is in no entry."""
+    start = next((i for i in range(at, -1, -1) if FAQ_Q.match(sentences[i]) or
+                  (i < at and LIST_ITEM.match(sentences[i]))), None)
+    if start is None or not FAQ_Q.match(sentences[start]):
+        return None
+    end, size = start + 1, len(sentences[start])
+    while end < len(sentences) and not (FAQ_Q.match(sentences[end]) or LIST_ITEM.match(sentences[end])):
+        size += len(sentences[end])
+        if size > LIST_BUDGET and end > at:
+            break
+        end += 1
+    return list(range(start, end))
+
+
 def list_around(sentences: list[str], at: int) -> list[int]:
     """The sentences shown with sentence `at`: the items after a lead-in ending in "：" (within LIST_BUDGET
     characters), or the lead-in before an item; a guide's 问 with its 答 and an 答 with its 问; [] when `at`
     is none of these."""
-    if FAQ_Q.match(sentences[at]):
-        return [at + 1] if at + 1 < len(sentences) and FAQ_A.match(sentences[at + 1]) else []
-    if FAQ_A.match(sentences[at]):
-        return [at - 1] if at and FAQ_Q.match(sentences[at - 1]) else []
+    entry = faq_entry(sentences, at)
+    if entry is not None:
+        return [i for i in entry if i != at]
     if sentences[at].rstrip().endswith(LEAD_IN_END):
         out, size = [], 0
         for i in range(at + 1, len(sentences)):
@@ -744,6 +773,7 @@ class Retriever:
         on = subject_tasks(subjects)
         asked = list(dict.fromkeys(slot.name for slot in asked_slots))
         hits = self._subject_first(hits, on, score, s, bool(asked))
+        hits = self._own_subject_first(hits, [w for x in subjects for w in (x.term, x.official)], q, score)
 
         def states(text: str, slots: list[Slot] = asked_slots) -> bool:  # the text states every asked detail
             return all(self._slot_given(sl, asked_text, text, subjects)[0] for sl in slots)
@@ -781,7 +811,9 @@ class Retriever:
         # a follow-up asks about the tax the question before it named ("…免增值税？要去税务局备案吗")
         unwritten = list(dict.fromkeys([w for w in unknown if TAX_NAME.search(w)] +
                                        (self._unwritten(q if follow_up else clauses, top) if top else [])))
+        figures = bool(top) and _shares_figure(asked_text, written)
         confidence = best + d["subject_bonus"] * matched + d["agree_bonus"] * agree \
+            + d["figure_bonus"] * figures \
             - d["ambiguity_penalty"] * ambiguous - d["unknown_object_penalty"] * bool(unknown)
         explain: dict[str, Any] = {
             "best_score": round(best, 4), "threshold": threshold, "confidence": round(confidence, 4),
@@ -794,7 +826,7 @@ class Retriever:
             "best_bm25": round(top.bm25, 4) if top else 0.0, "best_dense": round(top.dense, 4) if top else 0.0,
             "subject": subjects[0].official if subjects else None,
             "subjects": [x.official for x in subjects], "subject_matched": matched,
-            "slots": asked, "margin": round(margin, 4), "agree": agree, "lang": lang,
+            "slots": asked, "margin": round(margin, 4), "agree": agree, "figures": figures, "lang": lang,
             "unknown_objects": list(dict.fromkeys(unknown + unwritten)),
         }
         answer = self._answer(top, s["fused"], bool(LIST_SLOTS & set(asked)) or bool(top and heads(top)),
@@ -1152,6 +1184,29 @@ class Retriever:
         if always or strong or alt.score >= hits[0].score - d["subject_slack"]:
             return [alt, *[h for h in hits if h.id != alt.id]]
         return hits
+
+    def _own_subject_first(self, hits: list[Hit], named: list[str], question: str, score: np.ndarray) -> list[Hit]:
+        """Within the answering task, its best sentence on the question's own subject when the best passage is an
+        FAQ question on another subject of that task (`_other_subject`); the hits as they are when it has none."""
+        top = hits[0] if hits else None
+        if top is None or top.kind != "faq" or not named or not self._other_subject(top.matched, named, question):
+            return hits
+        ids = [int(i) for i in np.flatnonzero((self.unit_key == top.key) & ~self.is_faq)
+               if not self._other_subject(self.units[i]["text"], named, question)]
+        if not ids:
+            return hits
+        # the task was found, and is judged, by the FAQ entry's match: only the passage shown changes
+        alt = self._hit(self.units[max(ids, key=lambda j: score[j])], top.score, top.bm25, top.dense)
+        return [alt, *[h for h in hits if h.id != alt.id]]
+
+    def _other_subject(self, text: str, named: list[str], question: str) -> bool:
+        """A text (an FAQ question, a sentence) on another subject of the task than the question's ("歇业能网上办吗"
+        for "企业开办能网上办吗"): it shares the predicate only. A term the question writes all but one character
+        of is the question's own, in words the dictionary does not know (商业纠纷 for 商事纠纷)."""
+        own = self._detect(text)
+        return bool(own) and not {x.official for x in own} & set(named) \
+            and not any(w in text or w in x.term for w in named for x in own) \
+            and not any(_nearly_in(x.term, question) for x in own)
 
     @staticmethod
     def _states_value(slot: Slot, question: str) -> bool:

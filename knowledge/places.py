@@ -56,6 +56,11 @@ DESTINATION_AFTER_RE = re.compile(r"^[\u4e00-\u9fff、]{0,6}?(参.?展|办展|�
 # where the enterprise or its asset came from ("原来船籍港是宁波，现在转籍到青岛", "之前在宁波开过厂"): a story
 # of moving here, not whose policy is asked (unless that place's own policy follows: `OWN_POLICY_RE`)
 ORIGIN_BEFORE_RE = re.compile(r"(原来|原先|原本|本来|以前|之前|早先|从前)[\u4e00-\u9fff]{0,6}$")
+# where the other party to a deal is ("跟北京一所大学签了技术转让合同", "给深圳的客户供货"): whom the enterprise
+# deals with, not whose policy is asked
+PARTNER_BEFORE_RE = re.compile(r"(跟|和|与|同|向|从|给|替|帮|为)$")
+PARTNER_AFTER_RE = re.compile(r"^(的|一所|一家|一个|某|几家|两家|那家|这家)?[\u4e00-\u9fff]{0,4}?"
+                              r"(大学|高校|学院|研究院|研究所|院所|公司|企业|客户|工厂|厂家|供应商|机构|医院|银行|买家)")
 # a question about business abroad (海外仓, 境外展会, 出国参展): the foreign places it names are where, not whose
 ABROAD_RE = re.compile(r"海外|境外|国外|出国|跨境")
 MIN_ALIAS = 2
@@ -274,7 +279,8 @@ class PlaceScope:
         enterprise is or goes ("我们是烟台一家企业", "注册地挪到市南区去": the province's or the city's policy
         applies there). Nor is any place where it came from ("原来船籍港是宁波"). Nor is a place the
         enterprise goes to exhibit, list or export ("去越南参展", "去香港上市"), nor a foreign place in a
-        question about business abroad ("在德国杜伊斯堡租个海外仓").
+        question about business abroad ("在德国杜伊斯堡租个海外仓"), nor where the other party to a deal is
+        ("跟北京一所大学签了合同").
         """
         matches = list(self._home_re.finditer(question))
         homes = [(m.start(), m.end()) for m in matches]
@@ -292,6 +298,7 @@ class PlaceScope:
                  and not ((self.inside(p) or ORIGIN_BEFORE_RE.search(question[:a]))
                           and not OWN_POLICY_RE.match(question[b:]))
                  and not (DESTINATION_BEFORE_RE.search(question[:a]) and DESTINATION_AFTER_RE.match(question[b:]))
+                 and not (PARTNER_BEFORE_RE.search(question[:a]) and PARTNER_AFTER_RE.match(question[b:]))
                  and not (abroad and p in gazetteer().world)]
         if not found:
             return None

@@ -468,3 +468,30 @@ def test_a_short_article_or_item_is_shown_whole(design_live):
     a = _answered_from(design_live, "品牌在新区搞新品中国首发活动，区里补贴多少？一年能支持几场",
                        "xhd-first-store-2026")
     assert "50%" in a["text"] and "每年最多支持3场" in a["text"], a
+
+
+@pytest.fixture(scope="module")
+def services_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus held-out set 12's professional-services notice and industrial-tourism guide (invented)."""
+    held = ROOT / "tests" / "data" / "policies" / "heldout12"
+    return _with_documents([held / "xhd-professional-services-2026.txt",
+                            held / "xhd-guide-industrial-tourism-2026.txt"],
+                           index_settings, embedder, tmp_path_factory.mktemp("services"))
+
+
+def test_a_figure_the_question_states_and_the_passage_writes_is_evidence(services_live):
+    # "营收第一次过了5000万" shares few words with "营业收入首次突破2000万元、5000万元", and was declined for weak
+    # evidence although the passage writes both figures the question states
+    a = _answered_from(services_live, "我们事务所去年营收第一次过了5000万，之前过2000万那档的奖励已经拿过了，"
+                       "这次还能再拿多少", "xhd-professional-services-2026")
+    assert "50万元" in a["text"], a
+    from index.engine import _shares_figure
+    assert _shares_figure("营收过了5000万", "首次突破2000万元、5000万元")
+    assert not _shares_figure("设备买了500万", "投资额1500万元以上"), "500万 is no part of 1500万"
+
+
+def test_a_guide_faq_entry_is_shown_with_all_of_its_answer(services_live):
+    # "…答：不能。" was the whole answer: the sentence saying why was left out
+    a = _answered_from(services_live, "我们厂一般只接待客户和合作伙伴过来考察参观，不对散客开放，"
+                       "这样能申请工业旅游的奖励吗", "xhd-guide-industrial-tourism-2026")
+    assert "不面向公众开放的" in a["text"], a

@@ -160,6 +160,11 @@ def test_a_lead_in_is_shown_with_its_items_and_an_item_with_its_lead_in():
     faq = ["1.问：在孵实体年中才入驻，当年能否计入？", "答：入驻不满6个月的计入下一年度。", "2.问：能否同时申领？",
            "答：可以同时申领。"]
     assert list_around(faq, 0) == [1] and list_around(faq, 1) == [0] and list_around(faq, 2) == [3]
+    # an entry whose 答 goes on after its first sentence: "…答：不能。" alone hid why
+    faq = ["1.问：只接待客户考察，不对散客开放，能否申请奖励？答：不能。",
+           "只接待商务考察、不面向公众开放的，不予奖励。", "2.问：学生参观能否计入？", "答：可以计入。", "3.问：…？"]
+    assert list_around(faq, 0) == [1] and list_around(faq, 1) == [0]
+    assert list_around(faq, 2) == [3] and list_around(faq, 3) == [2]
 
 
 def test_a_short_answering_clause_comes_with_the_close_clauses_of_its_document():

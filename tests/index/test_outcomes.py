@@ -206,3 +206,18 @@ def test_a_follow_up_naming_a_subject_of_its_own_is_a_new_question(live):
     assert not r.explain["follow_up"] and r.answer["citation"]["task"] == 5, r.answer
     # …while "那分公司呢" asks the question before about 分公司
     assert live.retriever.search("那分公司呢", k=3, context="企业开办要多久").explain["follow_up"]
+
+
+def test_an_faq_question_on_another_subject_of_the_task_is_not_the_answer(live):
+    # "企业开办能网上办吗" got task 5's FAQ "歇业能网上办吗" (实行市场主体歇业电子化): same task, same predicate,
+    # another subject
+    r = live.retriever.search("企业开办能网上办吗", k=3)
+    assert r.answer["citation"]["task"] == 5 and "歇业" not in r.answer["text"], r.answer
+    assert "企业开办" in r.answer["text"]
+    # a question in the FAQ's words the dictionary does not know (商事纠纷 for 商业纠纷) still gets that FAQ
+    assert live.retriever.search("商事纠纷能在起诉前先调解吗", k=3).answer["citation"]["task"] == 24
+
+
+def test_common_miswritten_words_are_read_as_meant(live):
+    # "人材补贴" was taken for a kind of support no document writes, and the question declined
+    assert "人才补贴" in live.retriever.prepare("區里有没有人材补贴？补几年")[0]

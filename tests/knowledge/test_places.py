@@ -141,3 +141,12 @@ def test_where_the_enterprise_came_from_is_not_whose_policy_is_asked(plan_only):
     # that place's own policy is still another place's
     assert plan_only.other_place("以前宁波的政策给过我们奖励，宁波对航运企业有什么补贴") == "宁波"
     assert plan_only.other_place("之前宁波出台的航运政策还有效吗") == "宁波"
+
+
+def test_where_the_other_party_to_a_deal_is_is_not_whose_policy_is_asked(plan_only):
+    # "去年跟北京一所大学签了技术转让合同…市里对这种购买高校技术成果的有啥补助" was declined as a question about 北京
+    assert plan_only.other_place("去年跟北京一所大学签了技术转让合同，想问下市里对购买高校技术成果的有啥补助") is None
+    assert plan_only.other_place("我们给深圳的客户供货，新区对出口有什么支持") is None
+    assert plan_only.other_place("北京对购买高校技术成果有什么补助") == "北京", "that place's own policy still is"
+    assert plan_only.other_place("和北京比，新区的补贴高吗") is None, "a comparison with the New Area is answered"
+    assert plan_only.other_place("北京一所大学的技术转让有补贴吗") == "北京"
