@@ -121,7 +121,7 @@ DECISION_DEFAULTS: dict[str, float] = {
     "min_score_partial": 0.40,  # a partial still needs the topic: confidence at least this
     "min_score_en": 0.40,  # English questions: dense-only evidence, own threshold
     "detail_slack": 0.05,  # a candidate stating the asked detail this close to the best one answers instead
-    "detail_slack_notice": 0.12,  # … within one short notice (its units score alike)
+    "detail_slack_notice": 0.16,  # … within one short notice (its units score alike)
     "doc_slack": 0.02,  # a more specific document's passage this close to the best one answers instead
     "unknown_object_penalty": 0.12,  # the question names a fee, tax or certificate no document writes
     "min_bm25_zh": 0.08,  # below this the top passage shares (almost) no word with a Chinese question
@@ -1201,11 +1201,11 @@ class Retriever:
 
     def _other_subject(self, text: str, named: list[str], question: str) -> bool:
         """A text (an FAQ question, a sentence) on another subject of the task than the question's ("歇业能网上办吗"
-        for "企业开办能网上办吗"): it shares the predicate only. A term the question writes all but one character
-        of is the question's own, in words the dictionary does not know (商业纠纷 for 商事纠纷)."""
+        for "企业开办能网上办吗"): it shares the predicate only. A term holding or held by one of the question's
+        (注销 of 企业注销), or written by the question but for one character (商业纠纷 for 商事纠纷), is its own."""
         own = self._detect(text)
-        return bool(own) and not {x.official for x in own} & set(named) \
-            and not any(w in text or w in x.term for w in named for x in own) \
+        return bool(own) and not any(w in text or a in w or w in a for w in named for x in own
+                                     for a in (x.term, x.official)) \
             and not any(_nearly_in(x.term, question) for x in own)
 
     @staticmethod
@@ -1388,6 +1388,13 @@ class Retriever:
                 shown.append(i)
             return shown
         shown = {best, *others, *list_around(sentences, best)}
+        # an item shown with the sentences that go on with it before the next item ("1.评定奖励：…100万元。" +
+        # "按所达到的最高级别给予奖励，已享受低级别奖励的补足差额。")
+        items = list_items(sentences)
+        for i in [i for i in shown if LIST_ITEM.match(sentences[i])]:
+            after = next((j for j in items if j > i), None)
+            if after is not None:
+                shown.update(range(i + 1, after))
         # a lead-in shown with two of its items or more: all of them and the sentences closing the list
         # (`list_around`). Two tiers of three read as if there were only two
         for i in list(shown):

@@ -90,16 +90,25 @@ QUANTITY = re.compile(r"(?<!第)(?P<n>(?:\d+(?:\.\d+)?|[一二两三四五六七
 UNIT_ALIASES = {"周岁": "岁", "个工作日": "工作日", "立方": "立方米", "方": "立方米", "平米": "平方米", "平": "平方米"}
 
 
+# a month of the calendar ("9月份", "4月底", "5月1日至5月31日"); not one of a story ("去年9月", "2023年3月")
+MONTH = re.compile(r"(?<![\d年个])(?:1[0-2]|[1-9]|十[一二]?|[一二三四五六七八九])月"
+                   r"(?:份|底|初|中旬|下旬|上旬|\d{1,2}日)")
+MONTH_UNIT = "月份"
+
+
 def quantity_units(text: str) -> set[str]:
-    """The units of the quantities a text states ("47岁，8000万美元" → {"岁", "美元"})."""
-    return {UNIT_ALIASES.get(m["u"], m["u"]) for m in QUANTITY.finditer(normalize(text))}
+    """The units of the quantities a text states ("47岁，8000万美元" → {"岁", "美元"}; "5月1日" → {"月份"})."""
+    text = normalize(text)
+    return {UNIT_ALIASES.get(m["u"], m["u"]) for m in QUANTITY.finditer(text)} | \
+        ({MONTH_UNIT} if MONTH.search(text) else set())
 
 
 def stated_units(question: str) -> set[str]:
     """The units of the quantities a question states about the asker's case ("孩子47岁", "出口额8000万美元").
     One of a unit is the rate asked about, not a quantity: "一个孩子一个月给多少", "一天能办完吗"."""
-    return {UNIT_ALIASES.get(m["u"], m["u"]) for m in QUANTITY.finditer(normalize(question))
-            if m["n"].strip() not in ("一", "1")}
+    question = normalize(question)
+    return {UNIT_ALIASES.get(m["u"], m["u"]) for m in QUANTITY.finditer(question)
+            if m["n"].strip() not in ("一", "1")} | ({MONTH_UNIT} if MONTH.search(question) else set())
 
 
 def tokens(text: str) -> list[str]:

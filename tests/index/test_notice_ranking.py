@@ -143,6 +143,12 @@ def test_volumes_areas_weights_and_power_are_stated_quantities_too():
     assert tx.stated_units("改造后面积3.5万平的老厂房项目，补助标准是多少") == {"平方米"}
     assert tx.stated_units("厂房有8000平，能补多少") == {"平方米"}
     assert tx.stated_units("服务水平怎么样，公平吗") == set()
+    # a month of the calendar the question states asks when: "是不是还是10月份交纸质材料" got the 申报材料 article,
+    # not the one giving the 申报时间 "6月1日至6月30日"
+    assert tx.stated_units("老字号的扶持资金是不是还是10月份交纸质材料") == {"月份"}
+    assert tx.quantity_units("申报时间为每年6月1日至6月30日") == {"月份"}
+    assert tx.stated_units("听同行说4月底就截止了") == {"月份"}
+    assert tx.stated_units("去年9月份签的合同，2023年3月投产") == set(), "a month of the story is no question of when"
 
 
 def test_a_lead_in_is_shown_with_its_items_and_an_item_with_its_lead_in():

@@ -221,3 +221,9 @@ def test_an_faq_question_on_another_subject_of_the_task_is_not_the_answer(live):
 def test_common_miswritten_words_are_read_as_meant(live):
     # "人材补贴" was taken for a kind of support no document writes, and the question declined
     assert "人才补贴" in live.retriever.prepare("區里有没有人材补贴？补几年")[0]
+
+
+def test_an_faq_question_on_a_part_of_the_question_subject_still_answers(live):
+    # "注销要跑几个部门" (注销) is on "企业注销要跑几个部门"'s own subject: its curated entry answers
+    r = live.retriever.search("企业注销要跑几个部门", k=3)
+    assert r.answer.get("faq_id") == "t05-zhuxiao-zhuanchuang", r.answer
