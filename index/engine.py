@@ -67,6 +67,7 @@ TABLE_ROW = re.compile(r"[^|]+(?:\s\|\s[^|]+)+")  # a table row as the parser ke
 # a guide's 常见问题 entry opens with "1.问：…？"; its "答：…" and further sentences answer with it (`faq_entry`)
 FAQ_Q = re.compile(r"^\s*(?:\d{1,2}[.．、]\s*)?问[：:]")
 FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?[万亿]|(?<![\d.])\d{3,}(?![\d.年])")  # `_shares_figure`
+EN_FIGURE = re.compile(r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<s>million|billion)?\b", re.I)
 LIST_SLOTS = frozenset({"材料", "流程", "条件"})  # details a list states as a whole
 CLOSING_SENTENCES = 2  # sentences after a list or table that end its unit (a qualifier of the whole list)
 COMPACT_UNIT = 4  # sentences of a policy's item or article read as one statement
@@ -241,6 +242,20 @@ def lead_part(replies: list[SearchResponse]) -> SearchResponse:
     return min(replies, key=lambda r: OUTCOME_RANK[r.outcome])
 
 
+def english_figures(text: str) -> list[str]:
+    """An English question's sums as the knowledge writes them: "10 million yuan" → 1000万元, "1.5 billion" →
+    15亿元, "80,000" → 8万 (the policies count in 万 and 亿)."""
+    out = []
+    for m in EN_FIGURE.finditer(text):
+        n = float(m["n"].replace(",", ""))
+        scale = (m["s"] or "").lower()
+        value, unit = (n * 100, "万元") if scale == "million" else (n * 10, "亿元") if scale == "billion" \
+            else (n / 10000, "万") if n >= 10000 and n % 1000 == 0 else (0, "")
+        if value:
+            out.append(f"{value:g}{unit}")
+    return out
+
+
 def _shares_figure(question: str, passage: str) -> bool:
     """The passage writes a figure the question states, in tens of thousands or of three digits and more
     ("营收第一次过了5000万" and "营业收入首次突破2000万元、5000万元"): the tier the question is about."""
@@ -274,6 +289,8 @@ def faq_entry(sentences: list[str], at: int) -> list[int] | None:
     """The sentences of the 常见问题 entry sentence `at` is part of: its 问, its 答 and the answer's further
     sentences up to the next entry or item ("…答：不能。" + "只接待商务考察、不面向公众开放的，不予奖励。");
     None when `at` is in no entry."""
+    if LIST_ITEM.match(sentences[at]) and not FAQ_Q.match(sentences[at]):
+        return None  # an item of its own, not the rest of the entry before it
     start = next((i for i in range(at, -1, -1) if FAQ_Q.match(sentences[i]) or
                   (i < at and LIST_ITEM.match(sentences[i]))), None)
     if start is None or not FAQ_Q.match(sentences[start]):
@@ -612,7 +629,7 @@ class Retriever:
             if pattern.search(rest):
                 rest = pattern.sub(" ", rest)
                 terms += [o for o in officials if o not in terms]
-        return " ".join(terms)
+        return " ".join(terms + english_figures(q))
 
     def search(self, query: str, k: int = 5, mode: str = "hybrid", context: str | None = None) -> SearchResponse:
         q = tx.normalize(query)
@@ -811,7 +828,7 @@ class Retriever:
         # a follow-up asks about the tax the question before it named ("…免增值税？要去税务局备案吗")
         unwritten = list(dict.fromkeys([w for w in unknown if TAX_NAME.search(w)] +
                                        (self._unwritten(q if follow_up else clauses, top) if top else [])))
-        figures = bool(top) and _shares_figure(asked_text, written)
+        figures = bool(top) and _shares_figure(q, written)  # q: with an English question's sums in 万 (glossed)
         confidence = best + d["subject_bonus"] * matched + d["agree_bonus"] * agree \
             + d["figure_bonus"] * figures \
             - d["ambiguity_penalty"] * ambiguous - d["unknown_object_penalty"] * bool(unknown)

@@ -292,7 +292,12 @@ class PlaceScope:
                    and not self.inside(p) and p not in HOME_REGIONS and p not in written]
         if english and not ENGLISH_HOME_RE.search(question):  # "Does Suzhou offer any subsidy for …"
             return english[0][0]
-        found = [(p, a, b) for p, a, b in place_spans(question)
+        spans = place_spans(question)
+        # a place right after another is inside it (潍坊滨海 is 潍坊's 滨海): the first one says whose it is,
+        # unless the inner one's own policy is asked ("青岛市南区的人才公寓")
+        inner = [sp for k, sp in enumerate(spans) if k and spans[k - 1][2] == sp[1]
+                 and not OWN_POLICY_RE.match(question[sp[2]:])]
+        found = [(p, a, b) for p, a, b in spans if (p, a, b) not in inner
                  if not self.covers(p) and p not in written and not any(ha <= a and b <= hb for ha, hb in homes)
                  and not any(a < hb and ha < b for ha, hb in named_homes)
                  and not ((self.inside(p) or ORIGIN_BEFORE_RE.search(question[:a]))
@@ -303,7 +308,7 @@ class PlaceScope:
         if not found:
             return None
         rest = list(question)
-        for _, a, b in found:
+        for _, a, b in found + inner:
             rest[a:b] = [" "] * (b - a)
         remaining = "".join(rest).replace("高新区", " ")
         if self._home_re.search(remaining):

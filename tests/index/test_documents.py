@@ -526,3 +526,15 @@ def test_an_item_is_shown_with_the_sentences_that_go_on_with_it(services_live):
     a = _answered_from(services_live, "前年评上了区级工业旅游示范点，当时拿了10万奖励。"
                        "去年又被评为省级工业旅游示范基地了，这次还能拿多少", "xhd-guide-industrial-tourism-2026")
     assert "30万元" in a["text"] and "补足差额" in a["text"], a
+
+
+def test_an_english_questions_sums_count_as_the_policy_writes_them(drone_live):
+    # "passed 30 million yuan for the first time" never met "首次突破3000万元": the one-off reward for that tier
+    # (80万元) was not the answer
+    r = drone_live.retriever.search("We make drone flight controllers in Qingdao West Coast New Area, and our annual "
+                                    "sales passed 30 million yuan for the first time last year. Is there a one-off "
+                                    "reward? When can we apply?")
+    assert "80万元" in r.parts[0].answer["text"], r.parts[0].answer
+    from index.engine import english_figures
+    assert english_figures("sales passed 30 million yuan, about 80,000 visitors in 2023, 1.5 billion") == \
+        ["3000万元", "8万", "15亿元"]

@@ -171,6 +171,8 @@ def test_a_lead_in_is_shown_with_its_items_and_an_item_with_its_lead_in():
            "只接待商务考察、不面向公众开放的，不予奖励。", "2.问：学生参观能否计入？", "答：可以计入。", "3.问：…？"]
     assert list_around(faq, 0) == [1] and list_around(faq, 1) == [0]
     assert list_around(faq, 2) == [3] and list_around(faq, 3) == [2]
+    mixed = ["1.问：能否同时申领？", "答：可以。", "2.申领时提交申请表。"]
+    assert list_around(mixed, 2) == [], "an item after an entry is no part of it"
 
 
 def test_a_short_answering_clause_comes_with_the_close_clauses_of_its_document():

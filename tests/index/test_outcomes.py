@@ -227,3 +227,9 @@ def test_an_faq_question_on_a_part_of_the_question_subject_still_answers(live):
     # "注销要跑几个部门" (注销) is on "企业注销要跑几个部门"'s own subject: its curated entry answers
     r = live.retriever.search("企业注销要跑几个部门", k=3)
     assert r.answer.get("faq_id") == "t05-zhuxiao-zhuanchuang", r.answer
+
+
+def test_english_names_of_new_industries_are_glossed(live):
+    # an English question on a data-trading or desalination policy found no Chinese word to search with
+    terms = live.retriever.english_terms("we sell data products on the data exchange; a seawater desalination plant")
+    assert {"数据交易", "数据产品", "海水淡化"} <= set(terms.split()), terms

@@ -150,3 +150,10 @@ def test_where_the_other_party_to_a_deal_is_is_not_whose_policy_is_asked(plan_on
     assert plan_only.other_place("北京对购买高校技术成果有什么补助") == "北京", "that place's own policy still is"
     assert plan_only.other_place("和北京比，新区的补贴高吗") is None, "a comparison with the New Area is answered"
     assert plan_only.other_place("北京一所大学的技术转让有补贴吗") == "北京"
+
+
+def test_a_place_right_after_another_is_inside_it():
+    # "潍坊滨海化工园区" with a 山东省 notice loaded was declined as a question about 滨海
+    province = PlaceScope(["西海岸新区", "山东省"], HOMES)
+    assert province.other_place("我们是潍坊滨海化工园区的一家供水公司，省里这个示范项目补助按多少比例给") is None
+    assert province.other_place("天津滨海新区对海水淡化有补贴吗") == "天津", "the first place says whose it is"
