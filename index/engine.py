@@ -249,10 +249,12 @@ def english_figures(text: str) -> list[str]:
     for m in EN_FIGURE.finditer(text):
         n = float(m["n"].replace(",", ""))
         scale = (m["s"] or "").lower()
-        value, unit = (n * 100, "万元") if scale == "million" else (n * 10, "亿元") if scale == "billion" \
-            else (n / 10000, "万") if n >= 10000 and n % 1000 == 0 else (0, "")
-        if value:
-            out.append(f"{value:g}{unit}")
+        if scale == "million":
+            out.append(f"{n * 100:g}万元")
+        elif scale == "billion":
+            out.append(f"{n * 10:g}亿元")
+        elif n >= 10000 and n % 1000 == 0:  # a round count ("80,000 visitors"); years and small numbers stay
+            out.append(f"{n / 10000:g}万")
     return out
 
 
@@ -291,8 +293,7 @@ def faq_entry(sentences: list[str], at: int) -> list[int] | None:
     None when `at` is in no entry."""
     if LIST_ITEM.match(sentences[at]) and not FAQ_Q.match(sentences[at]):
         return None  # an item of its own, not the rest of the entry before it
-    start = next((i for i in range(at, -1, -1) if FAQ_Q.match(sentences[i]) or
-                  (i < at and LIST_ITEM.match(sentences[i]))), None)
+    start = next((i for i in range(at, -1, -1) if FAQ_Q.match(sentences[i]) or LIST_ITEM.match(sentences[i])), None)
     if start is None or not FAQ_Q.match(sentences[start]):
         return None
     end, size = start + 1, len(sentences[start])

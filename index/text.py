@@ -96,19 +96,19 @@ MONTH = re.compile(r"(?<![\d年个])(?:1[0-2]|[1-9]|十[一二]?|[一二三四�
 MONTH_UNIT = "月份"
 
 
-def quantity_units(text: str) -> set[str]:
-    """The units of the quantities a text states ("47岁，8000万美元" → {"岁", "美元"}; "5月1日" → {"月份"})."""
+def quantity_units(text: str, rates: bool = True) -> set[str]:
+    """The units of the quantities a text states ("47岁，8000万美元" → {"岁", "美元"}; "5月1日" → {"月份"}).
+    Without `rates`, one of a unit does not count: it is the rate asked about ("一个孩子一个月给多少")."""
     text = normalize(text)
-    return {UNIT_ALIASES.get(m["u"], m["u"]) for m in QUANTITY.finditer(text)} | \
-        ({MONTH_UNIT} if MONTH.search(text) else set())
+    units = {UNIT_ALIASES.get(m["u"], m["u"]) for m in QUANTITY.finditer(text)
+             if rates or m["n"].strip() not in ("一", "1")}
+    return units | {MONTH_UNIT} if MONTH.search(text) else units
 
 
 def stated_units(question: str) -> set[str]:
-    """The units of the quantities a question states about the asker's case ("孩子47岁", "出口额8000万美元").
-    One of a unit is the rate asked about, not a quantity: "一个孩子一个月给多少", "一天能办完吗"."""
-    question = normalize(question)
-    return {UNIT_ALIASES.get(m["u"], m["u"]) for m in QUANTITY.finditer(question)
-            if m["n"].strip() not in ("一", "1")} | ({MONTH_UNIT} if MONTH.search(question) else set())
+    """The units of the quantities a question states about the asker's case ("孩子47岁", "出口额8000万美元");
+    "一天能办完吗" states none."""
+    return quantity_units(question, rates=False)
 
 
 def tokens(text: str) -> list[str]:

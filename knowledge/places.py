@@ -297,8 +297,9 @@ class PlaceScope:
         # unless the inner one's own policy is asked ("青岛市南区的人才公寓")
         inner = [sp for k, sp in enumerate(spans) if k and spans[k - 1][2] == sp[1]
                  and not OWN_POLICY_RE.match(question[sp[2]:])]
-        found = [(p, a, b) for p, a, b in spans if (p, a, b) not in inner
-                 if not self.covers(p) and p not in written and not any(ha <= a and b <= hb for ha, hb in homes)
+        found = [(p, a, b) for p, a, b in spans
+                 if (p, a, b) not in inner and not self.covers(p) and p not in written
+                 and not any(ha <= a and b <= hb for ha, hb in homes)
                  and not any(a < hb and ha < b for ha, hb in named_homes)
                  and not ((self.inside(p) or ORIGIN_BEFORE_RE.search(question[:a]))
                           and not OWN_POLICY_RE.match(question[b:]))
