@@ -25,6 +25,7 @@ from actions.wording import (
     NONE_RE,
     PLEASANTRY_RE,
     FormReply,
+    announces_question,
     is_form_command,
     is_substantive,
     looks_like_question,
@@ -418,8 +419,10 @@ class ActionComplaintDone(Action):
             return reset
         if outcome != "yes":
             # "算了，先问个问题：企业开办能网上办吗": the form ends and the question is answered. What the knowledge
-            # does not answer beside a cancel ("不投诉了，有什么用") is more likely a sigh than a question
-            question = question_beside_cancel(tracker.latest_message.get("text") or "")
+            # does not answer beside a cancel ("不投诉了，有什么用") is more likely a sigh than a question, unless
+            # the user said a question follows: then it is declined aloud
+            typed = tracker.latest_message.get("text") or ""
+            question = question_beside_cancel(typed)
             answerer = Answerer(self.api)
             result = None
             if question:
@@ -427,7 +430,7 @@ class ActionComplaintDone(Action):
                     result = await answerer.search(tracker, question)
                 except ApiError:
                     result = None
-            if question is None or not answerable(result):
+            if question is None or not (answerable(result) or announces_question(typed)):
                 dispatcher.utter_message(**messages.text(CANCELLED_TEXT).utter())
                 return reset
             dispatcher.utter_message(**messages.text(CANCELLED_ASIDE_TEXT).utter())

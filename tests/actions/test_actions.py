@@ -15,6 +15,7 @@ OPENING = "我要投诉，园区办事窗口总让我们来回跑，材料交了
 RECORDED_TICKET = "SSB-20260101-0001"
 # the actions run in the Rasa runtime: what the user reads is pinned here, not imported
 CANCELLED_TEXT = "已取消本次反映，您填写的信息没有提交。还有什么可以帮您？"
+CANCELLED_ASIDE_TEXT = "已取消本次反映，您填写的信息没有提交。下面回答您的问题："
 THANKS_TEXT = "不客气！还有其他问题可以继续问我。"
 FORM_SLOTS = ["complaint_company", "complaint_contact", "complaint_phone", "complaint_description",
               "complaint_category", "complaint_location", "complaint_confirm", "suggested_category", "form_hint",
@@ -151,6 +152,11 @@ def test_a_question_typed_with_the_cancel_is_answered_after_it(actions):
     assert not any(slots(done)[k] for k in FORM_SLOTS) and slots(done)["last_task"] == "5"
     # a sigh beside the cancel is no question to answer
     assert [m["text"] for m in shown(typed("不投诉了，有什么用"))] == [CANCELLED_TEXT]
+    # but a question the user announced is declined aloud when the knowledge lacks it: it was dropped with
+    # "还有什么可以帮您？", as if nothing had been asked
+    cancelled, declined = shown(typed("算了，先问个问题：深圳前海的人才公寓怎么申请"))
+    assert cancelled["text"] == CANCELLED_ASIDE_TEXT
+    assert declined["text"].startswith("抱歉，我只能解答青岛西海岸新区的政策，“深圳”") and not declined.get("citation")
 
 
 @pytest.fixture(scope="module")
