@@ -120,6 +120,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout12 $(QUESTIONS) tests/data/eval_policies_heldout12.jsonl $(EVAL_ARGS)
 	@echo "held out, thirteenth set (written by a thirteenth person who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout13 $(QUESTIONS) tests/data/eval_policies_heldout13.jsonl $(EVAL_ARGS)
+	@echo "held out, fourteenth set (written by a fourteenth person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout14 $(QUESTIONS) tests/data/eval_policies_heldout14.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)

@@ -48,6 +48,7 @@ from knowledge.documents import DEFAULT_LEVEL, MOST_SPECIFIC_FIRST
 from knowledge.places import PlaceScope
 
 DENSE_CANDIDATES = 64
+RESCORE_FROM = 5  # the documents of this many best candidates get every passage's exact cosine
 FOCUS_FEEDBACK_UNITS = 5  # passages BM25 finds best for a long message: the words a clause shares with them count
 QUERY_CACHE = 512  # recently asked texts whose vectors and subjects are kept
 BM25_CACHE = 8  # texts whose BM25 scores are kept: those of the message being answered (up to 3 parts)
@@ -580,6 +581,14 @@ class Retriever:
         missing = bm_top[cos[bm_top] < -0.5]
         if len(missing):
             cos[missing] = self.vectors[missing] @ qv[0]
+        # …and for every passage of the documents the best candidates are in: a short policy's units all
+        # score alike, and the one stating the asked date may be none of the top-N ("是不是还是9月份交纸质材料"
+        # → its 申报时间 article, which the FAQ paraphrases of other documents crowded out)
+        first = np.argsort(-(self.cfg["weight_bm25"] * bm + self.cfg["weight_dense"]
+                             * self._dense_norm(np.maximum(cos, 0.0))))[:RESCORE_FROM]
+        rest = np.flatnonzero(np.isin(self.unit_doc, self.unit_doc[first]) & (cos < -0.5))
+        if len(rest):
+            cos[rest] = self.vectors[rest] @ qv[0]
         cos = np.where(cos < -0.5, 0.0, cos)
         dn = self._dense_norm(cos)
         fused = self.cfg["weight_bm25"] * bm + self.cfg["weight_dense"] * dn
@@ -1351,8 +1360,20 @@ class Retriever:
         table = self._table_lines(_chunk_id(h))
         if table:  # a tier row or a table's lead-in states what the whole table does
             return "\n".join(table)
+        entry = self._entry_text(h)
+        if entry:  # a guide's "4.问：…什么时候可以开始申请？" is answered by its 答
+            return entry
         chunk = self.chunks[_chunk_id(h)]
         return "".join(chunk["sentences"]) if self._compact(chunk) else h.text
+
+    def _entry_text(self, h: Hit) -> str | None:
+        """The whole 常见问题 entry a passage is part of (its 问, 答 and further sentences); None when it is in
+        none."""
+        if h.kind != "chunk" or not h.sentence_ids:
+            return None
+        sentences = self.chunks[_chunk_id(h)]["sentences"]
+        entry = faq_entry(sentences, h.sentence_ids[0])
+        return "".join(sentences[i] for i in entry) if entry else None
 
     def _compact(self, chunk: dict[str, Any]) -> bool:
         """One item or article of a policy, short enough to be one statement (not a plan's long task)."""
@@ -1515,7 +1536,8 @@ class Retriever:
                 break
         if not picked:
             return answer
-        clauses = [{"text": h.text, "citation": self.citation_for(h)} for h in picked]
+        # a 常见问题 entry's 问 is no answer without its 答
+        clauses = [{"text": self._entry_text(h) or h.text, "citation": self.citation_for(h)} for h in picked]
         return {**answer, "text": answer["text"] + "".join(map(_labelled, clauses)), "clauses": clauses}
 
     def citation_for(self, hit: Hit) -> dict[str, Any]:

@@ -538,3 +538,26 @@ def test_an_english_questions_sums_count_as_the_policy_writes_them(drone_live):
     from index.engine import english_figures
     assert english_figures("sales passed 30 million yuan, about 80,000 visitors in 2023, 1.5 billion") == \
         ["3000万元", "8万", "15亿元"]
+
+
+@pytest.fixture(scope="module")
+def care_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus held-out set 14's elder-care guide and overseas-warehouse notice (invented)."""
+    held = ROOT / "tests" / "data" / "policies" / "heldout14"
+    return _with_documents([held / "xhd-guide-elderly-care-2026.txt", held / "xhd-overseas-warehouse-2026.txt"],
+                           index_settings, embedder, tmp_path_factory.mktemp("care"))
+
+
+def test_a_guide_faq_question_shown_beside_the_answer_comes_with_its_answer(care_live):
+    # the 常见问题 entry was shown as "4.问：新开业的养老机构什么时候可以开始申请？" alone, its 答 left out
+    a = _answered_from(care_live, "我们养老院是今年3月份刚备案开业的，现在住了40多个老人，这几个月的人数能不能补？"
+                       "什么时候可以开始申请运营补贴", "xhd-guide-elderly-care-2026")
+    assert "运营满6个月之前的入住人数不予补贴" in a["text"], a
+
+
+def test_thresholds_a_passage_sets_for_applying_are_its_conditions(care_live):
+    # "…不少于20家…不少于50万单的，可以申请认定为…" states the conditions, and was a partial answer:
+    # "方案中没有写明具体条件"
+    r = care_live.retriever.search("我们海外仓现在服务了新区二十多家跨境电商企业，面积6000平，一年出库订单七八十万单。"
+                                   "申请区级公共海外仓要满足什么条件？")
+    assert r.outcome == "answered" and "不少于20家" in r.answer["text"], r.answer

@@ -187,3 +187,11 @@ def test_each_part_of_a_message_is_focused_as_if_asked_alone(live):
     alone = r.dense_texts([story])
     both = r.dense_texts([story, f"{story} 最多补多少"])
     assert both[0] == alone[0] and "玻璃钢船" in both[0]
+
+
+def test_every_passage_of_the_best_documents_is_scored_by_the_dense_model(live):
+    # "首违不罚" is one sentence of task 18; the FAQ paraphrases of other tasks crowded it out of the dense
+    # top-N, so it scored by its few shared words alone and another sentence of the task was shown
+    res = live.retriever.search("你好，我们是去年刚在新区落户、做无人机航拍的新业态初创公司，刚起步规范上难免有疏漏，"
+                                "万一第一次被执法部门查出小问题，会不会直接罚款？")
+    assert res.outcome == "answered" and "首违不罚" in res.answer["text"], res.answer
