@@ -1033,10 +1033,9 @@ class Retriever:
         answers instead of a best one that states none (`detail_slack_notice`)."""
         if not hits or not units or hits[0].doc_id not in self._short_docs:
             return hits
-        top = hits[0]
-        if units & tx.quantity_units(top.text):
-            return hits
-        return self._close_in_doc_first(hits, lambda h: bool(units & tx.quantity_units(h.text)))
+        def states(h: Hit) -> bool:  # a table's lead-in states what its rows do ("350平方米" → the tiers by area)
+            return bool(units & tx.quantity_units(self._unit_text(h) if h.kind == "chunk" else h.text))
+        return hits if states(hits[0]) else self._close_in_doc_first(hits, states)
 
     def _close_in_doc_first(self, hits: list[Hit], better: Callable[[Hit], bool]) -> list[Hit]:
         """The first passage of the best one's document scoring within `detail_slack_notice` of it and `better`,

@@ -542,9 +542,10 @@ def test_an_english_questions_sums_count_as_the_policy_writes_them(drone_live):
 
 @pytest.fixture(scope="module")
 def care_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
-    """The plan plus held-out set 14's elder-care guide and overseas-warehouse notice (invented)."""
+    """The plan plus held-out set 14's elder-care guide, overseas-warehouse and first-store notices (invented)."""
     held = ROOT / "tests" / "data" / "policies" / "heldout14"
-    return _with_documents([held / "xhd-guide-elderly-care-2026.txt", held / "xhd-overseas-warehouse-2026.txt"],
+    return _with_documents([held / "xhd-guide-elderly-care-2026.txt", held / "xhd-overseas-warehouse-2026.txt",
+                            held / "xhd-first-store-2026.txt"],
                            index_settings, embedder, tmp_path_factory.mktemp("care"))
 
 
@@ -561,3 +562,12 @@ def test_thresholds_a_passage_sets_for_applying_are_its_conditions(care_live):
     r = care_live.retriever.search("我们海外仓现在服务了新区二十多家跨境电商企业，面积6000平，一年出库订单七八十万单。"
                                    "申请区级公共海外仓要满足什么条件？")
     assert r.outcome == "answered" and "不少于20家" in r.answer["text"], r.answer
+
+
+def test_a_stated_area_is_answered_by_the_table_of_areas_not_by_another_item_naming_one(care_live):
+    # the table's lead-in ("按首店等级和门店使用面积给予一次性奖励：") states no area itself, so the 旗舰店 item
+    # ("1000平方米以上…15万元") was moved before it for stating one
+    a = _answered_from(care_live, "我们是一个国外轻奢服装品牌的代理公司，准备在新区的万达广场开品牌的全国首店，"
+                       "零售门店，租赁合同上的使用面积是350平方米。按新区的首店政策能拿多少一次性奖励",
+                       "xhd-first-store-2026")
+    assert "全国首店 | 300平方米以上 | 200平方米以上 | 50万元" in a["text"], a
