@@ -966,7 +966,8 @@ class Retriever:
     def _named_policies(self, text: str) -> list[int]:
         """The short policies (document ordinals) a text names by a word only their title uses (油烟, 上云), or
         else by a shortening of its title's words that no other short policy writes (夜经济 of "促进夜间经济
-        繁荣": its characters in order, close together)."""
+        繁荣": its characters in order, close together), or else by a word of its text no other document writes
+        (修船 of a 船舶修造 notice: "修船这些奖励每年几月份申报" got another notice's 申报时间)."""
         named = [n for n, terms in self._topic_terms.items() if any(t in text for t in terms)]
         if named:
             return named
@@ -976,6 +977,12 @@ class Retriever:
             titled = [n for n, title in self._short_titles.items() if close_together(w).search(title)]
             if len(titled) == 1 and not any(self._doc_writes(m, w) for m in self._short_titles if m != titled[0]):
                 named.append(titled[0])
+        if named:
+            return list(dict.fromkeys(named))
+        for w in self._topic_words(text):
+            writers = [n for n, t in self._doc_text.items() if w in t]
+            if len(writers) == 1 and writers[0] in self._short_titles:
+                named.append(writers[0])
         return list(dict.fromkeys(named))
 
     def _unknown_objects(self, question: str) -> list[str]:

@@ -571,3 +571,26 @@ def test_a_stated_area_is_answered_by_the_table_of_areas_not_by_another_item_nam
                        "零售门店，租赁合同上的使用面积是350平方米。按新区的首店政策能拿多少一次性奖励",
                        "xhd-first-store-2026")
     assert "全国首店 | 300平方米以上 | 200平方米以上 | 50万元" in a["text"], a
+
+
+@pytest.fixture(scope="module")
+def marine_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus held-out set 13's data-trading, ship-repair and connected-vehicle notices (invented)."""
+    held = ROOT / "tests" / "data" / "policies" / "heldout13"
+    return _with_documents([held / "qd-data-trading-2026.txt", held / "xhd-ship-repair-2026.txt",
+                            held / "xhd-connected-vehicles-2026.txt"],
+                           index_settings, embedder, tmp_path_factory.mktemp("marine"))
+
+
+def test_a_word_only_one_policy_writes_names_that_policy(marine_live):
+    # "修船" is in no title, and the data-trading notice's 申报时间 outscored the ship-repair one's: answered
+    # from the wrong policy, or declined for "修船奖励" that notice never writes
+    a = _answered_from(marine_live, "修船这些奖励每年几月份申报？", "xhd-ship-repair-2026")
+    assert "10月8日至10月31日" in a["text"], a
+
+
+def test_asking_whether_one_applies_once_a_year_asks_when(marine_live):
+    # "每年报一次吗…哪几个时间段" was no cue of the 申报时间: the materials item answered
+    a = _answered_from(marine_live, "智能网联汽车这些奖励补贴是每年报一次吗？具体哪几个时间段申报",
+                       "xhd-connected-vehicles-2026")
+    assert "1月10日至1月31日" in a["text"] and "7月10日至7月31日" in a["text"], a

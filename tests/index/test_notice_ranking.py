@@ -10,6 +10,7 @@ from knowledge.dictionaries import Slot
 
 NOTICE, PLAN = "notice-2025", "plan-2023"
 ORDINAL = {NOTICE: 2, PLAN: 1}
+CHUNKS: dict[str, dict] = {}  # the unit of each hit made, one sentence each
 
 
 def _retriever() -> Retriever:
@@ -21,10 +22,13 @@ def _retriever() -> Retriever:
     r._short_docs = {NOTICE}
     r._docs_by_ordinal = {n: doc for doc, n in ORDINAL.items()}
     r._tables = {}
+    r.chunks = CHUNKS
     return r
 
 
 def _hit(doc: str, task: int, score: float, text: str) -> Hit:
+    CHUNKS[f"{doc}#{task}"] = {"id": f"{doc}#{task}", "doc": doc, "section": str(task), "start": task,
+                               "sentences": [text], "unit": "item"}
     return Hit(f"{doc}#{task}/s0", "chunk", text, score, task, "", "", doc, doc, "2025-01-01", text, 0.2, 1.0,
                key=ORDINAL[doc] * KEY_STRIDE + task)
 
