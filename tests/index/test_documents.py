@@ -542,10 +542,11 @@ def test_an_english_questions_sums_count_as_the_policy_writes_them(drone_live):
 
 @pytest.fixture(scope="module")
 def care_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
-    """The plan plus held-out set 14's elder-care guide, overseas-warehouse and first-store notices (invented)."""
+    """The plan plus held-out set 14's elder-care guide, overseas-warehouse and first-store notices and postdoc
+    办法 (invented)."""
     held = ROOT / "tests" / "data" / "policies" / "heldout14"
     return _with_documents([held / "xhd-guide-elderly-care-2026.txt", held / "xhd-overseas-warehouse-2026.txt",
-                            held / "xhd-first-store-2026.txt"],
+                            held / "xhd-first-store-2026.txt", held / "xhd-postdoc-2026.txt"],
                            index_settings, embedder, tmp_path_factory.mktemp("care"))
 
 
@@ -594,3 +595,16 @@ def test_asking_whether_one_applies_once_a_year_asks_when(marine_live):
     a = _answered_from(marine_live, "智能网联汽车这些奖励补贴是每年报一次吗？具体哪几个时间段申报",
                        "xhd-connected-vehicles-2026")
     assert "1月10日至1月31日" in a["text"] and "7月10日至7月31日" in a["text"], a
+
+
+def test_asking_whether_the_old_month_still_holds_asks_when(care_live):
+    # "是不是还是9月份把纸质材料…送到…" names the old practice: the 申报时间 article answers, not a grant article
+    a = _answered_from(care_live, "博士后资助资金是不是还是9月份把纸质材料一式两份送到区人社局人才服务科？",
+                       "xhd-postdoc-2026")
+    assert "5月1日至5月31日" in a["text"], a
+
+
+def test_a_quarterly_window_is_when_to_apply(care_live):
+    # "每季度首月的1日至15日" was no 申报时间 (no month named): "方案中没有写明受理时间"
+    a = _answered_from(care_live, "养老机构运营补贴是不是还是每年3月份报？", "xhd-guide-elderly-care-2026")
+    assert "每季度首月的1日至15日" in a["text"], a
