@@ -265,6 +265,16 @@ def _shares_figure(question: str, passage: str) -> bool:
     return any(re.search(rf"(?<![\d.]){re.escape(f)}", passage) for f in FIGURE.findall(question))
 
 
+# a negation right before a term: "不想注销，歇业能网上办吗" is about 歇业, not 注销
+NEGATED_BEFORE = re.compile(r"(?:不想|不要|不用|不打算|不准备|无需|不需要|不必|没|不)(?:再|去|先)?$")
+
+
+def _negated(term: str, text: str) -> bool:
+    """Every mention of `term` in `text` is negated."""
+    spots = [m.start() for m in re.finditer(re.escape(term), text)]
+    return bool(spots) and all(NEGATED_BEFORE.search(text[max(0, i - 4):i]) for i in spots)
+
+
 def _nearly_in(term: str, text: str) -> bool:
     """`text` writes `term` (three characters or more) but for one character: 商事纠纷 for 商业纠纷."""
     n = len(term)
@@ -1235,10 +1245,11 @@ class Retriever:
     def _other_subject(self, text: str, named: list[str], question: str) -> bool:
         """A text (an FAQ question, a sentence) on another subject of the task than the question's ("歇业能网上办吗"
         for "企业开办能网上办吗"): it shares the predicate only. A term holding or held by one of the question's
-        (注销 of 企业注销), or written by the question but for one character (商业纠纷 for 商事纠纷), is its own."""
-        own = self._detect(text)
-        return bool(own) and not any(w in text or a in w or w in a for w in named for x in own
-                                     for a in (x.term, x.official)) \
+        (注销 of 企业注销), or written by the question but for one character (商业纠纷 for 商事纠纷), is its own. A
+        negated one is no subject of the text ("不想注销，歇业能网上办吗" is about 歇业)."""
+        own = [x for x in self._detect(text) if not _negated(x.term, text)]
+        return bool(own) and not any((w in text and not _negated(w, text)) or a in w or w in a
+                                     for w in named for x in own for a in (x.term, x.official)) \
             and not any(_nearly_in(x.term, question) for x in own)
 
     @staticmethod

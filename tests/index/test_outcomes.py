@@ -233,3 +233,12 @@ def test_english_names_of_new_industries_are_glossed(live):
     # an English question on a data-trading or desalination policy found no Chinese word to search with
     terms = live.retriever.english_terms("we sell data products on the data exchange; a seawater desalination plant")
     assert {"数据交易", "数据产品", "海水淡化"} <= set(terms.split()), terms
+
+
+def test_a_subject_an_faq_question_negates_is_not_its_subject(live):
+    # the FAQ "生意暂时不做了但不想注销，歇业能网上办吗？" writes 注销 only to say it is not about it:
+    # "企业注销能网上办吗" (and "那注销呢" after "企业开办能网上办吗") got its answer "实行市场主体歇业电子化"
+    for q in ("企业注销能网上办吗", "注销能网上办吗"):
+        r = live.retriever.search(q, k=3)
+        assert "歇业" not in r.answer["text"] and "注销" in r.answer["text"], r.answer
+    assert "歇业" in live.retriever.search("歇业能网上办吗", k=3).answer["text"]
