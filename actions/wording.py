@@ -120,17 +120,22 @@ ASIDE_LEAD_RE = re.compile(r"^(我|先|我先|那我先)?(想)?(再)?(问|咨询
 ASIDE_MIN_CHARS = 6  # "有什么用" beside a cancel is a sigh; "出口退税要多久" a question
 
 
+ASIDE_PUNCT = " ，,。.：:；;！!~"
+
+
+def _beside_cancel(text: str) -> str:
+    return CANCEL_RE.sub(" ", text or "").strip(ASIDE_PUNCT)
+
+
 def announces_question(text: str) -> bool:
     """"算了，先问个问题：…" says a question follows: it is answered, or declined aloud, never dropped as a sigh."""
-    lead = ASIDE_LEAD_RE.match(CANCEL_RE.sub(" ", text or "").strip(" ，,。.：:；;！!~"))
-    return bool(lead and re.search("问|咨询", lead.group(0)))
+    return bool(ASIDE_LEAD_RE.match(_beside_cancel(text)))
 
 
 def question_beside_cancel(text: str) -> str | None:
     """The policy question a cancel carries ("算了，先问个问题：企业开办能网上办吗" → "企业开办能网上办吗"): the
     form ends, and the question must not end with it. None when the message only cancels."""
-    rest = CANCEL_RE.sub(" ", text or "").strip(" ，,。.：:；;！!~")
-    rest = ASIDE_LEAD_RE.sub("", rest).strip(" ，,。.：:；;！!~")
+    rest = ASIDE_LEAD_RE.sub("", _beside_cancel(text)).strip(ASIDE_PUNCT)
     return rest if len(rest) >= ASIDE_MIN_CHARS and looks_like_question(rest) and not RHETORICAL_RE.search(rest) \
         else None
 
