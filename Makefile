@@ -122,6 +122,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout13 $(QUESTIONS) tests/data/eval_policies_heldout13.jsonl $(EVAL_ARGS)
 	@echo "held out, fourteenth set (written by a fourteenth person who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout14 $(QUESTIONS) tests/data/eval_policies_heldout14.jsonl $(EVAL_ARGS)
+	@echo "held out, fifteenth set (written by a fifteenth person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout15 $(QUESTIONS) tests/data/eval_policies_heldout15.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)
