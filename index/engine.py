@@ -65,6 +65,10 @@ LIST_BUDGET = 320  # characters of a list shown with its lead-in
 FEE_SLOT = "费用"
 BARE_SUM = re.compile(r"[\d.]+万?元")  # a sum of money, which says nothing of whether it is paid or received
 TABLE_ROW = re.compile(r"[^|]+(?:\s\|\s[^|]+)+")  # a table row as the parser keeps it: "cell | cell | cell"
+# words a label may follow and still label the passage's own detail ("申请受理时间为", "第一批受理时间为",
+# "政策咨询电话："); after another word it labels that ("兑付申请时间为…" is when to cash vouchers in, not
+# when to apply)
+LABEL_AT = "(?:(?<![\u4e00-\u9fff])|" + "|".join(f"(?<={w})" for w in ("申请", "申报", "政策", "批", "项目")) + ")"
 # a guide's 常见问题 entry opens with "1.问：…？"; its "答：…" and further sentences answer with it (`faq_entry`)
 FAQ_Q = re.compile(r"^\s*(?:\d{1,2}[.．、]\s*)?问[：:]")
 FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?[万亿]|(?<![\d.])\d{3,}(?![\d.年])")  # `_shares_figure`
@@ -288,10 +292,13 @@ def _chunk_id(hit: Hit) -> str:
 
 def names_slot(slot: Slot, heading: str, text: str) -> bool:
     """The passage's heading (or a "受理时间：", "联系电话：", "受理时间为…" label in it) names the detail:
-    办理时限, 申请材料 … ("以申请时间为准" labels nothing)."""
+    办理时限, 申请材料 … ("以申请时间为准" labels nothing, and "兑付申请时间为…" labels the time of 兑付, not of
+    applying)."""
     names = slot.headings or (slot.label,)
     return slot.name in heading or any(h in heading or text.startswith(h)
-                                       or re.search(rf"{re.escape(h)}(?:[：:]|为(?!准))", text) for h in names)
+                                       or re.search(rf"{LABEL_AT}{re.escape(h)}"
+                                                    r"(?:[：:]|为(?!准))", text)
+                                       for h in names)
 
 
 def list_items(sentences: list[str]) -> list[int]:
@@ -314,6 +321,24 @@ def faq_entry(sentences: list[str], at: int) -> list[int] | None:
             break
         end += 1
     return list(range(start, end))
+
+
+def item_entry(text: str, sentences: list[str], at: int) -> list[int] | None:
+    """The sentences of the numbered item sentence `at` is part of, when the item (one line of the source) has
+    more than one: "1.申请：每年分两批受理，第一批为3月1日至3月31日…。" + "申请单位登录…在线提交申请。" answer
+    "什么时候申请" together. None when `at` is in no such item."""
+    lines, pos, line = [], 0, 0
+    for sent in sentences:
+        found = text.find(sent, pos)
+        if found < 0:
+            return None
+        line += text.count("\n", pos, found)
+        lines.append(line)
+        pos = found + len(sent)
+    same = [i for i, n in enumerate(lines) if n == lines[at]]
+    if len(same) < 2 or not LIST_ITEM.match(sentences[same[0]]) or sum(len(sentences[i]) for i in same) > LIST_BUDGET:
+        return None
+    return same
 
 
 def list_around(sentences: list[str], at: int) -> list[int]:
@@ -1384,12 +1409,14 @@ class Retriever:
         return "".join(chunk["sentences"]) if self._compact(chunk) else h.text
 
     def _entry_text(self, h: Hit) -> str | None:
-        """The whole 常见问题 entry a passage is part of (its 问, 答 and further sentences); None when it is in
-        none."""
+        """The whole 常见问题 entry a passage is part of (its 问, 答 and further sentences), or the whole numbered
+        item of a long unit (a guide's section); None when it is in neither."""
         if h.kind != "chunk" or not h.sentence_ids:
             return None
-        sentences = self.chunks[_chunk_id(h)]["sentences"]
-        entry = faq_entry(sentences, h.sentence_ids[0])
+        chunk = self.chunks[_chunk_id(h)]
+        sentences, at = chunk["sentences"], h.sentence_ids[0]
+        entry = faq_entry(sentences, at) or \
+            (None if self._compact(chunk) else item_entry(chunk.get("text", ""), sentences, at))
         return "".join(sentences[i] for i in entry) if entry else None
 
     def _compact(self, chunk: dict[str, Any]) -> bool:
@@ -1443,7 +1470,8 @@ class Retriever:
                     break
                 shown.append(i)
             return shown
-        shown = {best, *others, *list_around(sentences, best)}
+        shown = {best, *others, *list_around(sentences, best),
+                 *(item_entry(chunk.get("text", ""), sentences, best) or [])}
         # an item shown with the sentences that go on with it before the next item ("1.评定奖励：…100万元。" +
         # "按所达到的最高级别给予奖励，已享受低级别奖励的补足差额。")
         items = list_items(sentences)

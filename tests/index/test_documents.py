@@ -608,3 +608,32 @@ def test_a_quarterly_window_is_when_to_apply(care_live):
     # "每季度首月的1日至15日" was no 申报时间 (no month named): "方案中没有写明受理时间"
     a = _answered_from(care_live, "养老机构运营补贴是不是还是每年3月份报？", "xhd-guide-elderly-care-2026")
     assert "每季度首月的1日至15日" in a["text"], a
+
+
+@pytest.fixture(scope="module")
+def compute_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus held-out set 15's farmers'-market guide, AI compute-voucher and marine-ranch notices
+    (invented)."""
+    held = ROOT / "tests" / "data" / "policies" / "heldout15"
+    return _with_documents([held / "xhd-guide-farmers-market-2026.txt", held / "xhd-ai-compute-2026.txt",
+                            held / "sd-marine-ranch-2026.txt"],
+                           index_settings, embedder, tmp_path_factory.mktemp("compute"))
+
+
+def test_a_numbered_item_of_a_guide_section_states_what_its_first_sentence_does(compute_live):
+    # "1.申请：每年分两批受理，第一批为3月1日…" + "申请单位登录…在线提交申请": the second sentence matched, the date
+    # in the first was not seen, and the reply was "方案中没有写明受理时间" beside the materials list
+    a = _answered_from(compute_live, "农贸市场标准化改造补助什么时候可以申请？每年只有一次吗",
+                       "xhd-guide-farmers-market-2026")
+    assert "3月1日至3月31日" in a["text"] and "9月1日至9月30日" in a["text"], a
+
+
+def test_a_label_another_word_qualifies_is_not_the_asked_detail(compute_live):
+    # "兑付申请时间为每年1月和7月" is when a provider cashes vouchers in, not when an enterprise applies for them
+    a = _answered_from(compute_live, "算力券什么时候申领", "xhd-ai-compute-2026")
+    assert a["text"].startswith("算力券按季度申领，企业在每季度第一个月的10日至25日"), a
+    # …and it is what a provider asking when to cash them in needs ("申请时间为每年1月" states a month)
+    a = _answered_from(compute_live, "我们是入库的算力服务商，客户用算力券抵了服务费，"
+                       "这些算力券我们什么时候找区里兑付？多久兑一次", "xhd-ai-compute-2026")
+    assert a["text"].startswith("算力服务商按照算力券面额") and "每年1月和7月" in a["text"], a
+
