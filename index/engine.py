@@ -97,6 +97,7 @@ WRITES_CACHE = 20000  # (document, word) answers of `_doc_writes` kept
 CARRIED_DECLINES = frozenset({"unknown_object", "other_place"})
 HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # the words a question names the kind of support it asks for with ("贷款贴息", "购车补贴")
+WHETHER = frozenset({"有没有", "有无"})
 SUPPORT_WORDS = frozenset({"补贴", "补助", "奖励", "资助", "贴息", "奖补"})
 # … and the words before them that ask rather than name a kind ("有没有补贴", "额外奖励")
 ASKING_WORDS = frozenset("有没有 是不是 有无 额外 还有 另外 其他 其它 那边 这边 什么 哪些 多少 能否 可否 可以 能不能 "
@@ -1053,9 +1054,13 @@ class Retriever:
         taxes = [w for w in tx.words(question) if len(w) >= 2 and TAX_NAME.search(w)
                  and w not in self._doc_text.get(doc, "")]
         tokens = jieba.lcut(tx.normalize(question), HMM=False)
-        kinds = [f"{w}{sup}" for w, sup in zip(tokens, tokens[1:]) if sup in SUPPORT_WORDS and len(w) >= 2
+        # "…补贴" right after what it is for, or after "有没有" when no document writes that at all ("增资扩股有没有
+        # 奖励": 扩股奖励; "评上之后有没有奖励" asks for no 之后奖励)
+        pairs = [*((w, sup, False) for w, sup in zip(tokens, tokens[1:])),
+                 *((w, sup, True) for w, ask, sup in zip(tokens, tokens[1:], tokens[2:]) if ask in WHETHER)]
+        kinds = [f"{w}{sup}" for w, sup, whether in pairs if sup in SUPPORT_WORDS and len(w) >= 2
                  and HAN_WORD.fullmatch(w) and w not in ASKING_WORDS and w not in self._generic
-                 and not self._doc_writes(doc, w)]
+                 and (w not in self.bm25.idf if whether else not self._doc_writes(doc, w))]
         return list(dict.fromkeys(taxes + kinds))
 
     def _off_subject(self, top: Hit | None, on: frozenset[int], matched: bool) -> bool:

@@ -612,11 +612,11 @@ def test_a_quarterly_window_is_when_to_apply(care_live):
 
 @pytest.fixture(scope="module")
 def compute_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
-    """The plan plus held-out set 15's farmers'-market guide, AI compute-voucher and marine-ranch notices
-    (invented)."""
+    """The plan plus held-out set 15's farmers'-market guide, AI compute-voucher and marine-ranch notices and
+    foreign R&D centre 办法 (invented)."""
     held = ROOT / "tests" / "data" / "policies" / "heldout15"
     return _with_documents([held / "xhd-guide-farmers-market-2026.txt", held / "xhd-ai-compute-2026.txt",
-                            held / "sd-marine-ranch-2026.txt"],
+                            held / "sd-marine-ranch-2026.txt", held / "xhd-foreign-rd-2026.txt"],
                            index_settings, embedder, tmp_path_factory.mktemp("compute"))
 
 
@@ -637,3 +637,13 @@ def test_a_label_another_word_qualifies_is_not_the_asked_detail(compute_live):
                        "这些算力券我们什么时候找区里兑付？多久兑一次", "xhd-ai-compute-2026")
     assert a["text"].startswith("算力服务商按照算力券面额") and "每年1月和7月" in a["text"], a
 
+
+
+def test_support_asked_for_with_you_mei_you_is_support_for_that(compute_live):
+    # "增资扩股有没有奖励": the kind of support asked for is 扩股奖励, which the foreign R&D centre 办法 never
+    # writes; it was answered with that 办法's 开放共享 reward
+    r = compute_live.retriever.search("外资企业在新区增资扩股有没有奖励？新增到资1亿美元能奖多少")
+    assert r.outcome == "declined" and r.answer is None, r.explain
+    # …what the 办法 does write is answered
+    a = _answered_from(compute_live, "外资研发中心对外开放实验室有没有奖励", "xhd-foreign-rd-2026")
+    assert "10%" in a["text"], a
