@@ -31,6 +31,7 @@ from actions.wording import (
     looks_like_question,
     question_beside_cancel,
     read_form_reply,
+    reads_as_story,
     sounds_like_grievance,
 )
 from protocol import messages
@@ -180,7 +181,7 @@ class ValidateComplaintForm(Action):
             return [*events, *self.ask(step, "")]
         if step == "complaint_category":
             return [*events, *await self.category(tracker, text, reply)]
-        return [*events, *await self.value(step, text)]
+        return [*events, *await self.value(step, text, tracker.get_slot("complaint_description"))]
 
     @staticmethod
     def ask(step: str, hint: str) -> list[dict[str, Any]]:
@@ -207,17 +208,21 @@ class ValidateComplaintForm(Action):
         await answerer.reply(dispatcher, tracker, text, result)
         return True
 
-    async def value(self, step: str, text: str) -> list[dict[str, Any]]:
+    async def value(self, step: str, text: str, described: str | None = None) -> list[dict[str, Any]]:
+        """The events of a reply to `step`; `described`: the description the user gave before."""
         if step not in ("complaint_confirm", "complaint_location") and is_form_command(text):
             # "确认提交" or "好的" before the summary: not a name too long or a number in the wrong format
             return self.ask(step, NOT_YET_TEXT)
         if step in ("complaint_company", "complaint_contact") and PLEASANTRY_RE.search(text):
             return self.ask(step, PLEASANTRY_TEXT)  # "谢谢" where the company name was asked is no company
-        if step == "complaint_company" and sounds_like_grievance(text) and not ORG_SUFFIX_RE.search(text.strip()):
-            # "窗口工作人员态度很差" typed where the name was asked: that is the problem, kept as its description
-            described = await self.value("complaint_description", text)
-            if any(e.get("name") == "complaint_description" and e.get("value") for e in described):
-                return [*[e for e in described if e.get("name") != "form_hint"], *self.ask(step, NOTED_TEXT)]
+        if step == "complaint_company" and (sounds_like_grievance(text) or reads_as_story(text)) \
+                and not ORG_SUFFIX_RE.search(text.strip()):
+            # "窗口工作人员态度很差" or what happened typed where the name was asked: that is the problem, kept
+            # as its description, after what the user described before
+            told = f"{described}；{text}" if described and text not in described else text
+            noted = await self.value("complaint_description", told)
+            if any(e.get("name") == "complaint_description" and e.get("value") for e in noted):
+                return [*[e for e in noted if e.get("name") != "form_hint"], *self.ask(step, NOTED_TEXT)]
         if step == "complaint_company":
             v = clean_company(text)
         elif step == "complaint_contact":

@@ -73,6 +73,9 @@ FIELD_WORDS: list[tuple[str, str]] = [
 FILLER_RE = re.compile(r"我(要|想)?(投诉|举报|反映(一下)?|反应)|投诉|举报|反映一下|反映问题|帮我|一下|你好|您好|"
                        r"[，。,.!！?？\s]")
 MIN_DESCRIPTION_CHARS = 6
+CLAUSE_BREAK_RE = re.compile(r"[\u4e00-\u9fff][，,。；;！!][\u4e00-\u9fff]")
+HAN_RE = re.compile(r"[\u4e00-\u9fff]")
+STORY_MIN_CHARS = 12
 MAX_EDIT_CHARS = 30
 
 
@@ -149,6 +152,12 @@ def asks_about_the_business(text: str) -> bool:
 
 def sounds_like_grievance(text: str) -> bool:
     return bool(GRIEVANCE_RE.search(text))
+
+
+def reads_as_story(text: str) -> bool:
+    """Clauses of what happened ("在政务服务中心二楼窗口，昨天下午办变更时被大声训斥"): no name is written
+    with a comma in it."""
+    return bool(CLAUSE_BREAK_RE.search(text)) and len(HAN_RE.findall(text)) >= STORY_MIN_CHARS
 
 
 def grievance_strength(text: str) -> int:

@@ -269,3 +269,24 @@ def test_an_english_question_gets_the_chinese_answer_with_an_english_lead_in(act
     assert msg["type"] in ("answer", "partial") and msg["citation"]["task"] == 5, msg
     assert msg["lead"].startswith(("From the 2023 plan", "The 2023 plan")) and msg["text"].startswith(msg["lead"])
     assert "营业执照" in msg["answer"] or "企业开办" in msg["answer"]
+
+
+def test_what_happened_typed_where_the_name_is_asked_is_added_to_the_description(actions):
+    # "在政务服务中心二楼窗口，昨天下午…被工作人员大声训斥" was taken as the company name, shown as 企业名称 in the
+    # summary, and the story was lost from the description
+    story = "在政务服务中心二楼窗口，昨天下午办营业执照变更时被工作人员大声训斥"
+    tracker = recorded("form_company")
+    tracker["latest_message"]["text"] = story
+    [e for e in tracker["events"] if e["event"] == "user"][-1]["text"] = story
+    before = tracker["slots"]["complaint_description"]
+    s = slots(actions.run("validate_complaint_form", tracker))
+    assert s.get("complaint_company") is None and s["requested_slot"] == "complaint_company"
+    assert s["complaint_description"] == f"{before}；{story}" and s["form_hint"] == "已记下您反映的问题。"
+
+
+@pytest.mark.parametrize("name", ["青岛海川科技有限公司", "黄岛区长江路张记餐馆", "个人"])
+def test_a_name_is_still_a_name(actions, name):
+    tracker = recorded("form_company")
+    tracker["latest_message"]["text"] = name
+    [e for e in tracker["events"] if e["event"] == "user"][-1]["text"] = name
+    assert slots(actions.run("validate_complaint_form", tracker))["complaint_company"] == name

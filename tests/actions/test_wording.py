@@ -13,6 +13,7 @@ from actions.wording import (
     mentions_a_ticket,
     question_beside_cancel,
     read_form_reply,
+    reads_as_story,
     sounds_like_grievance,
     wants_to_complain,
 )
@@ -182,3 +183,13 @@ def test_a_message_about_a_ticket(text, ticket):
 ])
 def test_the_question_typed_with_a_cancel(text, question):
     assert question_beside_cancel(text) == question
+
+
+@pytest.mark.parametrize("text,story", [
+    ("在政务服务中心二楼窗口，昨天下午办营业执照变更时被工作人员大声训斥", True),
+    ("上周去办证，窗口说材料不全让回去补", True),
+    ("青岛海川科技有限公司", False), ("个人", False), ("张记餐馆，黄岛店", False),
+    ("青岛西海岸新区长江路街道某某食品加工厂", False),
+])
+def test_a_story_is_told_in_clauses_a_name_is_not(text, story):
+    assert reads_as_story(text) is story
