@@ -872,7 +872,8 @@ class Retriever:
         clauses = asking_clauses(asked_text)
         unknown = self._unknown_objects(clauses)
         # a follow-up asks about the tax the question before it named ("…免增值税？要去税务局备案吗")
-        unwritten = list(dict.fromkeys([w for w in unknown if TAX_NAME.search(w)] +
+        alien = self._alien_kinds(clauses)
+        unwritten = list(dict.fromkeys([w for w in unknown if TAX_NAME.search(w)] + alien +
                                        (self._unwritten(q if follow_up else clauses, top) if top else [])))
         figures = bool(top) and _shares_figure(q, written)  # q: with an English question's sums in 万 (glossed)
         confidence = best + d["subject_bonus"] * matched + d["agree_bonus"] * agree \
@@ -932,7 +933,7 @@ class Retriever:
             reason = "other_version"
         elif off_subject and confidence < threshold + d["off_subject_margin"]:
             reason = "off_subject"
-        elif unwritten and not (missing and matched):
+        elif unwritten and (alien or not (missing and matched)):
             # a tax or a kind of support the answering document never writes (增值税 of a software policy,
             # 贷款贴息 of a shipping guide): the passage can be about the industry, never about that. Fees and
             # allowances have everyday names the knowledge writes otherwise (安家费 for 安家补贴); a tax has one
@@ -1058,10 +1059,31 @@ class Retriever:
         # 奖励": 扩股奖励; "评上之后有没有奖励" asks for no 之后奖励)
         pairs = [*((w, sup, False) for w, sup in zip(tokens, tokens[1:])),
                  *((w, sup, True) for w, ask, sup in zip(tokens, tokens[1:], tokens[2:]) if ask in WHETHER)]
-        kinds = [f"{w}{sup}" for w, sup, whether in pairs if sup in SUPPORT_WORDS and len(w) >= 2
-                 and HAN_WORD.fullmatch(w) and w not in ASKING_WORDS and w not in self._generic
-                 and (w not in self.bm25.idf if whether else not self._doc_writes(doc, w))]
+        kinds = [f"{w}{sup}" for w, sup, whether in pairs if sup in SUPPORT_WORDS and self._content(w)
+                 and not (self._written(w) if whether else self._doc_writes(doc, w))]
         return list(dict.fromkeys(taxes + kinds))
+
+    def _alien_kinds(self, question: str) -> list[str]:
+        """Support asked for a thing no document writes, named further before the support word than `_unwritten`
+        looks ("农贸市场改造补助": the plan writes 改造 and pays 奖补, and nothing of it is about 农贸市场)."""
+        tokens = jieba.lcut(tx.normalize(question), HMM=False)
+        kinds, run = [], []
+        for w, nxt in zip(tokens, tokens[1:]):
+            run = [*run, w] if self._content(w) else []
+            if nxt in SUPPORT_WORDS:
+                if not all(self._written(x) for x in run[:-1]):
+                    kinds.append("".join(run) + nxt)
+                run = []
+        return kinds
+
+    def _written(self, word: str) -> bool:
+        """Some document writes the word, or its characters in order close together (技改 of 技术改造)."""
+        return word in self.bm25.idf or any(self._doc_writes(n, word) for n in self._doc_text)
+
+    def _content(self, word: str) -> bool:
+        """A word that can say what support is for: Chinese, two characters or more, no asking or generic word."""
+        return len(word) >= 2 and bool(HAN_WORD.fullmatch(word)) and word not in ASKING_WORDS \
+            and word not in self._generic
 
     def _off_subject(self, top: Hit | None, on: frozenset[int], matched: bool) -> bool:
         """The question names a subject the chosen passage is not about.

@@ -242,3 +242,13 @@ def test_a_subject_an_faq_question_negates_is_not_its_subject(live):
         r = live.retriever.search(q, k=3)
         assert "歇业" not in r.answer["text"] and "注销" in r.answer["text"], r.answer
     assert "歇业" in live.retriever.search("歇业能网上办吗", k=3).answer["text"]
+
+
+def test_support_for_a_thing_no_document_writes_is_declined_naming_it(live):
+    # "农贸市场改造补助": the plan writes 改造 and 奖补, nothing about 农贸市场. The reply was partial,
+    # "方案中没有写明受理时间。相关规定：进一步规范区级涉企奖补政策合理性审查…", about another subject
+    r = live.retriever.search("农贸市场改造补助什么时候可以申请", k=3)
+    assert r.outcome == "declined" and r.reason == "unknown_object", r.explain
+    assert "农贸市场改造补助" in r.explain["unknown_objects"]
+    # support for what the plan does write is still answered
+    assert live.retriever.search("首违不罚是怎么规定的", k=3).outcome == "answered"
