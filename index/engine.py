@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import faiss
-import jieba
 import numpy as np
 
 from index import text as tx
@@ -1054,7 +1053,7 @@ class Retriever:
         doc = top.key // KEY_STRIDE
         taxes = [w for w in tx.words(question) if len(w) >= 2 and TAX_NAME.search(w)
                  and w not in self._doc_text.get(doc, "")]
-        tokens = jieba.lcut(tx.normalize(question), HMM=False)
+        tokens = tx.cut(question)
         # "…补贴" right after what it is for, or after "有没有" when no document writes that at all ("增资扩股有没有
         # 奖励": 扩股奖励; "评上之后有没有奖励" asks for no 之后奖励)
         pairs = [*((w, sup, False) for w, sup in zip(tokens, tokens[1:])),
@@ -1066,7 +1065,7 @@ class Retriever:
     def _alien_kinds(self, question: str) -> list[str]:
         """Support asked for a thing no document writes, named further before the support word than `_unwritten`
         looks ("农贸市场改造补助": the plan writes 改造 and pays 奖补, and nothing of it is about 农贸市场)."""
-        tokens = jieba.lcut(tx.normalize(question), HMM=False)
+        tokens = tx.cut(question)
         kinds, run = [], []
         for w, nxt in zip(tokens, tokens[1:]):
             run = [*run, w] if self._content(w) else []
