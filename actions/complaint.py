@@ -105,6 +105,18 @@ def clean_contact(text: str) -> str | None:
     return v if 1 <= len(v) <= 20 else None
 
 
+def tells_what_happened(step: str, text: str) -> bool:
+    """A grievance or a story typed where the company, the contact or the number was asked: no name has
+    clauses, and a contact or number reply carries the number."""
+    if step not in ("complaint_company", "complaint_contact", "complaint_phone"):
+        return False
+    if not (sounds_like_grievance(text) or reads_as_story(text)):
+        return False
+    if step == "complaint_company":
+        return not ORG_SUFFIX_RE.search(text.strip())
+    return not find_phone(text)
+
+
 def clean_location(text: str) -> str | None:
     v = text.strip()
     if is_form_command(v):
@@ -215,10 +227,9 @@ class ValidateComplaintForm(Action):
             return self.ask(step, NOT_YET_TEXT)
         if step in ("complaint_company", "complaint_contact") and PLEASANTRY_RE.search(text):
             return self.ask(step, PLEASANTRY_TEXT)  # "谢谢" where the company name was asked is no company
-        if step == "complaint_company" and (sounds_like_grievance(text) or reads_as_story(text)) \
-                and not ORG_SUFFIX_RE.search(text.strip()):
-            # "窗口工作人员态度很差" or what happened typed where the name was asked: that is the problem, kept
-            # as its description, after what the user described before
+        if tells_what_happened(step, text):
+            # "窗口工作人员态度很差" or what happened typed where a name or number was asked: that is the
+            # problem, kept as its description, after what the user described before
             told = f"{described}；{text}" if described and text not in described else text
             noted = await self.value("complaint_description", told)
             if any(e.get("name") == "complaint_description" and e.get("value") for e in noted):

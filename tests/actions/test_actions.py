@@ -284,6 +284,32 @@ def test_what_happened_typed_where_the_name_is_asked_is_added_to_the_description
     assert s["complaint_description"] == f"{before}；{story}" and s["form_hint"] == "已记下您反映的问题。"
 
 
+@pytest.mark.parametrize("step", ["complaint_contact", "complaint_phone"])
+def test_what_happened_typed_where_the_contact_is_asked_is_added_to_the_description(actions, step):
+    # at "联系人怎么称呼" the story was refused as a name over 20 characters, and it was lost
+    story = "上周三上午在政务服务中心二楼窗口，排了两个小时队，最后说系统坏了让明天再来"
+    tracker = recorded("form_company")
+    tracker["slots"]["requested_slot"] = step
+    tracker["slots"]["complaint_company"] = "青岛海川科技有限公司"
+    tracker["latest_message"]["text"] = story
+    [e for e in tracker["events"] if e["event"] == "user"][-1]["text"] = story
+    before = tracker["slots"]["complaint_description"]
+    s = slots(actions.run("validate_complaint_form", tracker))
+    assert s.get(step) is None and s["requested_slot"] == step
+    assert s["complaint_description"] == f"{before}；{story}" and s["form_hint"] == "已记下您反映的问题。"
+
+
+@pytest.mark.parametrize("reply", ["王经理", "我姓王，是公司行政负责人，电话13900139000"])
+def test_a_contact_is_still_a_contact(actions, reply):
+    tracker = recorded("form_company")
+    tracker["slots"]["requested_slot"] = "complaint_contact"
+    tracker["slots"]["complaint_company"] = "青岛海川科技有限公司"
+    tracker["latest_message"]["text"] = reply
+    [e for e in tracker["events"] if e["event"] == "user"][-1]["text"] = reply
+    s = slots(actions.run("validate_complaint_form", tracker))
+    assert s.get("complaint_description") is None and s["complaint_contact"]
+
+
 @pytest.mark.parametrize("name", ["青岛海川科技有限公司", "黄岛区长江路张记餐馆", "个人"])
 def test_a_name_is_still_a_name(actions, name):
     tracker = recorded("form_company")
