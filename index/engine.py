@@ -97,6 +97,10 @@ CARRIED_DECLINES = frozenset({"unknown_object", "other_place"})
 HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
 # the words a question names the kind of support it asks for with ("贷款贴息", "购车补贴")
 WHETHER = frozenset({"有没有", "有无"})
+# single characters that join words or act rather than end a word ("新区对…", "一起报补贴", "才能拿奖励")
+FUNCTION_CHARS = frozenset("的地得了着过对在和与及或是有要把给被让向从到为等都也还就又能会可该这那哪啥吗呢吧啊嘛"
+                           "个些每各其我你他她它您咱谁几多少怎么如何"
+                           "拿报领申发奖补批办交缴算用买建搞做干获享上下去来看找问说想叫")
 SUPPORT_WORDS = frozenset({"补贴", "补助", "奖励", "资助", "贴息", "奖补"})
 # … and the words before them that ask rather than name a kind ("有没有补贴", "额外奖励")
 ASKING_WORDS = frozenset("有没有 是不是 有无 额外 还有 另外 其他 其它 那边 这边 什么 哪些 多少 能否 可否 可以 能不能 "
@@ -1067,10 +1071,22 @@ class Retriever:
         looks ("农贸市场改造补助": the plan writes 改造 and pays 奖补, and nothing of it is about 农贸市场)."""
         tokens = tx.cut(question)
         kinds, run = [], []
-        for w, nxt in zip(tokens, tokens[1:]):
-            run = [*run, w] if self._content(w) else []
+        for prev, w, nxt in zip(("", *tokens), tokens, tokens[1:]):
+            if w in WHETHER and nxt in SUPPORT_WORDS:  # "被动式超低能耗建筑有没有补贴": the thing before 有没有
+                pass
+            elif len(w) == 1 and HAN_WORD.fullmatch(w) and w not in FUNCTION_CHARS and len(prev) >= 2 \
+                    and HAN_WORD.fullmatch(prev) and prev not in ASKING_WORDS:
+                # a character the dictionary has no word with ends the word before (海外 + 仓)
+                run = [*run[:-1], prev + w] if run and run[-1] == prev else [*run, prev + w]
+            else:
+                run = [*run, w] if self._content(w) else []
             if nxt in SUPPORT_WORDS:
-                if not all(self._written(x) for x in run[:-1]):
+                # the word right before is `_unwritten`'s, per document; after 有没有 every word is judged here
+                judged = run if w in WHETHER else run[:-1]
+                # most of what names the thing is unwritten: one word a user says otherwise ("对外开放实验室")
+                # does not make it another thing
+                unwritten = [x for x in judged if not self._written(x)]
+                if unwritten and 2 * len(unwritten) >= len(judged):
                     kinds.append("".join(run) + nxt)
                 run = []
         return kinds

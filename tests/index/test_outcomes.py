@@ -252,3 +252,14 @@ def test_support_for_a_thing_no_document_writes_is_declined_naming_it(live):
     assert "农贸市场改造补助" in r.explain["unknown_objects"]
     # support for what the plan does write is still answered
     assert live.retriever.search("首违不罚是怎么规定的", k=3).outcome == "answered"
+
+
+@pytest.mark.parametrize("question, kind", [
+    # "跨境电商海外仓有没有补贴" was answered with task 7's 跨境电商 returns clause: jieba has no word 海外仓 (海外 +
+    # 仓), and the thing before 有没有 was never judged
+    ("跨境电商海外仓有没有补贴", "海外仓补贴"),
+    ("海外仓建设补贴一般给多少", "海外仓建设补贴"),
+])
+def test_support_for_a_thing_jieba_has_no_word_for_is_declined_naming_it(live, question, kind):
+    r = live.retriever.search(question, k=3)
+    assert r.outcome == "declined" and kind in r.explain["unknown_objects"], r.explain
