@@ -124,6 +124,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout14 $(QUESTIONS) tests/data/eval_policies_heldout14.jsonl $(EVAL_ARGS)
 	@echo "held out, fifteenth set (written by a fifteenth person who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout15 $(QUESTIONS) tests/data/eval_policies_heldout15.jsonl $(EVAL_ARGS)
+	@echo "held out, sixteenth set (written by a sixteenth person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout16 $(QUESTIONS) tests/data/eval_policies_heldout16.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)
