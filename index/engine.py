@@ -70,7 +70,7 @@ TABLE_ROW = re.compile(r"[^|]+(?:\s\|\s[^|]+)+")  # a table row as the parser ke
 LABEL_AT = "(?:(?<![\u4e00-\u9fff])|" + "|".join(f"(?<={w})" for w in ("申请", "申报", "政策", "批", "项目")) + ")"
 # a guide's 常见问题 entry opens with "1.问：…？"; its "答：…" and further sentences answer with it (`faq_entry`)
 FAQ_Q = re.compile(r"^\s*(?:\d{1,2}[.．、]\s*)?问[：:]")
-FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?[万亿]|(?<![\d.])\d{3,}(?![\d.年])")  # `_shares_figure`
+FIGURE = re.compile(r"(?<![\d.])\d+(?:\.\d+)?个?[万亿]|(?<![\d.])\d{3,}(?![\d.年])")  # `_shares_figure`
 EN_FIGURE = re.compile(r"(?<![\w.,])(?P<n>\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)\s*(?P<s>million|billion)?\b", re.I)
 LIST_SLOTS = frozenset({"材料", "流程", "条件"})  # details a list states as a whole
 CLOSING_SENTENCES = 2  # sentences after a list or table that end its unit (a qualifier of the whole list)
@@ -101,10 +101,13 @@ WHETHER = frozenset({"有没有", "有无"})
 FUNCTION_CHARS = frozenset("的地得了着过对在和与及或是有要把给被让向从到为等都也还就又能会可该这那哪啥吗呢吧啊嘛"
                            "个些每各其我你他她它您咱谁几多少怎么如何"
                            "拿报领申发奖补批办交缴算用买建搞做干获享上下去来看找问说想叫")
+# how many of a thing, not what it is ("一款奖励", "两个奖励", "每款")
+COUNTED = re.compile(r"[一二两三四五六七八九十几每这那哪各][个款项笔家次种类条批张份件台套部位名]")
 SUPPORT_WORDS = frozenset({"补贴", "补助", "奖励", "资助", "贴息", "奖补"})
 # … and the words before them that ask rather than name a kind ("有没有补贴", "额外奖励")
-ASKING_WORDS = frozenset("有没有 是不是 有无 额外 还有 另外 其他 其它 那边 这边 什么 哪些 多少 能否 可否 可以 能不能 "
-                         "申请 享受 拿到 领取 给予 获得 一次性 相关 专项 各项 个人 单位 这种 这类 这项 那种".split())
+ASKING_WORDS = frozenset("有没有 是不是 有无 额外 还有 另外 其他 其它 别的 那边 这边 什么 哪些 多少 能否 可否 可以 "
+                         "能不能 申请 享受 拿到 领取 给予 获得 一次性 相关 专项 各项 个人 单位 这种 这类 这项 "
+                         "那种".split())
 # a tax's name (增值税, 所得税, 关税), not paying or refunding one (缴税, 纳税, 退税)
 TAX_NAME = re.compile(r"(?<![缴纳交退报免减扣征完欠逃偷漏避抵计核申])税$")
 META_SECTION = re.compile(r"事项名称|设定依据|实施依据|政策依据")  # a guide's sections about the service itself
@@ -270,7 +273,8 @@ def english_figures(text: str) -> list[str]:
 def _shares_figure(question: str, passage: str) -> bool:
     """The passage writes a figure the question states, in tens of thousands or of three digits and more
     ("营收第一次过了5000万" and "营业收入首次突破2000万元、5000万元"): the tier the question is about."""
-    return any(re.search(rf"(?<![\d.]){re.escape(f)}", passage) for f in FIGURE.findall(question))
+    # "过了3个亿" says 3亿
+    return any(re.search(rf"(?<![\d.]){re.escape(f.replace('个', ''))}", passage) for f in FIGURE.findall(question))
 
 
 # a negation right before a term: "不想注销，歇业能网上办吗" is about 歇业, not 注销
@@ -847,7 +851,7 @@ class Retriever:
             return states(f"{h.title}：{self._unit_text(h)}" if h.kind == "chunk" else h.text)
         def heads(h: Hit) -> bool:  # the passage's heading names the asked detail (a guide's 办理时限)
             return any(names_slot(sl, h.title, h.text) for sl in asked_slots)
-        hits = self._quantity_first(hits, tx.stated_units(asked_text))
+        hits = self._figures_first(self._quantity_first(hits, tx.stated_units(asked_text)), asked_text)
         fees = [sl for sl in asked_slots if sl.name == FEE_SLOT]
         def figures_only(h: Hit) -> bool:  # it states a fee only as a sum, maybe one paid out ("每件补助2000元")
             text = self._unit_text(h) if h.kind == "chunk" else h.text
@@ -860,7 +864,8 @@ class Retriever:
         top = hits[0] if hits else None
         # a place the answering passage itself writes is no other jurisdiction ("马德里体系" of a trademark award)
         written = self._unit_text(top) if top and top.kind == "chunk" else (top.text if top else "")
-        place = self._other_place(q, written) or \
+        levels = [self.docs[top.doc_id].get("level") or DEFAULT_LEVEL] if top else None
+        place = self._other_place(q, written, levels) or \
             (a.place if a.place and a.place not in written and not self.scope.names_home(asked_text) else None)
         best = top.score if top else 0.0
         threshold = self.cfg["min_score"] if mode == "hybrid" else self.cfg.get(f"min_score_{mode}", 0.3)
@@ -1098,7 +1103,7 @@ class Retriever:
     def _content(self, word: str) -> bool:
         """A word that can say what support is for: Chinese, two characters or more, no asking or generic word."""
         return len(word) >= 2 and bool(HAN_WORD.fullmatch(word)) and word not in ASKING_WORDS \
-            and word not in self._generic
+            and word not in self._generic and not COUNTED.fullmatch(word)
 
     def _off_subject(self, top: Hit | None, on: frozenset[int], matched: bool) -> bool:
         """The question names a subject the chosen passage is not about.
@@ -1120,6 +1125,23 @@ class Retriever:
         def states(h: Hit) -> bool:  # a table's lead-in states what its rows do ("350平方米" → the tiers by area)
             return bool(units & tx.quantity_units(self._unit_text(h) if h.kind == "chunk" else h.text))
         return hits if states(hits[0]) else self._close_in_doc_first(hits, states)
+
+    def _figures_first(self, hits: list[Hit], question: str) -> list[Hit]:
+        """A passage writing two figures or more the question states ("营收第一次过了3个亿，前年过1个亿的时候拿过
+        30万" and "首次突破1亿元、3亿元…奖励30万元、80万元") is the one the question is about, when it scores
+        near the best one (`detail_slack_notice`) and that writes fewer: its confidence is the best one's."""
+        figures = {f.replace("个", "") for f in FIGURE.findall(question)}
+        if len(figures) < 2 or not hits:
+            return hits
+        def shared(h: Hit) -> int:
+            text = self._unit_text(h) if h.kind == "chunk" else h.text
+            return sum(bool(re.search(rf"(?<![\d.]){re.escape(f)}", text)) for f in figures)
+        floor, most = hits[0].score - self.decision["detail_slack_notice"], shared(hits[0])
+        best = max((h for h in hits[1:] if h.score >= floor), key=shared, default=None)
+        if best is None or shared(best) < 2 or shared(best) <= most:
+            return hits
+        best.score = max(best.score, hits[0].score)
+        return [best, *[h for h in hits if h is not best]]
 
     def _close_in_doc_first(self, hits: list[Hit], better: Callable[[Hit], bool]) -> list[Hit]:
         """The first passage of the best one's document scoring within `detail_slack_notice` of it and `better`,
@@ -1430,10 +1452,11 @@ class Retriever:
             shown.append(body)
         return out
 
-    def _other_place(self, q: str, written: str = "") -> str | None:
+    def _other_place(self, q: str, written: str = "", levels: list[str] | None = None) -> str | None:
         """The first place the question names that no document's jurisdiction covers (knowledge.places) and
-        `written` does not name."""
-        return self.scope.other_place(q, written)
+        `written` does not name; a place inside a loaded jurisdiction counts only inside `levels` (the
+        answering document's)."""
+        return self.scope.other_place(q, written, levels)
 
     # -- answer --------------------------------------------------------------------------------
     def _unit_text(self, h: Hit) -> str:

@@ -56,6 +56,8 @@ DESTINATION_AFTER_RE = re.compile(r"^[\u4e00-\u9fff、]{0,6}?(参.?展|办展|�
 # where the enterprise or its asset came from ("原来船籍港是宁波，现在转籍到青岛", "之前在宁波开过厂"): a story
 # of moving here, not whose policy is asked (unless that place's own policy follows: `OWN_POLICY_RE`)
 ORIGIN_BEFORE_RE = re.compile(r"(原来|原先|原本|本来|以前|之前|早先|从前)[\u4e00-\u9fff]{0,6}$")
+# … or where it moves to ("把公司注册地挪到市南区去"): the policy it leaves is asked about
+MOVE_TO_BEFORE_RE = re.compile(r"(挪|迁|搬|转|移)(到|往|至|去|入)$")
 # where the other party to a deal is ("跟北京一所大学签了技术转让合同", "给深圳的客户供货"): whom the enterprise
 # deals with, not whose policy is asked
 PARTNER_BEFORE_RE = re.compile(r"(跟|和|与|同|向|从|给|替|帮|为)$")
@@ -258,15 +260,18 @@ class PlaceScope:
         """True for a loaded jurisdiction's names (青岛, 山东省 …) and the New Area's own (黄岛区, 西海岸新区)."""
         return place in self.covered or any(h in place for h in self.home_places if not _generic(h))
 
-    def inside(self, place: str) -> bool:
-        """A place inside a loaded jurisdiction (烟台 with a 山东省 document, 市南区 with a 青岛市 one)."""
-        return bool(gazetteer().within.get(place, frozenset()) & self.covered)
+    def inside(self, place: str, levels: Iterable[str] | None = None) -> bool:
+        """A place inside a loaded jurisdiction (烟台 with a 山东省 document, 市南区 with a 青岛市 one), or inside
+        one of `levels` when given (the jurisdiction of the document that would answer)."""
+        covered = self.covered if levels is None else \
+            frozenset(name for level in levels for name in LEVEL_NAMES.get(level, ()))
+        return bool(gazetteer().within.get(place, frozenset()) & covered)
 
     def names_home(self, text: str) -> bool:
         """The text names the New Area or one of its places (新区, 黄岛 …)."""
         return bool(self._home_re.search(text))
 
-    def other_place(self, question: str, written: str = "") -> str | None:
+    def other_place(self, question: str, written: str = "", levels: Iterable[str] | None = None) -> str | None:
         """The first named place no document covers, unless the question also names the New Area.
 
         A place `written` names (the passage that would answer: "通过马德里体系进行商标国际注册") is the
@@ -277,7 +282,9 @@ class PlaceScope:
         New Area name (珠海 in 珠海街道, 马山 in 藏马山) is not another place. A place inside a loaded
         jurisdiction is another place only when its own policy is asked ("济南对…有什么奖励"), not where an
         enterprise is or goes ("我们是烟台一家企业", "注册地挪到市南区去": the province's or the city's policy
-        applies there). Nor is any place where it came from ("原来船籍港是宁波"). Nor is a place the
+        applies there) — when `levels`, the jurisdictions of the documents that would answer, are given, only a
+        place inside those: a New Area guide is no policy of 济南 ("济南市个体户转成公司有奖励吗"). Nor is any
+        place where it came from ("原来船籍港是宁波") or moves to ("注册地挪到市南区去"). Nor is a place the
         enterprise goes to exhibit, list or export ("去越南参展", "去香港上市"), nor a foreign place in a
         question about business abroad ("在德国杜伊斯堡租个海外仓"), nor where the other party to a deal is
         ("跟北京一所大学签了合同").
@@ -301,7 +308,8 @@ class PlaceScope:
                  if (p, a, b) not in inner and not self.covers(p) and p not in written
                  and not any(ha <= a and b <= hb for ha, hb in homes)
                  and not any(a < hb and ha < b for ha, hb in named_homes)
-                 and not ((self.inside(p) or ORIGIN_BEFORE_RE.search(question[:a]))
+                 and not ((self.inside(p, levels) or ORIGIN_BEFORE_RE.search(question[:a])
+                           or MOVE_TO_BEFORE_RE.search(question[:a]))
                           and not OWN_POLICY_RE.match(question[b:]))
                  and not (DESTINATION_BEFORE_RE.search(question[:a]) and DESTINATION_AFTER_RE.match(question[b:]))
                  and not (PARTNER_BEFORE_RE.search(question[:a]) and PARTNER_AFTER_RE.match(question[b:]))

@@ -83,6 +83,10 @@ def test_a_jurisdiction_is_in_scope_only_when_a_document_of_it_is_loaded(plan_on
     assert province.other_place("我们是烟台一家做海工装备的企业，首台套省里按什么比例奖励") is None
     assert plan_only.other_place("我们是烟台一家做海工装备的企业，首台套省里按什么比例奖励") == "烟台"
     assert city.other_place("拿了奖励以后把公司注册地挪到市南区去，会不会有啥麻烦") is None
+    # …only when the answering document is that jurisdiction's: a New Area policy is no policy of 济南
+    assert province.other_place("济南市个体户转成公司有奖励吗", levels=["西海岸新区"]) == "济南市"
+    assert province.other_place("我们是济南的一家非遗工坊，省里奖励怎么算", levels=["山东省"]) is None
+    assert province.other_place("拿了奖励以后把公司注册地挪到济南去，会不会有啥麻烦", levels=["西海岸新区"]) is None
     assert plan_only.other_place("打算新建一个冷链仓库，区里能补多少") is None  # 新建: a verb, not 南昌's 新建区
 
 
