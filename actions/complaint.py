@@ -58,6 +58,9 @@ HOLD_CONFIRM_TEXT = ("好的，不着急，内容还没有提交。确认无误�
                      "需要修改请告诉我改哪一项，不提交请回复“取消”。")
 COMPANY_PREFIX_RE = re.compile(r"^(我们?(是|公司是|单位是|企业是)|公司(名称)?(是|叫)|企业(名称)?(是|叫)|"
                                r"单位(名称)?(是|叫)|名称(是|叫)?)[:：\s]*")
+# a reply at the location step that names a place ("二楼窗口怎么总排长队") rather than asks a policy question
+# ("跨境电商海外仓有没有补贴", which was kept as the place)
+PLACE_WORD_RE = re.compile(r"区|路|街|镇|村|号|楼|层|厅|窗口|中心|园|厂|站|港|码头|广场|大厦|社区|市|县|局|所|室|门")
 ORG_SUFFIX_RE = re.compile(r"(公司|厂|店|部|中心|集团|合作社|事务所|银行|学校|医院|协会|商会)$")
 CONTACT_PREFIX_RE = re.compile(r"^(我(姓|叫|是)|叫我|联系人(是|叫)?|称呼(是)?|姓名(是)?)[:：\s]*")
 NOTED_TEXT = "已记下您反映的问题。"
@@ -213,7 +216,7 @@ class ValidateComplaintForm(Action):
         except ApiError:
             return False
         if result["declined"]:
-            if step in ("complaint_description", "complaint_location"):
+            if step == "complaint_description" or (step == "complaint_location" and PLACE_WORD_RE.search(text)):
                 return False  # most likely part of what they want to report
             dispatcher.utter_message(**messages.text("这个问题我在现有政策文件中没有找到答案，您可以在反映内容里一并写明。").utter())
             return True

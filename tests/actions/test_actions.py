@@ -299,6 +299,19 @@ def test_what_happened_typed_where_the_contact_is_asked_is_added_to_the_descript
     assert s["complaint_description"] == f"{before}；{story}" and s["form_hint"] == "已记下您反映的问题。"
 
 
+def test_a_policy_question_typed_where_the_place_is_asked_is_no_place(actions):
+    # "跨境电商海外仓有没有补贴" at "问题涉及的具体地点是？": the knowledge lacks it, and it was kept as the place
+    question = "跨境电商海外仓有没有补贴"
+    tracker = recorded("form_company")
+    tracker["slots"]["requested_slot"] = "complaint_location"
+    tracker["latest_message"]["text"] = question
+    [e for e in tracker["events"] if e["event"] == "user"][-1]["text"] = question
+    result = actions.run("validate_complaint_form", tracker)
+    s = slots(result)
+    assert s.get("complaint_location") is None and s["requested_slot"] == "complaint_location"
+    assert any("没有找到答案" in m["text"] for m in shown(result)), shown(result)
+
+
 @pytest.mark.parametrize("reply", ["王经理", "我姓王，是公司行政负责人，电话13900139000"])
 def test_a_contact_is_still_a_contact(actions, reply):
     tracker = recorded("form_company")
