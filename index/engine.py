@@ -95,14 +95,14 @@ WRITES_CACHE = 20000  # (document, word) answers of `_doc_writes` kept
 # declines that hold for the part after the declined one too: what it asks for is not in the knowledge
 CARRIED_DECLINES = frozenset({"unknown_object", "other_place"})
 HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
-# the words a question names the kind of support it asks for with ("贷款贴息", "购车补贴")
-WHETHER = frozenset({"有没有", "有无"})
+WHETHER = frozenset({"有没有", "有无"})  # "X有没有补贴": X is what the support is for
 # single characters that join words or act rather than end a word ("新区对…", "一起报补贴", "才能拿奖励")
 FUNCTION_CHARS = frozenset("的地得了着过对在和与及或是有要把给被让向从到为等都也还就又能会可该这那哪啥吗呢吧啊嘛"
                            "个些每各其我你他她它您咱谁几多少怎么如何"
                            "拿报领申发奖补批办交缴算用买建搞做干获享上下去来看找问说想叫")
 # how many of a thing, not what it is ("一款奖励", "两个奖励", "每款")
 COUNTED = re.compile(r"[一二两三四五六七八九十几每这那哪各][个款项笔家次种类条批张份件台套部位名]")
+# the words a question names the kind of support it asks for with ("贷款贴息", "购车补贴")
 SUPPORT_WORDS = frozenset({"补贴", "补助", "奖励", "资助", "贴息", "奖补"})
 # … and the words before them that ask rather than name a kind ("有没有补贴", "额外奖励")
 ASKING_WORDS = frozenset("有没有 是不是 有无 额外 还有 另外 其他 其它 别的 那边 这边 什么 哪些 多少 能否 可否 可以 "
@@ -270,11 +270,19 @@ def english_figures(text: str) -> list[str]:
     return out
 
 
+def _figures(question: str) -> set[str]:
+    """The figures a question states, in tens of thousands or of three digits and more ("过了3个亿" says 3亿)."""
+    return {f.replace("个", "") for f in FIGURE.findall(question)}
+
+
+def _writes_figure(passage: str, figure: str) -> bool:
+    return bool(re.search(rf"(?<![\d.]){re.escape(figure)}", passage))
+
+
 def _shares_figure(question: str, passage: str) -> bool:
-    """The passage writes a figure the question states, in tens of thousands or of three digits and more
-    ("营收第一次过了5000万" and "营业收入首次突破2000万元、5000万元"): the tier the question is about."""
-    # "过了3个亿" says 3亿
-    return any(re.search(rf"(?<![\d.]){re.escape(f.replace('个', ''))}", passage) for f in FIGURE.findall(question))
+    """The passage writes a figure the question states ("营收第一次过了5000万" and "营业收入首次突破2000万元、
+    5000万元"): the tier the question is about."""
+    return any(_writes_figure(passage, f) for f in _figures(question))
 
 
 # a negation right before a term: "不想注销，歇业能网上办吗" is about 歇业, not 注销
@@ -1130,15 +1138,14 @@ class Retriever:
         """A passage writing two figures or more the question states ("营收第一次过了3个亿，前年过1个亿的时候拿过
         30万" and "首次突破1亿元、3亿元…奖励30万元、80万元") is the one the question is about, when it scores
         near the best one (`detail_slack_notice`) and that writes fewer: its confidence is the best one's."""
-        figures = {f.replace("个", "") for f in FIGURE.findall(question)}
+        figures = _figures(question)
         if len(figures) < 2 or not hits:
             return hits
-        def shared(h: Hit) -> int:
-            text = self._unit_text(h) if h.kind == "chunk" else h.text
-            return sum(bool(re.search(rf"(?<![\d.]){re.escape(f)}", text)) for f in figures)
-        floor, most = hits[0].score - self.decision["detail_slack_notice"], shared(hits[0])
-        best = max((h for h in hits[1:] if h.score >= floor), key=shared, default=None)
-        if best is None or shared(best) < 2 or shared(best) <= most:
+        floor = hits[0].score - self.decision["detail_slack_notice"]
+        shared = {id(h): sum(_writes_figure(self._unit_text(h) if h.kind == "chunk" else h.text, f) for f in figures)
+                  for h in hits if h.score >= floor}
+        best = max(hits[1:], key=lambda h: shared.get(id(h), 0), default=None)
+        if best is None or shared.get(id(best), 0) < max(2, shared[id(hits[0])] + 1):
             return hits
         best.score = max(best.score, hits[0].score)
         return [best, *[h for h in hits if h is not best]]
