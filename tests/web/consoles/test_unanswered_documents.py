@@ -38,8 +38,10 @@ NOTICE = """一、奖励对象
 """
 TITLE = f"关于开展海上风电运维企业奖励申报工作的通知（测试{time.time_ns() % 10**6}）"
 NONCE = "".join(random.choices(string.ascii_lowercase, k=6))
+# each question its own nonce: one rare Latin word in both made the two unrelated questions embed alike
+# (cosine ≥ 0.9 with nonce "ipcwdw"), and they were grouped together
 ASKED = f"海上风电运维船舶购置奖励最高能拿多少 {NONCE}"
-LINKED = f"西海岸新区的招商引资活动在哪里报名 {NONCE}"
+LINKED = f"西海岸新区的招商引资活动在哪里报名 {''.join(random.choices(string.ascii_lowercase, k=6))}"
 ENTRY_ID = f"notice-fengdian-{NONCE}"
 
 
