@@ -126,6 +126,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout15 $(QUESTIONS) tests/data/eval_policies_heldout15.jsonl $(EVAL_ARGS)
 	@echo "held out, sixteenth set (written by a sixteenth person who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout16 $(QUESTIONS) tests/data/eval_policies_heldout16.jsonl $(EVAL_ARGS)
+	@echo "held out, seventeenth set (written by a seventeenth person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout17 $(QUESTIONS) tests/data/eval_policies_heldout17.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)
