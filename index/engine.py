@@ -110,6 +110,15 @@ ASKING_WORDS = frozenset("有没有 是不是 有无 额外 还有 另外 其他
                          "那种".split())
 # a tax's name (增值税, 所得税, 关税), not paying or refunding one (缴税, 纳税, 退税)
 TAX_NAME = re.compile(r"(?<![缴纳交退报免减扣征完欠逃偷漏避抵计核申])税$")
+# how to obtain a licence, approval, filing or certificate named by what it is for ("食品生产许可证怎么办理",
+# "网络游戏版号怎么申请", "去证监会备案需要准备哪些材料"): a procedure of the authority that grants it. A support
+# policy names such a thing as a condition or a material ("获得绿色建材产品认证证书的…"); it does not say how to get it
+LICENCE_ASKED = re.compile(
+    r"(?P<mod>[\u4e00-\u9fff]{2,})的?(?P<act>许可证|许可|审批|备案|认证|证书|执照|资质|版号|标识|评审|评定|登记|"
+    r"账号密码|账号)(?:（[^）]{0,12}）|\([^)]{0,12}\))?(?:需要|要|该|应该|应当|一般|又|都|到底|具体)?"
+    r"(?:怎么|如何|去哪|找哪|在哪|需要什么|要什么|要准备|需要准备|流程|手续|要多|多长|多久|几天|什么条件)")
+# documents that describe a procedure of their own (a guide to 外国人来华工作许可, 个转企's 变更登记)
+GUIDE_TITLE = re.compile(r"指南|须知|办事|服务事项")
 META_SECTION = re.compile(r"事项名称|设定依据|实施依据|政策依据")  # a guide's sections about the service itself
 # a policy's cap on what one enterprise gets from all of it in a year, as the sentence opening its unit
 POLICY_CAP = re.compile(r"(?:同一|单个|单家|每家|每个)[^，。；]{0,8}?(?:同一年度|当年度|年度|每年)[^。；]{0,24}"
@@ -888,7 +897,7 @@ class Retriever:
         clauses = asking_clauses(asked_text)
         unknown = self._unknown_objects(clauses)
         # a follow-up asks about the tax the question before it named ("…免增值税？要去税务局备案吗")
-        alien = self._alien_kinds(clauses)
+        alien = self._alien_kinds(clauses) + (self._licences_elsewhere(clauses, top) if top else [])
         unwritten = list(dict.fromkeys([w for w in unknown if TAX_NAME.search(w)] + alien +
                                        (self._unwritten(q if follow_up else clauses, top) if top else [])))
         figures = bool(top) and _shares_figure(q, written)  # q: with an English question's sums in 万 (glossed)
@@ -1103,6 +1112,26 @@ class Retriever:
                     kinds.append("".join(run) + nxt)
                 run = []
         return kinds
+
+    def _licences_elsewhere(self, question: str, top: Hit) -> list[str]:
+        """Licences, approvals and certificates the question asks how to obtain that the answering short policy
+        only names (`LICENCE_ASKED`): its title is not about them, and no guide of its own describes them.
+        The plan (a long document) is about procedures and approvals themselves, and its subjects judge it."""
+        if top.doc_id not in self._short_docs:
+            return []
+        doc = top.key // KEY_STRIDE
+        title = bare_title(self.docs[top.doc_id]["title"])
+        out = []
+        for m in LICENCE_ASKED.finditer(question):
+            words = [w for w in tx.words(m["mod"]) if self._content(w)]
+            if not words or not m["mod"].endswith(words[-1]):
+                continue  # "办什么备案": nothing names which
+            thing = words[-1] + m["act"]
+            if close_together(thing).search(title) or \
+                    (GUIDE_TITLE.search(title) and self._doc_writes(doc, thing)):
+                continue
+            out.append(thing)
+        return list(dict.fromkeys(out))
 
     def _written(self, word: str) -> bool:
         """Some document writes the word, or its characters in order close together (技改 of 技术改造)."""

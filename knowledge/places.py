@@ -50,6 +50,11 @@ OWN_POLICY_RE = re.compile(r"^(市|区|县)?(对|出台|发布|政府|给|有(�
                            r"的(政策|补贴|补助|奖励|人才|扶持|规定|办法))")
 # a place where the enterprise goes to exhibit, list or export ("去越南和马来西亚参展", "去香港上市"): what the
 # New Area supports abroad, not another place's policy
+# …and in English: the place gives or pays ("Does Yantai give subsidies…", "what does shanghai give", "Jinan's
+# subsidy"), not where the enterprise is ("we are a company in Yantai")
+EN_OWN_POLICY_RE = re.compile(r"^(?:'s\b|\s+(?:gives?|offers?|provides?|pays?|grants?|subsidi[sz]es?|rewards?|has|"
+                              r"have|government|city|province|municipal|polic(?:y|ies)))", re.IGNORECASE)
+EN_ASKS_PLACE_RE = re.compile(r"\b(?:does|do|will|would|can|could)\s+$", re.IGNORECASE)
 DESTINATION_BEFORE_RE = re.compile(r"(去|到|赴|前往|在|从)[\u4e00-\u9fff、和及]{0,8}$")
 # … or where what comes to the New Area comes from ("从韩国请一位工程师", "从深圳引进一个项目")
 DESTINATION_AFTER_RE = re.compile(r"^[\u4e00-\u9fff、]{0,6}?(参.?展|办展|上市|挂牌|出口|考察|招商|请|聘|引进|招|进口)")
@@ -296,7 +301,9 @@ class PlaceScope:
         abroad = ABROAD_RE.search(question)
         # in English the New Area's city and province name it too ("a commercial dispute in Qingdao")
         english = [(p, a, b) for p, a, b in english_places(question) if not self.covers(p)
-                   and not self.inside(p) and p not in HOME_REGIONS and p not in written]
+                   and not (self.inside(p, levels) and not EN_OWN_POLICY_RE.match(question[b:])
+                            and not EN_ASKS_PLACE_RE.search(question[:a]))
+                   and p not in HOME_REGIONS and p not in written]
         if english and not ENGLISH_HOME_RE.search(question):  # "Does Suzhou offer any subsidy for …"
             return english[0][0]
         spans = place_spans(question)

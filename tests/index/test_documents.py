@@ -698,3 +698,18 @@ def test_a_city_of_a_loaded_province_is_another_place_for_a_new_area_policy(conv
     a = _answered_from(conversion_live, "我们是济南的一家非遗工坊，带动了30多个人就业，省里的带动就业奖励怎么算",
                        "sd-ich-workshop-2026")
     assert "每人每年3000元" in a["text"], a
+
+
+def test_how_to_obtain_a_licence_a_policy_only_names_is_declined(conversion_live):
+    # the animation 办法 names 版号 as what a game must have and its 批复文件 as a material, and the HR-service
+    # 办法 names 劳务派遣 as a business; neither says how to get a 版号 or a 劳务派遣经营许可证, and both were
+    # answered with those clauses
+    for question, thing in (("网络游戏版号怎么申请？从提交材料到拿到版号一般要多长时间", "版号"),
+                            ("劳务派遣经营许可证怎么办理，注册资本有什么要求", "许可证")):
+        r = conversion_live.retriever.search(question)
+        assert r.outcome == "declined" and r.reason == "unknown_object", (question, r.explain)
+        assert any(thing in w for w in r.explain["unknown_objects"]), r.explain
+    # the reward for a game that has one is still answered, and so is what a guide says of its own 变更登记
+    a = _answered_from(conversion_live, "原创网络游戏拿到版号上线了，申请奖励要交什么材料", "qd-animation-game-2026")
+    assert "版号批复文件" in a["text"], a
+    _answered_from(conversion_live, "个转企的变更登记怎么办理", "xhd-guide-ind-to-corp-2026")

@@ -88,6 +88,12 @@ def test_a_jurisdiction_is_in_scope_only_when_a_document_of_it_is_loaded(plan_on
     assert province.other_place("我们是济南的一家非遗工坊，省里奖励怎么算", levels=["山东省"]) is None
     assert province.other_place("拿了奖励以后把公司注册地挪到济南去，会不会有啥麻烦", levels=["西海岸新区"]) is None
     assert plan_only.other_place("打算新建一个冷链仓库，区里能补多少") is None  # 新建: a verb, not 南昌's 新建区
+    # …and in English: "Does Yantai give…" asks 烟台's own policy, of any document; a company there asks the province's
+    assert province.other_place("does yantai give subsidies for refrigerated trucks?", levels=["西海岸新区"]) == "烟台"
+    assert province.other_place("does yantai give subsidies for refrigerated trucks?", levels=["山东省"]) == "烟台"
+    assert province.other_place("what is yantai's reward for patent navigation?", levels=["山东省"]) == "烟台"
+    assert province.other_place("we are a company in yantai. how much does the province reward?",
+                                levels=["山东省"]) is None
 
 
 def test_a_place_the_enterprise_goes_to_exhibit_or_list_is_not_another_place(plan_only):
