@@ -581,6 +581,7 @@ class Retriever:
                  *(t for _, ts in self._glossary for t in ts)]
         self.fixer = TermFixer([*terms, *officials, *self.synonyms], self.corpus, min_len=4,
                                spelled=self._expansions, short=short,
+                               written=[t for t in self.bm25.idf if len(t) == 2 and HAN_WORD.fullmatch(t)],
                                # not a fee's name: fees come in many compounds (保教费 is no 交费)
                                asking=[w for sl in self.slots for w in sl.cues if not OBJECT_NOUN.search(w)])
         self.years_held = {y for d in self.docs.values() for y in re.findall(r"20\d{2}", f"{d['title']}{d['written']}")}

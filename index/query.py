@@ -33,6 +33,11 @@ CJK = re.compile(r"[\u4e00-\u9fff]")
 # a question about "this situation" of the story before it ("…固定资产投资大概2.5个亿。这种情况区里的落户补助怎么算")
 ANAPHOR = re.compile(r"\s*(?:那|像)?(?:这种|这样的?|我们这种|我们这样的?)(?:情况|条件|规模|企业|公司)")
 QUESTION_CHARS = frozenset("谁啥哪几吗呢么怎咋")  # no typo of a term: "这事到底谁管" is not 水管
+# characters that stand alone in any sentence: two of them sounding like a word the knowledge writes are no
+# typo of it ("账上" is not 掌上, "补得" not 不得, "限上" not 线上)
+GRAMMAR_CHARS = frozenset("上下得是还和再在的了着过能会可要就也都又把被给对向从到与及或而且并但很太最更外里内中前后"
+                          "有没不想一二两三四五六七八九十百千万几个间件张台套次位家人")
+NAMED_KIND_ENDS = frozenset("费税金证险")  # the last character of a fee's, tax's or certificate's name
 # asking phrases opening with a question word, this long, are fixed like terms ("啥时侯" → 啥时候). Not the
 # others: "降多少" is no typo of the cue 奖多少
 ASKING_TYPO_MIN = 3
@@ -233,11 +238,13 @@ class TermFixer:
     spelled: dict[str, list[str]] = field(default_factory=dict)  # everyday word → its terms (synonyms, wording)
     short: Iterable[str] = ()  # two-character terms (奖励, 执照, 总部) whose same-sound typos are fixed in context
     asking: Iterable[str] = ()  # words questions ask with (电话, 地址): short terms the knowledge need not write
+    written: Iterable[str] = ()  # two-character words the knowledge writes (代账, 版号): typos outside grammar
     typos: dict[str, str] = field(default_factory=dict, init=False)
     by_pinyin: dict[tuple[str, ...], list[str]] = field(default_factory=dict, init=False)
     by_initials: dict[str, list[str]] = field(default_factory=dict, init=False)
     lengths: list[int] = field(default_factory=list, init=False)
     by_pinyin2: dict[tuple[str, ...], list[str]] = field(default_factory=dict, init=False)
+    by_pinyin2w: dict[tuple[str, ...], list[str]] = field(default_factory=dict, init=False)
 
     def __post_init__(self) -> None:
         for t in sorted(set(self.terms)):
@@ -261,6 +268,9 @@ class TermFixer:
             if len(t) == 2 and all(CJK.match(ch) for ch in t) and (t in self.corpus or t in asking) \
                     and len(_pinyin(t)) == 2:
                 self.by_pinyin2.setdefault(_pinyin(t), []).append(t)
+        for t in sorted(set(self.written)):
+            if len(t) == 2 and all(CJK.match(ch) for ch in t) and len(_pinyin(t)) == 2:
+                self.by_pinyin2w.setdefault(_pinyin(t), []).append(t)
         for word, officials in self.spelled.items():
             same = [t for t in officials if len(t) == len(word) and _pinyin(t) == _pinyin(word)]
             if same and word not in self.corpus and CJK.match(word):
@@ -302,7 +312,7 @@ class TermFixer:
         ("谁管" for 水管) they are no typo."""
         import jieba
 
-        if not self.by_pinyin2:
+        if not self.by_pinyin2 and not self.by_pinyin2w:
             return []
         alone: set[int] = set()
         at = 0
@@ -315,7 +325,11 @@ class TermFixer:
             window = text[i:i + 2]
             if i + 1 not in alone or window in self.corpus or window in jieba.dt.FREQ:
                 continue
-            for term in self.by_pinyin2.get(_pinyin(window), []):
+            # …of the knowledge's other words, only where no grammar is in it, and not the kind of a fee or tax
+            # named ("保教费" is no 保缴费)
+            written = [] if GRAMMAR_CHARS & set(window) or window[-1] in NAMED_KIND_ENDS else \
+                self.by_pinyin2w.get(_pinyin(window), [])
+            for term in [*self.by_pinyin2.get(_pinyin(window), []), *written]:
                 if sum(a != b for a, b in zip(window, term)) == 1:
                     fixes.append((window, term))
                     break

@@ -713,3 +713,12 @@ def test_how_to_obtain_a_licence_a_policy_only_names_is_declined(conversion_live
     a = _answered_from(conversion_live, "原创网络游戏拿到版号上线了，申请奖励要交什么材料", "qd-animation-game-2026")
     assert "版号批复文件" in a["text"], a
     _answered_from(conversion_live, "个转企的变更登记怎么办理", "xhd-guide-ind-to-corp-2026")
+
+
+def test_a_typo_of_a_word_only_an_uploaded_policy_writes_is_fixed(conversion_live):
+    # the guide writes 代账; "代帐公司" reached retrieval as written and another item answered
+    r = conversion_live.retriever.search("个体户转成公司以后请了代帐公司，一年代帐费3600，区里能补多少")
+    assert ("代帐", "代账") in r.explain["corrections"], r.explain
+    a = _answered_from(conversion_live, "个体户转成公司以后请了代帐公司，一年代帐费3600，区里能补多少",
+                       "xhd-guide-ind-to-corp-2026")
+    assert "每家企业每年最高2400元" in a["text"], a

@@ -81,6 +81,18 @@ def test_a_two_character_typo_of_a_short_term_is_fixed_where_it_stands_alone():
         "a word the knowledge itself writes is no typo"
 
 
+def test_a_two_character_typo_of_any_word_the_knowledge_writes_is_fixed_outside_grammar():
+    # "代帐公司" and "展为费" of uploaded policies reached retrieval as written: no dictionary term is 代账 or 展位,
+    # and "展为费3万" was declined
+    corpus = "代账服务费用 展位费 掌上办 线上 不得 缴费"
+    fixer = TermFixer([], corpus=corpus, written=["代账", "展位", "掌上", "线上", "不得", "缴费"])
+    assert fixer.fix("请了代帐公司，一年代帐费3600")[0] == "请了代账公司，一年代账费3600"
+    assert fixer.fix("去年在上海参展，展为费3万")[0] == "去年在上海参展，展位费3万"
+    assert fixer.fix("钱还在账上")[1] == [], "上 is grammar: 账上 is no 掌上"
+    assert fixer.fix("去年进了限上")[1] == [], "限上 is no 线上"
+    assert fixer.fix("孩子的保教费能补多少")[1] == [], "the kind of a fee is named, not misspelt"
+
+
 def test_a_misspelt_asking_phrase_is_fixed_so_its_detail_is_seen():
     # "什么时侯截止申报" asked no 受理时间: the application materials answered, not the 申报时间 line
     fixer = TermFixer([], corpus="申报时间为2026年3月15日至2026年4月25日",
