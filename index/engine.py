@@ -113,10 +113,14 @@ TAX_NAME = re.compile(r"(?<![缴纳交退报免减扣征完欠逃偷漏避抵计
 # how to obtain a licence, approval, filing or certificate named by what it is for ("食品生产许可证怎么办理",
 # "网络游戏版号怎么申请", "去证监会备案需要准备哪些材料"): a procedure of the authority that grants it. A support
 # policy names such a thing as a condition or a material ("获得绿色建材产品认证证书的…"); it does not say how to get it
+LICENCE_ACTS = r"(?P<act>许可证|许可|审批|备案|认证|证书|执照|资质|版号|标识|评审|评定|登记|账号密码|账号|开户)"
 LICENCE_ASKED = re.compile(
-    r"(?P<mod>[\u4e00-\u9fff]{2,})的?(?P<act>许可证|许可|审批|备案|认证|证书|执照|资质|版号|标识|评审|评定|登记|"
-    r"账号密码|账号)(?:（[^）]{0,12}）|\([^)]{0,12}\))?(?:需要|要|该|应该|应当|一般|又|都|到底|具体)?"
-    r"(?:怎么|如何|去哪|找哪|在哪|需要什么|要什么|要准备|需要准备|流程|手续|要多|多长|多久|几天|什么条件)")
+    r"(?P<mod>[\u4e00-\u9fff]{2,})的?" + LICENCE_ACTS + r"(?:（[^）]{0,12}）|\([^)]{0,12}\))?"
+    r"(?:需要|要|该|应该|应当|一般|又|都|到底|具体)?"
+    r"(?:怎么|如何|去哪|找哪|在哪|需要什么|要什么|要准备|需要准备|流程|手续|要多|多长|多久|几天|什么条件|标准)"
+    # …or "要办特种行业许可证，去哪个部门办", "需要办取水许可证吗": to get one, not the reward for having one
+    r"|(?<![申已经])办(?:理)?(?P<mod2>[\u4e00-\u9fff]{2,})" + LICENCE_ACTS.replace("act", "act2")
+    + r"(?=吗|？|\?|，|,|$)")
 # documents that describe a procedure of their own (a guide to 外国人来华工作许可, 个转企's 变更登记)
 GUIDE_TITLE = re.compile(r"指南|须知|办事|服务事项")
 META_SECTION = re.compile(r"事项名称|设定依据|实施依据|政策依据")  # a guide's sections about the service itself
@@ -898,7 +902,8 @@ class Retriever:
         clauses = asking_clauses(asked_text)
         unknown = self._unknown_objects(clauses)
         # a follow-up asks about the tax the question before it named ("…免增值税？要去税务局备案吗")
-        alien = self._alien_kinds(clauses) + (self._licences_elsewhere(clauses, top) if top else [])
+        # (of the whole question: "要办特种行业许可证，去哪个部门办" asks in the clause after)
+        alien = self._alien_kinds(clauses) + (self._licences_elsewhere(asked_text, top) if top else [])
         unwritten = list(dict.fromkeys([w for w in unknown if TAX_NAME.search(w)] + alien +
                                        (self._unwritten(q if follow_up else clauses, top) if top else [])))
         figures = bool(top) and _shares_figure(q, written)  # q: with an English question's sums in 万 (glossed)
@@ -1124,10 +1129,11 @@ class Retriever:
         title = bare_title(self.docs[top.doc_id]["title"])
         out = []
         for m in LICENCE_ASKED.finditer(question):
-            words = [w for w in tx.words(m["mod"]) if self._content(w)]
-            if not words or not m["mod"].endswith(words[-1]):
+            mod, act = m["mod"] or m["mod2"], m["act"] or m["act2"]
+            words = [w for w in tx.words(mod) if self._content(w)]
+            if not words or not mod.endswith(words[-1]):
                 continue  # "办什么备案": nothing names which
-            thing = words[-1] + m["act"]
+            thing = words[-1] + act
             if close_together(thing).search(title) or \
                     (GUIDE_TITLE.search(title) and self._doc_writes(doc, thing)):
                 continue

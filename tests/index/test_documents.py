@@ -705,7 +705,8 @@ def test_how_to_obtain_a_licence_a_policy_only_names_is_declined(conversion_live
     # 办法 names 劳务派遣 as a business; neither says how to get a 版号 or a 劳务派遣经营许可证, and both were
     # answered with those clauses
     for question, thing in (("网络游戏版号怎么申请？从提交材料到拿到版号一般要多长时间", "版号"),
-                            ("劳务派遣经营许可证怎么办理，注册资本有什么要求", "许可证")):
+                            ("劳务派遣经营许可证怎么办理，注册资本有什么要求", "许可证"),
+                            ("开一家人力资源服务公司要办人力资源服务许可证，去哪个部门办", "许可证")):
         r = conversion_live.retriever.search(question)
         assert r.outcome == "declined" and r.reason == "unknown_object", (question, r.explain)
         assert any(thing in w for w in r.explain["unknown_objects"]), r.explain
