@@ -95,6 +95,10 @@ WRITES_CACHE = 20000  # (document, word) answers of `_doc_writes` kept
 # declines that hold for the part after the declined one too: what it asks for is not in the knowledge
 CARRIED_DECLINES = frozenset({"unknown_object", "other_place"})
 HAN_WORD = re.compile(r"[\u4e00-\u9fff]+")
+# a dense-only answer to a question naming this many things no document writes, a quarter of all it names, is
+# about something else (`_strange_things`)
+STRANGE_MIN = 2
+STRANGE_SHARE = 4
 WHETHER = frozenset({"有没有", "有无"})  # "X有没有补贴": X is what the support is for
 # single characters that join words or act rather than end a word ("新区对…", "一起报补贴", "才能拿奖励")
 FUNCTION_CHARS = frozenset("的地得了着过对在和与及或是有要把给被让向从到为等都也还就又能会可该这那哪啥吗呢吧啊嘛"
@@ -956,6 +960,9 @@ class Retriever:
         dense_only = dense_only or (bool(top) and lang == "en" and not matched and not curated
                                     and top.dense < d["min_dense_en"])
         explain["dense_only"] = dense_only
+        strange = self._strange_things(clauses) if dense_only and not curated else []
+        if strange:
+            explain["unknown_objects"] = list(dict.fromkeys(explain["unknown_objects"] + strange))
         if place and not curated:
             reason = "other_place"
         elif curated:
@@ -969,6 +976,8 @@ class Retriever:
             # 贷款贴息 of a shipping guide): the passage can be about the industry, never about that. Fees and
             # allowances have everyday names the knowledge writes otherwise (安家费 for 安家补贴); a tax has one
             # name, and the kind of support is what the question asks for
+            reason = "unknown_object"
+        elif strange:
             reason = "unknown_object"
         elif confidence < (d["min_score_partial"] if missing and matched else threshold) + \
                 d["dense_only_margin"] * dense_only:
@@ -1139,6 +1148,15 @@ class Retriever:
                 continue
             out.append(thing)
         return list(dict.fromkeys(out))
+
+    def _strange_things(self, question: str) -> list[str]:
+        """The things a question names that no document writes at all (工业用水 and 水价, 游泳馆 and 篮球), when two
+        or more of them and a quarter of what it names are: a question resting on the dense model alone is then
+        about something else. One such word is often the user's own for a thing the knowledge writes otherwise."""
+        named = [w for w in self._topic_words(question) if w not in ASKING_WORDS and w not in WHETHER]
+        named = [w for w in named if not any(w != o and w in o for o in named)]  # 游泳馆, not also 游泳
+        strange = [w for w in named if tx.is_noun(w) and not self._written(w)]
+        return strange if len(strange) >= STRANGE_MIN and STRANGE_SHARE * len(strange) >= len(named) else []
 
     def _written(self, word: str) -> bool:
         """Some document writes the word, or its characters in order close together (技改 of 技术改造)."""

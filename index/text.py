@@ -122,3 +122,15 @@ def stated_units(question: str) -> set[str]:
 def tokens(text: str) -> list[str]:
     """All BM25 terms of a text."""
     return words(text) + bigrams(text)
+
+
+NOUN_FLAGS = frozenset({"n", "vn", "nz", "nt", "nr", "ng", "l"})  # jieba's tags of things, not of acts or amounts
+
+
+@functools.lru_cache(maxsize=8192)
+def is_noun(word: str) -> bool:
+    """jieba tags the word, taken alone, as one noun (游泳馆, 预案, 检疫), not as a verb, an amount or several words."""
+    import jieba.posseg
+
+    tagged = jieba.posseg.lcut(word)
+    return len(tagged) == 1 and tagged[0].flag in NOUN_FLAGS

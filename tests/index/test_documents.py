@@ -723,3 +723,22 @@ def test_a_typo_of_a_word_only_an_uploaded_policy_writes_is_fixed(conversion_liv
     a = _answered_from(conversion_live, "个体户转成公司以后请了代帐公司，一年代帐费3600，区里能补多少",
                        "xhd-guide-ind-to-corp-2026")
     assert "每家企业每年最高2400元" in a["text"], a
+
+
+@pytest.fixture(scope="module")
+def cold_chain_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus held-out set 17's cold-chain notice and study-tour base guide (invented)."""
+    held = ROOT / "tests" / "data" / "policies" / "heldout17"
+    return _with_documents([held / "xhd-cold-chain-2026.txt", held / "xhd-guide-study-tour-2026.txt"],
+                           index_settings, embedder, tmp_path_factory.mktemp("cold_chain"))
+
+
+def test_a_question_naming_things_no_document_writes_is_not_answered_by_likeness_alone(cold_chain_live):
+    # inspection and quarantine of imported seafood: the cold-chain notice shares no word of it, and the dense
+    # model's likeness of anything about cold stores answered it with the notice's definition of 冷库
+    r = cold_chain_live.retriever.search("进口冷冻海鲜入库前要做哪些检验检疫")
+    assert r.outcome == "declined" and r.reason == "unknown_object", r.explain
+    assert {"检验", "检疫"} <= set(r.explain["unknown_objects"]), r.explain
+    # a question in the user's own words for what the notice writes is still answered
+    a = _answered_from(cold_chain_live, "在果园地头建了一个800立方的预冷库，区里能补多少", "xhd-cold-chain-2026")
+    assert "元" in a["text"], a
