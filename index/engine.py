@@ -133,7 +133,7 @@ POLICY_CAP = re.compile(r"(?:同一|单个|单家|每家|每个)[^，。；]{0,8
                         r"(?:合计|总额|总计)[^。；]{0,6}?(?:不超过|不得超过)")
 # a question about what one enterprise can get in a year at most ("一家企业一年最多能拿多少")
 CAP_QUESTION = re.compile(r"(?:一家|每家|单家|一个|每个|同一)[^，。？?]{0,6}?(?:一年|每年|年度)"
-                          r"[^，。？?]{0,8}?(?:最多|最高|封顶|上限|总共|一共|合计|加起来)")
+                          r"[^，。？?]{0,16}?(?:最多|最高|封顶|上限|总共|一共|合计|加起来)")
 # who gets it and what kind of money: no measure of a policy in particular
 WHOLE_POLICY_WORDS = frozenset("一家 每家 单家 一个 每个 企业 单位 公司 主体 机构 政策 补贴 奖励 补助 资金 扶持 奖补 "
                                "区里 市里 省里".split())

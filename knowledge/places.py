@@ -56,6 +56,9 @@ EN_OWN_POLICY_RE = re.compile(r"^(?:'s\b|\s+(?:gives?|offers?|provides?|pays?|gr
                               r"have|government|city|province|municipal|polic(?:y|ies)))", re.IGNORECASE)
 EN_ASKS_PLACE_RE = re.compile(r"\b(?:does|do|will|would|can|could)\s+$", re.IGNORECASE)
 DESTINATION_BEFORE_RE = re.compile(r"(去|到|赴|前往|在|从)[\u4e00-\u9fff、和及]{0,8}$")
+# …or, after 在/到/去, where an exhibition the question speaks of before it was held ("参加了两个展会，一个在上海，
+# 展位费3万"): where the enterprise exhibited
+EXHIBITION_RE = re.compile(r"参展|展会|展位|博览会|交易会|展销会|展览")
 # … or where what comes to the New Area comes from ("从韩国请一位工程师", "从深圳引进一个项目")
 DESTINATION_AFTER_RE = re.compile(r"^[\u4e00-\u9fff、]{0,6}?(参.?展|办展|上市|挂牌|出口|考察|招商|请|聘|引进|招|进口)")
 # where the enterprise or its asset came from ("原来船籍港是宁波，现在转籍到青岛", "之前在宁波开过厂"): a story
@@ -318,7 +321,8 @@ class PlaceScope:
                  and not ((self.inside(p, levels) or ORIGIN_BEFORE_RE.search(question[:a])
                            or MOVE_TO_BEFORE_RE.search(question[:a]))
                           and not OWN_POLICY_RE.match(question[b:]))
-                 and not (DESTINATION_BEFORE_RE.search(question[:a]) and DESTINATION_AFTER_RE.match(question[b:]))
+                 and not (DESTINATION_BEFORE_RE.search(question[:a]) and (DESTINATION_AFTER_RE.match(question[b:])
+                                                                        or EXHIBITION_RE.search(question[:a])))
                  and not (PARTNER_BEFORE_RE.search(question[:a]) and PARTNER_AFTER_RE.match(question[b:]))
                  and not (abroad and p in gazetteer().world)]
         if not found:

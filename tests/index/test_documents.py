@@ -727,9 +727,10 @@ def test_a_typo_of_a_word_only_an_uploaded_policy_writes_is_fixed(conversion_liv
 
 @pytest.fixture(scope="module")
 def cold_chain_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
-    """The plan plus held-out set 17's cold-chain notice and study-tour base guide (invented)."""
+    """The plan plus held-out set 17's cold-chain notice, study-tour base guide and farm-brand 办法 (invented)."""
     held = ROOT / "tests" / "data" / "policies" / "heldout17"
-    return _with_documents([held / "xhd-cold-chain-2026.txt", held / "xhd-guide-study-tour-2026.txt"],
+    return _with_documents([held / "xhd-cold-chain-2026.txt", held / "xhd-guide-study-tour-2026.txt",
+                            held / "xhd-agri-brand-2026.txt"],
                            index_settings, embedder, tmp_path_factory.mktemp("cold_chain"))
 
 
@@ -742,3 +743,19 @@ def test_a_question_naming_things_no_document_writes_is_not_answered_by_likeness
     # a question in the user's own words for what the notice writes is still answered
     a = _answered_from(cold_chain_live, "在果园地头建了一个800立方的预冷库，区里能补多少", "xhd-cold-chain-2026")
     assert "元" in a["text"], a
+
+
+def test_how_much_one_enterprise_gets_a_year_at_most_is_the_policys_cap(cold_chain_live):
+    # "一个合作社一年从农产品品牌这个办法里最多能拿多少钱": the words between 一年 and 最多 were more than the cap
+    # question allowed, and the brand-listing reward answered instead of "合计不超过50万元"
+    a = _answered_from(cold_chain_live, "一个合作社一年从农产品品牌这个办法里最多能拿多少钱", "xhd-agri-brand-2026")
+    assert "不超过50万元" in a["text"], a
+
+
+def test_where_an_exhibition_was_held_is_no_other_place(cold_chain_live):
+    # "参加了两个展会，一个在上海，展位费3万" was declined as a question about 上海's policy
+    a = _answered_from(cold_chain_live, "去年参加了两个农产品展会，一个在上海，展位费3万；一个在日本东京，展位费8万。"
+                       "区里能补多少", "xhd-agri-brand-2026")
+    assert "展位费的70%" in a["text"], a
+    r = cold_chain_live.retriever.search("上海对参加农产品展会的企业有什么补贴")
+    assert r.reason == "other_place", r.explain
