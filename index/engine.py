@@ -127,6 +127,16 @@ LICENCE_ASKED = re.compile(
     + r"(?=吗|？|\?|，|,|$)")
 # documents that describe a procedure of their own (a guide to 外国人来华工作许可, 个转企's 变更登记)
 GUIDE_TITLE = re.compile(r"指南|须知|办事|服务事项")
+# a question whether the enterprise it describes qualifies ("我们是旅行社…能申请研学基地的奖补吗")…
+ELIGIBILITY_ASKED = re.compile(r"(?:能|可以|可不可以|能不能|能否|可否)(?:申请|申报|报|享受|拿|领|参加|参与)"
+                               r"|算不算|属不属于|符合[^，。？?]{0,8}(?:吗|不)|在不在[^，。？?]{0,6}范围")
+# …as it describes itself ("我们是新区的一家旅行社", "我们是做房地产开发的", "我们在近海做的是网箱养殖")
+SELF_DESCRIBED = re.compile(r"(?:我们|我|本公司|我司)(?:公司|企业|单位|这边)?[^，,。？?；;]{0,6}?"
+                            r"(?:是|属于|做的是|主要做|专门做)"
+                            r"(?P<what>[^，,。？?；;！!]{2,24})")
+# …and a sentence leaving someone out ("…不运营研学基地的旅行社…不适用本指南", "房地产开发企业不在支持范围")
+EXCLUSION = re.compile(r"不适用|不属于|不在[^。；]{0,10}范围|不予(?:支持|受理|奖励|补助|补贴|认定)|不得(?:申报|申请)|"
+                       r"不纳入|不享受|除外")
 META_SECTION = re.compile(r"事项名称|设定依据|实施依据|政策依据")  # a guide's sections about the service itself
 # a policy's cap on what one enterprise gets from all of it in a year, as the sentence opening its unit
 POLICY_CAP = re.compile(r"(?:同一|单个|单家|每家|每个)[^，。；]{0,8}?(?:同一年度|当年度|年度|每年)[^。；]{0,24}"
@@ -878,6 +888,7 @@ class Retriever:
         def heads(h: Hit) -> bool:  # the passage's heading names the asked detail (a guide's 办理时限)
             return any(names_slot(sl, h.title, h.text) for sl in asked_slots)
         hits = self._figures_first(self._quantity_first(hits, tx.stated_units(asked_text)), asked_text)
+        hits = self._exclusion_first(hits, asked_text)
         fees = [sl for sl in asked_slots if sl.name == FEE_SLOT]
         def figures_only(h: Hit) -> bool:  # it states a fee only as a sum, maybe one paid out ("每件补助2000元")
             text = self._unit_text(h) if h.kind == "chunk" else h.text
@@ -1203,6 +1214,27 @@ class Retriever:
             return hits
         best.score = max(best.score, hits[0].score)
         return [best, *[h for h in hits if h is not best]]
+
+    def _exclusion_first(self, hits: list[Hit], question: str) -> list[Hit]:
+        """Whether the enterprise a question describes (`SELF_DESCRIBED`) qualifies is answered by the short
+        policy's sentence that leaves such an enterprise out (`EXCLUSION`), naming it by a word of that description
+        the best passage does not write ("旅行社", "房地产开发"), when it scores near that one: its confidence is
+        the best one's."""
+        described = SELF_DESCRIBED.search(question)
+        if not hits or hits[0].doc_id not in self._short_docs or not described \
+                or not ELIGIBILITY_ASKED.search(question):
+            return hits
+        top_text = self._unit_text(hits[0]) if hits[0].kind == "chunk" else hits[0].text
+        if EXCLUSION.search(top_text):
+            return hits
+        words = [w for w in self._topic_words(described["what"]) if self._content(w) and w not in top_text]
+
+        def leaves_out(h: Hit) -> bool:
+            text = self._unit_text(h) if h.kind == "chunk" else h.text
+            return bool(EXCLUSION.search(text)) and any(w in text for w in words)
+        out = self._close_in_doc_first(hits, leaves_out)
+        out[0].score = max(out[0].score, hits[0].score)
+        return out
 
     def _close_in_doc_first(self, hits: list[Hit], better: Callable[[Hit], bool]) -> list[Hit]:
         """The first passage of the best one's document scoring within `detail_slack_notice` of it and `better`,

@@ -759,3 +759,11 @@ def test_where_an_exhibition_was_held_is_no_other_place(cold_chain_live):
     assert "展位费的70%" in a["text"], a
     r = cold_chain_live.retriever.search("上海对参加农产品展会的企业有什么补贴")
     assert r.reason == "other_place", r.explain
+
+
+def test_whether_the_enterprise_described_qualifies_is_answered_by_the_sentence_leaving_it_out(cold_chain_live):
+    # a travel agency with no base of its own: the guide's 适用对象 says "…不运营研学基地的旅行社…不适用本指南", and
+    # its 常见问题 about two bases answered instead
+    a = _answered_from(cold_chain_live, "我们是新区的一家旅行社，专门给学校组织研学团出去，自己没有基地和营地，"
+                       "能申请研学基地的奖补吗", "xhd-guide-study-tour-2026")
+    assert "不运营研学基地的旅行社" in a["text"], a
