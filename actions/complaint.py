@@ -210,6 +210,8 @@ class ValidateComplaintForm(Action):
             return False
         if step == "complaint_description" and (sounds_like_grievance(text) or len(text) > 40):
             return False
+        if tells_what_happened(step, text) and sounds_like_grievance(text):
+            return False  # "窗口说材料不全让我跑了三趟…缺什么" where the company was asked: what they report
         answerer = Answerer(self.api)
         try:
             result = await answerer.search(tracker, text)
