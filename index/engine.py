@@ -40,6 +40,7 @@ from index.query import (
     other_version,
     split_parts,
     to_simplified,
+    without_opening_connective,
 )
 from index.subject import Subject, SubjectIndex, subject_tasks
 from knowledge.dictionaries import Slot
@@ -730,7 +731,7 @@ class Retriever:
         ctx = self.prepare(context)[0] if context and context.strip() else None
         parts = [prepared] if ctx and self.is_follow_up(prepared) else split_parts(prepared)
         if len(parts) == 1:
-            asked = [self._asked(query, prepared, ctx)]
+            asked = [self._asked(query, without_opening_connective(prepared), ctx)]
         else:
             # "上海市对充电桩的补贴怎么规定的？每千瓦补多少": the second question is about 上海市 too
             place = self._other_place(prepared)

@@ -113,6 +113,13 @@ def _asking(pieces: list[str], text: str) -> str:
     return "".join(p for p in pieces if p.strip() and _asks(p)) or text
 
 
+def without_opening_connective(text: str) -> str:
+    """The message without the connective it opens with ("另外想问下，…"): a word of no question, which BM25
+    would match in a passage writing it ("…电子印章要另外申请吗")."""
+    m = CONNECTIVES.match(text)
+    return text[m.end():] if m and m.end() and text[m.end():].strip() else text
+
+
 def split_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:
     """Up to `max_parts` questions of one message, split on question marks and clause-opening connectives.
 

@@ -263,3 +263,12 @@ def test_support_for_a_thing_no_document_writes_is_declined_naming_it(live):
 def test_support_for_a_thing_jieba_has_no_word_for_is_declined_naming_it(live, question, kind):
     r = live.retriever.search(question, k=3)
     assert r.outcome == "declined" and kind in r.explain["unknown_objects"], r.explain
+
+
+def test_a_connective_opening_the_message_is_no_word_of_the_question(live):
+    # "另外想问下，网络游戏版号怎么申请" was answered from task 5's FAQ "…电子印章要另外申请吗" for the word 另外,
+    # while the same question without it is declined
+    r = live.retriever.search("另外想问下，网络游戏版号怎么申请")
+    assert r.outcome == "declined", (r.explain, r.answer)
+    r = live.retriever.search("另外，企业开办能不能网上办？")
+    assert r.outcome != "declined" and r.answer["citation"]["task"] == 5, r.explain
