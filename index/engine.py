@@ -118,11 +118,12 @@ TAX_NAME = re.compile(r"(?<![缴纳交退报免减扣征完欠逃偷漏避抵计
 # how to obtain a licence, approval, filing or certificate named by what it is for ("食品生产许可证怎么办理",
 # "网络游戏版号怎么申请", "去证监会备案需要准备哪些材料"): a procedure of the authority that grants it. A support
 # policy names such a thing as a condition or a material ("获得绿色建材产品认证证书的…"); it does not say how to get it
-LICENCE_ACTS = r"(?P<act>许可证|许可|审批|备案|认证|证书|执照|资质|版号|标识|评审|评定|登记|账号密码|账号|开户)"
+LICENCE_ACTS = r"(?P<act>许可证|许可|审批|备案|认证|证书|合格证|执照|资质|版号|标识|评审|评定|登记|账号密码|账号|开户)"
 LICENCE_ASKED = re.compile(
     r"(?P<mod>[\u4e00-\u9fff]{2,})的?" + LICENCE_ACTS + r"(?:（[^）]{0,12}）|\([^)]{0,12}\))?"
+    r"(?:[，,]?这个?(?:证|证书|手续)?)?"  # "…承诺达标合格证，这个证怎么开"
     r"(?:需要|要|该|应该|应当|一般|又|都|到底|具体)?"
-    r"(?:怎么|如何|去哪|找哪|在哪|需要什么|要什么|要准备|需要准备|流程|手续|要多|多长|多久|几天|什么条件|标准)"
+    r"(?:怎么|如何|去哪|找哪|在哪|哪里|需要什么|要什么|要准备|需要准备|流程|手续|要多|多长|多久|几天|什么条件|标准)"
     # …or "要办特种行业许可证，去哪个部门办", "需要办取水许可证吗": to get one, not the reward for having one
     r"|(?<![申已经])办(?:理)?(?P<mod2>[\u4e00-\u9fff]{2,})" + LICENCE_ACTS.replace("act", "act2")
     + r"(?=吗|？|\?|，|,|$)")

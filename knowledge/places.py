@@ -79,6 +79,9 @@ MIN_PINYIN = 4  # "xian", "anhui", "suzhou": shorter Latin words are too often E
 HOME_REGIONS = frozenset({"青岛", "山东"})  # the city and province the New Area lies in
 # how an English question names the New Area (then another place it names is compared with, not asked about)
 ENGLISH_HOME_RE = re.compile(r"west coast|new area|huangdao|xihai", re.IGNORECASE)
+# how a user of the New Area's assistant speaks of its district ("区里对外埠市场开拓有没有奖励", "咱们区上"): at the
+# start of a clause, never the tail of a name (市南区里, 园区里)
+COLLOQUIAL_HOME = r"(?:^|(?<=[，,。？?！!；;、\s])|(?<=我们)|(?<=咱们))区(?:里|上)"
 _HAN = re.compile(r"^[\u4e00-\u9fff]+$")
 
 
@@ -262,7 +265,7 @@ class PlaceScope:
         homes = tuple(sorted({h for h in home_places if h}, key=len, reverse=True))
         object.__setattr__(self, "covered", frozenset(covered | NATIONAL))
         object.__setattr__(self, "home_places", homes)
-        object.__setattr__(self, "_home_re", re.compile("|".join(map(re.escape, homes)) or "(?!)"))
+        object.__setattr__(self, "_home_re", re.compile("|".join([*map(re.escape, homes), COLLOQUIAL_HOME])))
 
     def covers(self, place: str) -> bool:
         """True for a loaded jurisdiction's names (青岛, 山东省 …) and the New Area's own (黄岛区, 西海岸新区)."""
@@ -307,6 +310,11 @@ class PlaceScope:
                    and not (self.inside(p, levels) and not EN_OWN_POLICY_RE.match(question[b:])
                             and not EN_ASKS_PLACE_RE.search(question[:a]))
                    and p not in HOME_REGIONS and p not in written]
+        # a question naming Qingdao as well ("We are … in Suzhou … move the whole company to Qingdao") asks about
+        # another place only where that place gives or is asked ("Does Suzhou offer more than Qingdao")
+        if english and any(p in HOME_REGIONS or self.covers(p) for p, _, _ in english_places(question)):
+            english = [(p, a, b) for p, a, b in english if EN_OWN_POLICY_RE.match(question[b:])
+                       or EN_ASKS_PLACE_RE.search(question[:a])]
         if english and not ENGLISH_HOME_RE.search(question):  # "Does Suzhou offer any subsidy for …"
             return english[0][0]
         spans = place_spans(question)

@@ -767,3 +767,30 @@ def test_whether_the_enterprise_described_qualifies_is_answered_by_the_sentence_
     a = _answered_from(cold_chain_live, "我们是新区的一家旅行社，专门给学校组织研学团出去，自己没有基地和营地，"
                        "能申请研学基地的奖补吗", "xhd-guide-study-tour-2026")
     assert "不运营研学基地的旅行社" in a["text"], a
+
+
+@pytest.fixture(scope="module")
+def storage_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
+    """The plan plus held-out set 18's provincial energy-storage notice and district greenhouse notice (invented)."""
+    held = ROOT / "tests" / "data" / "policies" / "heldout18"
+    return _with_documents([held / "sd-new-energy-storage-2026.txt", held / "xhd-facility-agriculture-2026.txt"],
+                           index_settings, embedder, tmp_path_factory.mktemp("storage"))
+
+
+def test_a_storage_project_stated_in_kilowatt_hours_and_hours_gets_the_grant_for_it(storage_live):
+    # "10万千瓦/40万千瓦时…连续放电能到4小时…建设补助按每千瓦时多少算" was answered with the notice's three kinds of
+    # project ("功率不低于5万千瓦"): 40万千瓦时 was read as a power and 4小时 as no quantity at all
+    r = storage_live.retriever.search("我们准备在禹城建一个10万千瓦/40万千瓦时的全钒液流独立储能电站，"
+                                      "连续放电能到4小时。要是入选新型储能示范项目，建设补助按每千瓦时多少算")
+    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "sd-new-energy-storage-2026", r.explain
+    assert "每千瓦时补助150元" in r.answer["text"], r.answer
+
+
+def test_how_to_obtain_a_certificate_named_after_a_comma_is_declined(storage_live):
+    # "…要开食用农产品承诺达标合格证，这个证怎么开，去哪里领" was answered with the greenhouse notice's preamble
+    r = storage_live.retriever.search("大棚里种的蔬菜上市销售要开食用农产品承诺达标合格证，这个证怎么开，去哪里领")
+    assert r.outcome == "declined" and r.reason == "unknown_object", r.explain
+    assert any("合格证" in w for w in r.explain["unknown_objects"]), r.explain
+    # what the notice pays for a greenhouse is still answered
+    a = _answered_from(storage_live, "新建一个连栋温室，区里每亩补多少", "xhd-facility-agriculture-2026")
+    assert "元" in a["text"], a

@@ -155,6 +155,22 @@ def test_volumes_areas_weights_and_power_are_stated_quantities_too():
     assert tx.stated_units("去年9月份签的合同，2023年3月投产") == set(), "a month of the story is no question of when"
 
 
+def test_energy_and_hours_are_quantities_of_their_own():
+    from index import text as tx
+
+    # "建一个10万千瓦/40万千瓦时…连续放电能到4小时…建设补助按每千瓦时多少算" was answered with the 示范项目分为三类
+    # definition ("功率不低于5万千瓦、连续放电时长不低于2小时"): 40万千瓦时 read as a power and 4小时 as nothing, so
+    # the 建设补助 unit ("每千瓦时补助150元…连续放电时长达到4小时以上的") seemed to state no quantity of the question's
+    assert tx.stated_units("建一个10万千瓦/40万千瓦时的储能电站，连续放电能到4小时") == {"千瓦", "千瓦时", "小时"}
+    assert tx.quantity_units("连续放电时长达到4小时以上的，每千瓦时补助150元") == {"小时", "元"}
+    assert tx.stated_units("装了2兆瓦/4兆瓦时的储能，放电2个小时") == {"千瓦", "千瓦时", "小时"}
+    r = _retriever()
+    grant = _hit(NOTICE, 8, 0.676, "连续放电时长达到4小时以上的，每千瓦时补助150元，单个项目补助上限提高至3000万元。")
+    kinds = _hit(NOTICE, 2, 0.575, "独立储能电站，功率不低于5万千瓦、连续放电时长不低于2小时。")
+    stated = tx.stated_units("建一个10万千瓦/40万千瓦时的储能电站，连续放电能到4小时")
+    assert r._quantity_first([grant, kinds], stated)[0] is grant
+
+
 def test_a_lead_in_is_shown_with_its_items_and_an_item_with_its_lead_in():
     from index.engine import list_around
     article = ["申请认定见习单位应当具备下列条件：", "（一）成立满1年；", "（二）能够提供不少于3个见习岗位；",

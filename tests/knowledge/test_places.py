@@ -167,3 +167,25 @@ def test_a_place_right_after_another_is_inside_it():
     province = PlaceScope(["西海岸新区", "山东省"], HOMES)
     assert province.other_place("我们是潍坊滨海化工园区的一家供水公司，省里这个示范项目补助按多少比例给") is None
     assert province.other_place("天津滨海新区对海水淡化有补贴吗") == "天津", "the first place says whose it is"
+
+
+def test_the_district_a_user_calls_qu_li_is_the_new_area(plan_only):
+    # "我们公司主要在新疆和海南做工程…区里对外埠市场开拓有没有奖励" was declined as a question about 新疆
+    assert plan_only.other_place("我们公司主要在新疆和海南做工程，去年在青岛以外完成的产值大概7个亿，"
+                                 "区里对外埠市场开拓有没有奖励") is None
+    assert plan_only.other_place("我们在深圳也有工厂，咱们区上对技改有补贴吗") is None
+    # …but the tail of another place's name or of a park is no anchor
+    assert plan_only.other_place("深圳的产业园区里有什么补贴") == "深圳"
+    assert plan_only.other_place("深圳南山区里对技改有补贴吗") == "深圳"
+
+
+def test_an_english_question_moving_to_qingdao_asks_about_qingdao(plan_only):
+    # "We are … in Suzhou … If we move the whole company to Qingdao …" was declined as a question about 苏州
+    city = PlaceScope(["西海岸新区", "青岛市"], HOMES)
+    moving = ("we are a certified high-tech enterprise in suzhou with revenue of about 300 million yuan last year. "
+              "if we move the whole company to qingdao, how much relocation reward can we get from the city?")
+    assert city.other_place(moving) is None
+    assert plan_only.other_place(moving) is None
+    # …while another place that gives or is asked about is still that place's policy
+    assert city.other_place("does suzhou offer more relocation reward than qingdao?") == "苏州"
+    assert city.other_place("what does suzhou give compared with qingdao for relocation?") == "苏州"
