@@ -771,10 +771,12 @@ def test_whether_the_enterprise_described_qualifies_is_answered_by_the_sentence_
 
 @pytest.fixture(scope="module")
 def storage_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
-    """The plan plus held-out set 18's provincial energy-storage notice and district greenhouse notice (invented)."""
+    """The plan plus held-out set 18's provincial energy-storage notice, district greenhouse notice, construction
+    办法 and equity-fund guide (invented)."""
     held = ROOT / "tests" / "data" / "policies" / "heldout18"
-    return _with_documents([held / "sd-new-energy-storage-2026.txt", held / "xhd-facility-agriculture-2026.txt"],
-                           index_settings, embedder, tmp_path_factory.mktemp("storage"))
+    return _with_documents([held / f"{name}.txt" for name in (
+        "sd-new-energy-storage-2026", "xhd-facility-agriculture-2026", "xhd-construction-industry-2026",
+        "xhd-guide-equity-fund-2026")], index_settings, embedder, tmp_path_factory.mktemp("storage"))
 
 
 def test_a_storage_project_stated_in_kilowatt_hours_and_hours_gets_the_grant_for_it(storage_live):
@@ -794,3 +796,22 @@ def test_how_to_obtain_a_certificate_named_after_a_comma_is_declined(storage_liv
     # what the notice pays for a greenhouse is still answered
     a = _answered_from(storage_live, "新建一个连栋温室，区里每亩补多少", "xhd-facility-agriculture-2026")
     assert "元" in a["text"], a
+
+
+def test_an_amount_asked_is_taken_from_the_best_articles_own_items_first(storage_live):
+    # the best passage was 第四条's closing line on promotion ("…一级资质奖励从特级奖励中抵减"), which states no
+    # amount; 第六条's 迁入奖励 ("施工总承包一级资质企业奖励100万元") answered before 第四条's own "（二）…奖励80万元"
+    r = storage_live.retriever.search("我们是新区一家做市政和房建的施工企业，干了二十多年了，"
+                                      "去年刚拿到施工总承包一级资质，这两年在冲特级。一级的奖励区里给多少？"
+                                      "要是后面升了特级，特级奖励是全额给还是要扣掉一级拿过的")
+    first = r.parts[0] if r.parts else r
+    assert first.outcome == "answered" and first.answer["citation"]["task"] == 4, first.explain
+    assert "奖励80万元" in first.answer["text"], first.answer
+
+
+def test_whether_the_described_fund_meets_the_conditions_is_answered_by_the_conditions(storage_live):
+    # "现在符合落户奖励的申请条件吗" asked for no detail, and the guide's FAQ on a manager registered elsewhere answered
+    a = _answered_from(storage_live, "我们是一家创投基金，刚在协会被案完，实缴6000万，管理团队在新区有4个专职人员，"
+                       "现在符合落户奖励的申请条件吗", "xhd-guide-equity-fund-2026")
+    assert "专职从业人员不少于5人" in a["text"], a
+    assert a["citation"]["task"] == 3, a["citation"]
