@@ -1283,10 +1283,13 @@ class Retriever:
                 continue
             if (not on or in_notice or h.key in on or top.key not in on) and gives(h):
                 close.append(h)
-        # …first one of the best one's own article or task ("…晋升为特级的，已获得的一级资质奖励…抵减" → its own
-        # "（二）…一级资质的，奖励80万元", not another article's 迁入奖励)
-        pick = next((h for h in close if heads(h) and h.doc_id == top.doc_id),
-                    None if top_gives else next((h for h in close if h.key == top.key), next(iter(close), None)))
+        # …first one of the best one's own article or task scoring about as well as the first other one ("…晋升为
+        # 特级的，已获得的一级资质奖励…抵减" → its own "（二）…一级资质的，奖励80万元", not another article's 迁入奖励)
+        first = next(iter(close), None)
+        own = next((h for h in close if h.key == top.key), None)
+        if own is not None and first is not None and own.score < first.score - self.decision["detail_slack"]:
+            own = None
+        pick = next((h for h in close if heads(h) and h.doc_id == top.doc_id), None if top_gives else own or first)
         return [pick, *[x for x in hits if x is not pick]] if pick else hits
 
     def _labelled_first(self, hits: list[Hit], headed: np.ndarray | None, score: np.ndarray,

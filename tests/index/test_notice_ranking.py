@@ -381,3 +381,20 @@ def test_a_more_specific_document_does_not_answer_for_the_policy_the_question_na
     local = _hit(PLAN, 15, 0.585, "享受扶持的企业5年内迁出新区的，追回扶持资金。")
     assert r._most_specific([named, local], frozenset(), lambda h: True)[0] is local, "unnamed: the local one"
     assert r._most_specific([named, local], frozenset(), lambda h: True, [ORDINAL[NOTICE]])[0] is named
+
+
+def test_an_asked_amount_comes_from_the_best_articles_own_items_only_when_they_score_alike():
+    r = _retriever()
+    def gives(h: Hit) -> bool:  # states an amount
+        return "万元" in h.text or "%" in h.text
+    # 第四条's closing line on promotion states no amount: its own "（二）…奖励80万元" answers before 第六条's 迁入奖励
+    closing = _hit(NOTICE, 4, 0.668, "企业由施工总承包一级晋升为特级的，已获得的一级资质奖励从特级奖励中抵减。")
+    moved_in = _hit(NOTICE, 6, 0.604, "整体迁入新区的，施工总承包一级资质企业奖励100万元。")
+    own = _hit(NOTICE, 4, 0.578, "（二）首次取得施工总承包一级资质的，奖励80万元；")
+    assert r._detail_first([closing, moved_in, own], frozenset(), gives)[0] is own
+    # …but a line of that article far below another article stating the amount is no answer: "园区想建公共服务平台…
+    # 能给补助多少" got 第四条's "面积占比不低于70%" (a condition) instead of 第八条's "按平台建设投资额的40%给予补助"
+    platform = _hit(NOTICE, 4, 0.748, "（四）建有展示交流、版权服务等公共服务平台；")
+    grant = _hit(NOTICE, 8, 0.701, "建设公共服务平台的，按平台建设投资额的40%给予补助，单个园区最高200万元。")
+    area = _hit(NOTICE, 4, 0.595, "（二）园区建筑面积不少于2万平方米，其中文化创意产业的面积占比不低于70%；")
+    assert r._detail_first([platform, grant, area], frozenset(), gives)[0] is grant
