@@ -30,6 +30,7 @@ from actions.wording import (
     is_substantive,
     looks_like_question,
     question_beside_cancel,
+    question_beside_hold,
     read_form_reply,
     reads_as_story,
     sounds_like_grievance,
@@ -184,6 +185,10 @@ class ValidateComplaintForm(Action):
             return [*[SlotSet(s, None) for s in FORM_SLOTS], SlotSet("complaint_confirm", reply.kind),
                     SlotSet("requested_slot", None)]
         if reply.kind == "hold":
+            # "等一下，我先问个问题：施工许可证怎么办": the form waits, and the question is answered meanwhile
+            asked = question_beside_hold(text)
+            if asked and await self.answered_on_the_side(dispatcher, tracker, asked, step):
+                return [*events, *self.ask(step, "")]
             return [*events, *self.ask(step, HOLD_CONFIRM_TEXT if step == "complaint_confirm" else HOLD_TEXT)]
         if reply.kind == "edit":
             return [*events, *await self.edit(reply, step)]

@@ -138,7 +138,17 @@ def announces_question(text: str) -> bool:
 def question_beside_cancel(text: str) -> str | None:
     """The policy question a cancel carries ("算了，先问个问题：企业开办能网上办吗" → "企业开办能网上办吗"): the
     form ends, and the question must not end with it. None when the message only cancels."""
-    rest = ASIDE_LEAD_RE.sub("", _beside_cancel(text)).strip(ASIDE_PUNCT)
+    return _aside(_beside_cancel(text))
+
+
+def question_beside_hold(text: str) -> str | None:
+    """The policy question a pause carries ("等一下，我先问个问题：施工许可证怎么办"): the form waits, and the
+    question is answered meanwhile. None when the message only pauses ("等一下，我想想怎么说")."""
+    return _aside(HOLD_RE.sub(" ", text or "").strip(ASIDE_PUNCT))
+
+
+def _aside(text: str) -> str | None:
+    rest = ASIDE_LEAD_RE.sub("", text).strip(ASIDE_PUNCT)
     return rest if len(rest) >= ASIDE_MIN_CHARS and looks_like_question(rest) and not RHETORICAL_RE.search(rest) \
         else None
 

@@ -12,6 +12,7 @@ from actions.wording import (
     looks_like_question,
     mentions_a_ticket,
     question_beside_cancel,
+    question_beside_hold,
     read_form_reply,
     reads_as_story,
     sounds_like_grievance,
@@ -183,6 +184,16 @@ def test_a_message_about_a_ticket(text, ticket):
 ])
 def test_the_question_typed_with_a_cancel(text, question):
     assert question_beside_cancel(text) == question
+
+
+@pytest.mark.parametrize("text,question", [
+    ("等一下，我先问个问题：施工许可证怎么办", "施工许可证怎么办"),
+    ("稍等，先问下企业开办能网上办吗", "企业开办能网上办吗"),
+    ("等一下", None), ("稍等，我看看", None), ("等一下，我想想怎么说", None),
+])
+def test_the_question_typed_with_a_pause(text, question):
+    assert read_form_reply(text, "complaint_company").kind == "hold"
+    assert question_beside_hold(text) == question
 
 
 @pytest.mark.parametrize("text,story", [

@@ -251,6 +251,18 @@ def test_a_question_typed_with_a_cancel_is_answered_and_the_conversation_goes_on
     assert tickets(stack) == before
 
 
+def test_a_question_typed_with_a_pause_is_answered_and_the_form_waits(stack):
+    # "等一下，我先问个问题：施工许可证怎么办" only paused the form (found typing a session on make run)
+    s, before = sender(), tickets(stack)
+    assert step(say(stack, s, "我要投诉")) == "company"
+    msgs = say(stack, s, "等一下，我先问个问题：企业开办能网上办吗")
+    assert answer(msgs)["citation"]["task"] == 5 and step(msgs) == "company", msgs
+    msgs = say(stack, s, "等一下，我想想怎么说")  # a pause alone still only waits
+    assert answer(msgs) is None and "不着急" in text(msgs) and step(msgs) == "company", msgs
+    assert step(say(stack, s, "青岛海川科技有限公司")) == "contact"
+    assert tickets(stack) == before
+
+
 def test_a_follow_up_never_reaches_past_a_declined_question(stack):
     s = sender()
     assert answer(say(stack, s, "出口退税有什么便利措施"))["citation"]["task"] == 8
