@@ -1285,7 +1285,7 @@ class Retriever:
                 close.append(h)
         # …first one of the best one's own article or task scoring about as well as the first other one ("…晋升为
         # 特级的，已获得的一级资质奖励…抵减" → its own "（二）…一级资质的，奖励80万元", not another article's 迁入奖励)
-        first = next(iter(close), None)
+        first = close[0] if close else None
         own = next((h for h in close if h.key == top.key), None)
         if own is not None and first is not None and own.score < first.score - self.decision["detail_slack"]:
             own = None

@@ -306,15 +306,17 @@ class PlaceScope:
         named_homes = [(m.start(), m.end()) for m in matches if not _generic(m.group())]
         abroad = ABROAD_RE.search(question)
         # in English the New Area's city and province name it too ("a commercial dispute in Qingdao")
-        english = [(p, a, b) for p, a, b in english_places(question) if not self.covers(p)
-                   and not (self.inside(p, levels) and not EN_OWN_POLICY_RE.match(question[b:])
-                            and not EN_ASKS_PLACE_RE.search(question[:a]))
+        in_english = english_places(question)
+
+        def asked(a: int, b: int) -> bool:  # the place gives ("Yantai gives…") or is asked ("Does Yantai…")
+            return bool(EN_OWN_POLICY_RE.match(question[b:]) or EN_ASKS_PLACE_RE.search(question[:a]))
+        english = [(p, a, b) for p, a, b in in_english if not self.covers(p)
+                   and not (self.inside(p, levels) and not asked(a, b))
                    and p not in HOME_REGIONS and p not in written]
         # a question naming Qingdao as well ("We are … in Suzhou … move the whole company to Qingdao") asks about
         # another place only where that place gives or is asked ("Does Suzhou offer more than Qingdao")
-        if english and any(p in HOME_REGIONS or self.covers(p) for p, _, _ in english_places(question)):
-            english = [(p, a, b) for p, a, b in english if EN_OWN_POLICY_RE.match(question[b:])
-                       or EN_ASKS_PLACE_RE.search(question[:a])]
+        if english and any(p in HOME_REGIONS or self.covers(p) for p, _, _ in in_english):
+            english = [(p, a, b) for p, a, b in english if asked(a, b)]
         if english and not ENGLISH_HOME_RE.search(question):  # "Does Suzhou offer any subsidy for …"
             return english[0][0]
         spans = place_spans(question)
