@@ -195,3 +195,13 @@ def test_every_passage_of_the_best_documents_is_scored_by_the_dense_model(live):
     res = live.retriever.search("你好，我们是去年刚在新区落户、做无人机航拍的新业态初创公司，刚起步规范上难免有疏漏，"
                                 "万一第一次被执法部门查出小问题，会不会直接罚款？")
     assert res.outcome == "answered" and "首违不罚" in res.answer["text"], res.answer
+
+
+def test_a_search_leaves_no_blas_or_openmp_pool_spinning_against_the_encoder(live):
+    # numpy's and faiss's OpenBLAS pools (two threads each on two cores) spun after every small product and
+    # doubled the encoder's time per question (make latency: p95 96 ms, 38 ms without them)
+    from threadpoolctl import threadpool_info
+
+    live.retriever.search("企业开办需要多长时间")
+    pools = [p for p in threadpool_info() if p["user_api"] == "blas" or "gomp" in p["filepath"]]
+    assert pools and all(p["num_threads"] == 1 for p in pools), pools
