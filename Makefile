@@ -130,6 +130,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout17 $(QUESTIONS) tests/data/eval_policies_heldout17.jsonl $(EVAL_ARGS)
 	@echo "held out, eighteenth set (written by an eighteenth person who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout18 $(QUESTIONS) tests/data/eval_policies_heldout18.jsonl $(EVAL_ARGS)
+	@echo "held out, nineteenth set (written by a nineteenth person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout19 $(QUESTIONS) tests/data/eval_policies_heldout19.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)
