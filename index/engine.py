@@ -92,6 +92,8 @@ TITLE_FUNCTION_WORDS = frozenset({"关于", "做好", "开展", "进一步", "�
 STATED_VALUE = re.compile(r"\s*(?:是|为|按|有|才|只有|就是)?\s*\d")
 # the kinds of thing a question asks about by name: a fee, tax, fund, allowance, certificate, quota, insurance
 OBJECT_NOUN = re.compile(r"(?:费|税|金|津贴|证|配额|险)$")
+NAMED_SUPPORT_GAP = 6  # characters after what an item supports in which its support word may follow (`_names_item`)
+ITEM_LABEL_MIN = 3  # characters of an item's own label that other items may name it by (`_item_label`)
 SHORTENED_MIN = 3  # characters of a word that may shorten a title's words (夜经济)
 WRITES_CACHE = 20000  # (document, word) answers of `_doc_writes` kept
 # declines that hold for the part after the declined one too: what it asks for is not in the knowledge
@@ -119,7 +121,8 @@ TAX_NAME = re.compile(r"(?<![缴纳交退报免减扣征完欠逃偷漏避抵计
 # how to obtain a licence, approval, filing or certificate named by what it is for ("食品生产许可证怎么办理",
 # "网络游戏版号怎么申请", "去证监会备案需要准备哪些材料"): a procedure of the authority that grants it. A support
 # policy names such a thing as a condition or a material ("获得绿色建材产品认证证书的…"); it does not say how to get it
-LICENCE_ACTS = r"(?P<act>许可证|许可|审批|备案|认证|证书|合格证|执照|资质|版号|标识|评审|评定|登记|账号密码|账号|开户)"
+LICENCE_ACTS = (r"(?P<act>许可证|许可|审批|备案|认证|证书|合格证|执照|资质|版号|标识|评审|评定|登记|账号密码|账号|开户|"
+                r"(?<![认可格])证)")  # 健康证, not 产品认 + 证
 LICENCE_ASKED = re.compile(
     r"(?P<mod>[\u4e00-\u9fff]{2,})的?" + LICENCE_ACTS + r"(?:（[^）]{0,12}）|\([^)]{0,12}\))?"
     r"(?:[，,]?这个?(?:证|证书|手续)?)?"  # "…承诺达标合格证，这个证怎么开"
@@ -774,8 +777,25 @@ class Retriever:
                 replies.append(r)
                 continue
             doc = before.results[0].key // KEY_STRIDE if before and before.results else None
-            r = self._search_one(a, qv, k, mode, doc if doc is not None and
-                                 self._docs_by_ordinal.get(doc) in self._short_docs else None)
+            doc = doc if doc is not None and self._docs_by_ordinal.get(doc) in self._short_docs else None
+            r = self._search_one(a, qv, k, mode, doc)
+            if before and r.outcome == "declined" and r.reason == "weak_evidence" and before.outcome != "declined":
+                # read with the subject of the one before only ("社保 一个人能补几年"), what that one asked about
+                # is lost: read with the whole of it, within its policy ("…给阿姨交社保，区里补多少 一个人能补几年")
+                whole = replace(self._asked(a.display, a.asked_text, parts[i - 1], carry_always=True), place=a.place)
+                if whole.q != a.q:
+                    again = self._search_one(whole, self.embed(self.dense_texts([whole.q]))[0], k, mode, doc)
+                    if again.outcome != "declined":
+                        r = again
+            elif doc is not None and self._same_answer(r, before) and not self.is_follow_up(a.asked_text):
+                # read with the one before, a question of its own words got that one's passage again ("贴息按多少
+                # 贴？另外市里一年给一家企业的各项扶持有没有总的上限" → the 贴息 article's 年度贴息额): asked alone,
+                # within that policy, it may find its own (a plan's task states many things: "有专门的人民调解委员会吗？
+                # 覆盖多少个领域" is one passage's)
+                alone = replace(self._asked(a.display, a.asked_text, None), place=a.place)
+                own = self._search_one(alone, self.embed(self.dense_texts([alone.q]))[0], k, mode, doc)
+                if own.outcome == "answered" and not self._same_answer(own, before):
+                    r = own
             r.explain.update(normalized_query=a.asked_text if len(asked) > 1 else prepared, corrections=fixes)
             replies.append(r)
         if len(replies) == 1:
@@ -787,6 +807,12 @@ class Retriever:
             return replace(replies[0], query=query, explain={**replies[0].explain, **explain})
         lead = lead_part(replies)
         return replace(lead, query=query, parts=replies, explain={**lead.explain, **explain})
+
+    @staticmethod
+    def _same_answer(r: SearchResponse, before: SearchResponse) -> bool:
+        """Both replies answer with the same passage (`distinct_parts` would show it once)."""
+        return r.outcome != "declined" and before.outcome != "declined" and bool(r.answer and before.answer) \
+            and r.answer["text"] == before.answer["text"]
 
     def dense_texts(self, texts: list[str]) -> list[str]:
         """What the dense model reads for these searched texts: each within `index.dense_max_tokens` (0 = whole
@@ -894,8 +920,9 @@ class Retriever:
         subjects = self._detect(q)
         on = subject_tasks(subjects)
         asked = list(dict.fromkeys(slot.name for slot in asked_slots))
-        hits = self._subject_first(hits, on, score, s, bool(asked))
+        hits = self._subject_first(hits, on, score, s, bool(asked), named)
         hits = self._own_subject_first(hits, [w for x in subjects for w in (x.term, x.official)], q, score)
+        hits = self._named_item_first(hits, asked_text)
 
         def states(text: str, slots: list[Slot] = asked_slots) -> bool:  # the text states every asked detail
             return all(self._slot_given(sl, asked_text, text, subjects)[0] for sl in slots)
@@ -1288,9 +1315,13 @@ class Retriever:
         # detail may trail the one naming the topic by more
         same_doc = self.decision["detail_slack_notice"] if top.doc_id in self._short_docs else 0.0
         close = []
+        label = self._item_label(top)
         for h in hits[1:]:
             in_notice = bool(same_doc) and h.doc_id == top.doc_id  # every unit of it is on its subject
-            if h.score < top.score - (same_doc if in_notice else self.decision["detail_slack"]):
+            # …however far down, one that names the best one's item by its label ("6.品牌连锁奖励" → "运营奖励、
+            # 品牌连锁奖励…每年3月1日至3月31日集中申报"): the notice states the detail for that item there
+            names_top = in_notice and bool(label) and h.key != top.key and label in self._unit_text(h)
+            if h.score < top.score - (same_doc if in_notice else self.decision["detail_slack"]) and not names_top:
                 continue
             if h.doc_id != top.doc_id and any(self._doc_writes(top.key // KEY_STRIDE, w)
                                               and not self._doc_writes(h.key // KEY_STRIDE, w) for w in topic):
@@ -1305,6 +1336,37 @@ class Retriever:
             own = None
         pick = next((h for h in close if heads(h) and h.doc_id == top.doc_id), None if top_gives else own or first)
         return [pick, *[x for x in hits if x is not pick]] if pick else hits
+
+    def _named_item_first(self, hits: list[Hit], question: str) -> list[Hit]:
+        """Within a short policy, the item whose support the question asks the amount of ("给阿姨交社保，区里补多少"
+        → "4.社保补贴"), when it scores nearly as well (`detail_slack_notice`) as a best one the question does not
+        name: the tier table of 运营奖励 shared more words with the story (员工制, 参保) than the item asked about."""
+        top = hits[0] if hits else None
+        if top is None or top.doc_id not in self._short_docs or self._names_item(question, top):
+            return hits
+        floor = top.score - self.decision["detail_slack_notice"]
+        pick = next((h for h in hits[1:] if h.doc_id == top.doc_id and h.score >= floor
+                     and self._names_item(question, h)), None)
+        return [pick, *[h for h in hits if h is not pick]] if pick else hits
+
+    def _names_item(self, question: str, h: Hit) -> bool:
+        """The question asks how much of the item's support: what it supports, followed closely by its support word
+        or that word's first character and 多少/几 ("社保补贴": "交社保，区里补多少", "培训补贴多少钱"). Naming the
+        whole label is not enough: "拿了建设补贴的充电站要求最少运营几年" asks about the 运营 condition."""
+        label = self._item_label(h)
+        support = next((w for w in SUPPORT_WORDS if label.endswith(w)), None)
+        head = label[:-len(support)] if support else ""
+        at = question.find(head) if len(head) >= 2 else -1
+        return at >= 0 and bool(re.match(rf"[^。？?]{{0,{NAMED_SUPPORT_GAP}}}?{support[0]}[{support[1]}]?(?:多少|几)",
+                                         question[at + len(head):]))
+
+    def _item_label(self, h: Hit) -> str:
+        """The label a short policy's numbered item gives itself ("6.品牌连锁奖励。…" → 品牌连锁奖励), which other
+        items name it by; "" for an item without one."""
+        if h.kind != "chunk" or h.doc_id not in self._short_docs:
+            return ""
+        titles = self.chunks[_chunk_id(h)].get("section_titles", [])
+        return titles[-1] if len(titles) >= 2 and len(titles[-1]) >= ITEM_LABEL_MIN else ""
 
     def _labelled_first(self, hits: list[Hit], headed: np.ndarray | None, score: np.ndarray,
                         s: dict[str, np.ndarray], gives: Callable[[Hit], bool],
@@ -1400,8 +1462,9 @@ class Retriever:
         return out[:2]
 
     def _subject_first(self, hits: list[Hit], on: frozenset[int], score: np.ndarray, s: dict[str, np.ndarray],
-                       asks_detail: bool) -> list[Hit]:
-        """Put the best candidate about the question's subject first when the best one is off-subject.
+                       asks_detail: bool, named: Collection[int] = ()) -> list[Hit]:
+        """Put the best candidate about the question's subject first when the best one is off-subject, unless
+        the question names the best one's policy (`named`, document ordinals).
 
         It wins when it scores nearly as well (`subject_slack`), or always when the question asks for a
         detail: then the honest reply is the subject's passage, partial if it lacks the detail. Not always
@@ -1409,6 +1472,10 @@ class Retriever:
         question's topic may say it in others ("写字楼" is the plan's 商业用房, the policy says 商务楼宇).
         """
         if not hits or not on or hits[0].key in on:
+            return hits
+        if hits[0].key // KEY_STRIDE in named:
+            # the question names the best passage's policy by its title ("想报省级服务型制造示范企业"): a subject
+            # its story names on the way ("给客户做设备融资租赁服务" → the plan's 融资) is not what it asks about
             return hits
         alt = next((h for h in hits if h.key in on), None)
         if alt is not None and alt.doc_id == hits[0].doc_id in self._short_docs:

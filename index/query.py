@@ -45,7 +45,8 @@ ASKING_TYPO_START = re.compile(r"什么|啥|哪|多|几|怎|咋")
 LATIN = re.compile(r"[A-Za-z]")
 # words saying the question is about a document/plan, so a named year means a version of it
 DOC_WORDS = re.compile(r"方案|版|政策|计划|措施|文件|规定|清单|plan|version|policy|policies|edition", re.I)
-YEAR = re.compile(r"(?<!\d)(20\d{2})(?!\d)")
+# a year, not a sum or a count that happens to lie between 2000 and 2099 ("每录用一个学生奖励2000块", "2000人次")
+YEAR = re.compile(r"(?<![\d.])(20\d{2})(?![\d.]|\s*(?:[块元万千百亿人个次平亩吨件台家名米多余来%％]|yuan|rmb))", re.I)
 VERSION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*版(?!权|面)|version\s*(\d+(?:\.\d+)?)", re.I)
 
 # words between an asked-for value's cue and the thing it is about ("退税[平均能压到]几天", "扣除[比例是]百分之几"):

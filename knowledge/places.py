@@ -70,7 +70,11 @@ MOVE_TO_BEFORE_RE = re.compile(r"(挪|迁|搬|转|移)(到|往|至|去|入)$")
 # deals with, not whose policy is asked
 PARTNER_BEFORE_RE = re.compile(r"(跟|和|与|同|向|从|给|替|帮|为)$")
 PARTNER_AFTER_RE = re.compile(r"^(的|一所|一家|一个|某|几家|两家|那家|这家)?[\u4e00-\u9fff]{0,4}?"
-                              r"(大学|高校|学院|研究院|研究所|院所|公司|企业|客户|工厂|厂家|供应商|机构|医院|银行|买家)")
+                              r"(大学|高校|学院|研究院|研究所|院所|公司|企业|客户|工厂|厂家|供应商|机构|医院|银行|买家|"
+                              r"平台|实验室|中心|事务所)")
+# … or, after 在, one counted party there ("在上海一家中试平台做了放大试验"): where a service was bought, not whose
+# policy is asked ("在上海的公司" is the enterprise itself)
+COUNTED_PARTY_RE = re.compile(r"^(一所|一家|一个|某|几家|两家|那家)")
 # a question about business abroad (海外仓, 境外展会, 出国参展): the foreign places it names are where, not whose
 ABROAD_RE = re.compile(r"海外|境外|国外|出国|跨境")
 MIN_ALIAS = 2
@@ -334,6 +338,8 @@ class PlaceScope:
                  and not (DESTINATION_BEFORE_RE.search(question[:a]) and (DESTINATION_AFTER_RE.match(question[b:])
                                                                         or EXHIBITION_RE.search(question[:a])))
                  and not (PARTNER_BEFORE_RE.search(question[:a]) and PARTNER_AFTER_RE.match(question[b:]))
+                 and not (question[:a].endswith("在") and COUNTED_PARTY_RE.match(question[b:])
+                          and PARTNER_AFTER_RE.match(question[b:]))
                  and not (abroad and p in gazetteer().world)]
         if not found:
             return None

@@ -203,5 +203,6 @@ def test_a_search_leaves_no_blas_or_openmp_pool_spinning_against_the_encoder(liv
     from threadpoolctl import threadpool_info
 
     live.retriever.search("企业开办需要多长时间")
-    pools = [p for p in threadpool_info() if p["user_api"] == "blas" or "gomp" in p["filepath"]]
-    assert pools and all(p["num_threads"] == 1 for p in pools), pools
+    # (torch's own pool, loaded by the sentence-transformers tests, runs that encoder and keeps its threads)
+    pools = [p for p in threadpool_info() if "numpy" in p["filepath"] or "faiss" in p["filepath"]]
+    assert len(pools) >= 3 and all(p["num_threads"] == 1 for p in pools), pools

@@ -110,6 +110,10 @@ def test_named_years_and_versions_the_knowledge_does_not_hold():
     assert other_version("惠企政策词典出4.0版了吗", {"2023"}, corpus).label == "4.0版"
     assert other_version("拿地即开工2.0版是什么", {"2023"}, corpus) is None
     assert other_version("2024年我们公司营收下降了，出口退税要多久", {"2023"}, corpus) is None  # not a document
+    # a sum or a count is no year: "方案中没有写明2000年的方案" answered an order class's reward
+    assert other_version("我记得文件上写的是每录用一个学生奖励企业2000块，现在还是这个标准吗", {"2026"}, corpus) is None
+    assert other_version("文件说培训规模达到2000人次有奖励吗", {"2026"}, corpus) is None
+    assert other_version("2025年的文件还有效吗", {"2026"}, corpus).label == "2025年的方案"
 
 
 def test_subjects_come_from_the_dictionary_and_synonym_groups():
