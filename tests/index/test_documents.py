@@ -892,3 +892,13 @@ def test_opening_a_store_asks_for_no_opening_hours(manufacturing_live):
     # "开门店奖励多少" read 开门 as the 办公时间 slot: "方案中没有写明办公时间"
     a = _answered_from(manufacturing_live, "家政企业开门店奖励多少", "xhd-housekeeping-service-2026")
     assert "每家门店奖励3万元" in a["text"], a
+
+
+def test_an_english_question_about_a_landing_reward_gets_the_article_paying_it(manufacturing_live):
+    # "landing reward" had no gloss: the 生物基替代 article (第九条) answered instead of 第十条's 落地奖励
+    r = manufacturing_live.retriever.search(
+        "We are a synthetic biology company from Tianjin. We plan to set up a new legal entity in Qingdao to build a "
+        "bio-based materials plant, with around 600 million yuan of investment actually in place. What landing reward "
+        "would the city give us, and is it paid all at once?")
+    assert r.outcome == "answered" and r.answer["citation"]["doc_id"] == "qd-biomanufacturing-2026", r.explain
+    assert r.answer["citation"]["task"] == 10 and "落地奖励" in r.answer["text"], r.answer
