@@ -784,7 +784,7 @@ class Retriever:
                 # is lost: read with the whole of it, within its policy ("…给阿姨交社保，区里补多少 一个人能补几年")
                 whole = replace(self._asked(a.display, a.asked_text, parts[i - 1], carry_always=True), place=a.place)
                 if whole.q != a.q:
-                    again = self._search_one(whole, self.embed(self.dense_texts([whole.q]))[0], k, mode, doc)
+                    again = self._search_alone(whole, k, mode, doc)
                     if again.outcome != "declined":
                         r = again
             elif doc is not None and self._same_answer(r, before) and not self.is_follow_up(a.asked_text):
@@ -793,7 +793,7 @@ class Retriever:
                 # within that policy, it may find its own (a plan's task states many things: "有专门的人民调解委员会吗？
                 # 覆盖多少个领域" is one passage's)
                 alone = replace(self._asked(a.display, a.asked_text, None), place=a.place)
-                own = self._search_one(alone, self.embed(self.dense_texts([alone.q]))[0], k, mode, doc)
+                own = self._search_alone(alone, k, mode, doc)
                 if own.outcome == "answered" and not self._same_answer(own, before):
                     r = own
             r.explain.update(normalized_query=a.asked_text if len(asked) > 1 else prepared, corrections=fixes)
@@ -807,6 +807,10 @@ class Retriever:
             return replace(replies[0], query=query, explain={**replies[0].explain, **explain})
         lead = lead_part(replies)
         return replace(lead, query=query, parts=replies, explain={**lead.explain, **explain})
+
+    def _search_alone(self, a: _Asked, k: int, mode: str, doc: int | None) -> SearchResponse:
+        """A part read anew after the message's batch (`search`): its own embedding, then `_search_one`."""
+        return self._search_one(a, self.embed(self.dense_texts([a.q]))[0], k, mode, doc)
 
     @staticmethod
     def _same_answer(r: SearchResponse, before: SearchResponse) -> bool:
