@@ -132,6 +132,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout18 $(QUESTIONS) tests/data/eval_policies_heldout18.jsonl $(EVAL_ARGS)
 	@echo "held out, nineteenth set (written by a nineteenth person who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout19 $(QUESTIONS) tests/data/eval_policies_heldout19.jsonl $(EVAL_ARGS)
+	@echo "held out, twentieth set (written by a twentieth person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout20 $(QUESTIONS) tests/data/eval_policies_heldout20.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)

@@ -46,6 +46,7 @@ from index.query import (
 from index.subject import Subject, SubjectIndex, subject_tasks
 from knowledge.dictionaries import Slot
 from knowledge.documents import DEFAULT_LEVEL, MOST_SPECIFIC_FIRST
+from knowledge.parser import cn_to_int
 from knowledge.places import PlaceScope
 
 DENSE_CANDIDATES = 64
@@ -115,22 +116,24 @@ SUPPORT_WORDS = frozenset({"补贴", "补助", "奖励", "资助", "贴息", "�
 # … and the words before them that ask rather than name a kind ("有没有补贴", "额外奖励")
 ASKING_WORDS = frozenset("有没有 是不是 有无 额外 还有 另外 其他 其它 别的 那边 这边 什么 哪些 多少 能否 可否 可以 "
                          "能不能 申请 享受 拿到 领取 给予 获得 一次性 相关 专项 各项 个人 单位 这种 这类 这项 "
-                         "那种".split())
+                         "那种 所有 全部 这些 那些".split())
 # a tax's name (增值税, 所得税, 关税), not paying or refunding one (缴税, 纳税, 退税)
 TAX_NAME = re.compile(r"(?<![缴纳交退报免减扣征完欠逃偷漏避抵计核申])税$")
 # how to obtain a licence, approval, filing or certificate named by what it is for ("食品生产许可证怎么办理",
 # "网络游戏版号怎么申请", "去证监会备案需要准备哪些材料"): a procedure of the authority that grants it. A support
 # policy names such a thing as a condition or a material ("获得绿色建材产品认证证书的…"); it does not say how to get it
-LICENCE_ACTS = (r"(?P<act>许可证|许可|审批|备案|认证|证书|合格证|执照|资质|版号|标识|评审|评定|登记|账号密码|账号|开户|"
+LICENCE_ACTS = (r"(?P<act>许可证|许可|审批|备案|认证|证书|合格证|执照|资质认定|资质|版号|标识|评审|评定|认定|登记|"
+                r"账号密码|账号|开户|"
                 r"(?<![认可格])证)")  # 健康证, not 产品认 + 证
 LICENCE_ASKED = re.compile(
     r"(?P<mod>[\u4e00-\u9fff]{2,})的?" + LICENCE_ACTS + r"(?:（[^）]{0,12}）|\([^)]{0,12}\))?"
     r"(?:[，,]?这个?(?:证|证书|手续)?)?"  # "…承诺达标合格证，这个证怎么开"
-    r"(?:需要|要|该|应该|应当|一般|又|都|到底|具体)?"
+    r"(?:需要|要|该|应该|应当|一般|又|都|到底|具体)?(?:满足|具备|符合)?"
     r"(?:怎么|如何|去哪|找哪|在哪|哪里|需要什么|要什么|要准备|需要准备|流程|手续|要多|多长|多久|几天|什么条件|标准)"
     # …or "要办特种行业许可证，去哪个部门办", "需要办取水许可证吗": to get one, not the reward for having one
     r"|(?<![申已经])办(?:理)?(?P<mod2>[\u4e00-\u9fff]{2,})" + LICENCE_ACTS.replace("act", "act2")
     + r"(?=吗|？|\?|，|,|$)")
+LICENCE_MOD_TAIL = re.compile(r"(?:的|办理|申请|申办|进行|完成)+$")
 # documents that describe a procedure of their own (a guide to 外国人来华工作许可, 个转企's 变更登记)
 GUIDE_TITLE = re.compile(r"指南|须知|办事|服务事项")
 # a question whether the enterprise it describes qualifies ("我们是旅行社…能申请研学基地的奖补吗")…
@@ -144,12 +147,36 @@ SELF_DESCRIBED = re.compile(r"(?:我们|我|本公司|我司)(?:公司|企业|�
 EXCLUSION = re.compile(r"不适用|不属于|不在[^。；]{0,10}范围|不予(?:支持|受理|奖励|补助|补贴|认定)|不得(?:申报|申请)|"
                        r"不纳入|不享受|除外")
 META_SECTION = re.compile(r"事项名称|设定依据|实施依据|政策依据")  # a guide's sections about the service itself
+# an article defining a policy's terms, and a question asking what one means
+DEFINITIONS = re.compile(r"(?:第[一二三四五六七八九十]+条\s*)?本(?:办法|通知|措施|细则|规定|政策)[^。：]{0,6}?"
+                         r"(?:下列)?用语的?含义")
+DEFINITION_ASKED = re.compile(r"是指|指的是|什么是|是什么意思|啥意思|含义|定义|怎么界定|如何界定|算不算|属不属于"
+                              r"|包括哪些|包不包括")
 # a policy's cap on what one enterprise gets from all of it in a year, as the sentence opening its unit
-POLICY_CAP = re.compile(r"(?:同一|单个|单家|每家|每个)[^，。；]{0,8}?(?:同一年度|当年度|年度|每年)[^。；]{0,24}"
-                        r"(?:合计|总额|总计)[^。；]{0,6}?(?:不超过|不得超过)")
+# (or on all its kinds of support without a year: "4.同一经营场所各项补贴合计不超过2万元")
+POLICY_CAP = re.compile(r"(?:\d+[.．、])?(?:同一|单个|单家|每家|每个)[^，。；]{0,8}?"
+                        r"(?:(?:同一年度|当年度|年度|每年)[^。；]{0,24}|各项[^。；]{0,6})"
+                        r"(?:合计|总额|总计|累计)[^。；]{0,6}?(?:不超过|不得超过)")
 # a question about what one enterprise can get in a year at most ("一家企业一年最多能拿多少")
+# (or what everything adds up to: "这几项加起来，一年最多给一家多少", "所有补贴加起来有没有封顶")
 CAP_QUESTION = re.compile(r"(?:一家|每家|单家|一个|每个|同一)[^，。？?]{0,6}?(?:一年|每年|年度)"
-                          r"[^，。？?]{0,16}?(?:最多|最高|封顶|上限|总共|一共|合计|加起来)")
+                          r"[^，。？?]{0,16}?(?:最多|最高|封顶|上限|总共|一共|合计|加起来)"
+                          r"|(?:加起来|合计|总共|一共|累计)[^。？?]{0,12}?(?:最多|最高|封顶|上限|限额)")
+# a question whether two measures stack, and a policy's rule saying whether they do
+STACKING_ASKED = re.compile(r"一起(?:拿|领|享受|申请|申报)|同时(?:享受|拿|领|申请|申报)|叠加|重复(?:享受|拿|领|申请)"
+                            r"|兼得"
+                            r"|都能(?:拿|领|享受)|都可以(?:拿|领|享受)|能不能都|两个都|一并享受|累加")
+STACKING_RULE = re.compile(r"只能选择|择一|择优|就高|不得重复|不重复|不可叠加|不叠加|可以叠加|叠加享受|不累加|不累计"
+                           r"|不同时享受|不得同时|不能同时")
+# a rule citing measures by number: "第五条和第八条", "第3项至第9项"
+CITED = re.compile(r"第([一二三四五六七八九十百零\d]+)[条项](?:(?:至|到|-|—)第?([一二三四五六七八九十百零\d]+)[条项])?")
+# a later part pointing back at the figure the part before was answered with, and how it asks whether
+# something counts in it ("…算不算在这个额度里")
+BACK_REFERENCE = re.compile(r"(?:这个|这一|该|上述|前面那?个?|刚才那?个?)(?:额度|上限|限额|封顶|总额)")
+COUNTED_IN = re.compile(r"算不算|计不计|包不包括|包括|含不含|包含|在不在|是否|能不能|可不可以|占不占|占用|计入"
+                        r"|算在|算进")
+# the sum asked is of every measure it lists ("绩效奖补、设备补助、成果转化奖励这几项加起来"), not of one
+ALL_MEASURES = re.compile(r"这几[项个样笔]|这些|所有|各项|全部|几项")
 # who gets it and what kind of money: no measure of a policy in particular
 WHOLE_POLICY_WORDS = frozenset("一家 每家 单家 一个 每个 企业 单位 公司 主体 机构 政策 补贴 奖励 补助 资金 扶持 奖补 "
                                "区里 市里 省里".split())
@@ -332,6 +359,15 @@ def _nearly_in(term: str, text: str) -> bool:
     """`text` writes `term` (three characters or more) but for one character: 商事纠纷 for 商业纠纷."""
     n = len(term)
     return n >= 3 and any(sum(a != b for a, b in zip(term, text[i:i + n])) <= 1 for i in range(len(text) - n + 1))
+
+
+def cited_numbers(text: str) -> set[int]:
+    """The article or item numbers a sentence cites ("第五条和第八条" → {5, 8}; "第3项至第9项" → 3…9)."""
+    out: set[int] = set()
+    for m in CITED.finditer(text):
+        first = cn_to_int(m[1])
+        out.update(range(first, cn_to_int(m[2]) + 1) if m[2] else [first])
+    return out
 
 
 def _chunk_id(hit: Hit) -> str:
@@ -779,7 +815,11 @@ class Retriever:
             doc = before.results[0].key // KEY_STRIDE if before and before.results else None
             doc = doc if doc is not None and self._docs_by_ordinal.get(doc) in self._short_docs else None
             r = self._search_one(a, qv, k, mode, doc)
-            if before and r.outcome == "declined" and r.reason == "weak_evidence" and before.outcome != "declined":
+            if self._asks_of_answer(a.asked_text, before):
+                # "一年最多能拿多少？国家重点研发计划的配套资金算不算在这个额度里": the cap answering the one before
+                # says what it leaves out ("第7项国家重点研发计划配套资金不计入该额度")
+                r = replace(before, query=a.display, parts=[], explain={**before.explain, "follow_up": True})
+            elif before and r.outcome == "declined" and r.reason == "weak_evidence" and before.outcome != "declined":
                 # read with the subject of the one before only ("社保 一个人能补几年"), what that one asked about
                 # is lost: read with the whole of it, within its policy ("…给阿姨交社保，区里补多少 一个人能补几年")
                 whole = replace(self._asked(a.display, a.asked_text, parts[i - 1], carry_always=True), place=a.place)
@@ -811,6 +851,15 @@ class Retriever:
     def _search_alone(self, a: _Asked, k: int, mode: str, doc: int | None) -> SearchResponse:
         """A part read anew after the message's batch (`search`): its own embedding, then `_search_one`."""
         return self._search_one(a, self.embed(self.dense_texts([a.q]))[0], k, mode, doc)
+
+    def _asks_of_answer(self, asked_text: str, before: SearchResponse | None) -> bool:
+        """The part asks about the figure the one before was answered with ("这个额度", "该上限"), naming only
+        things that answer writes: whether they count in it is that answer's to say."""
+        if not before or before.outcome != "answered" or not before.answer or not BACK_REFERENCE.search(asked_text):
+            return False
+        named = [w for w in self._topic_words(COUNTED_IN.sub("，", BACK_REFERENCE.sub("，", asked_text)))
+                 if self._content(w)]
+        return bool(named) and all(w in before.answer["text"] for w in named)
 
     @staticmethod
     def _same_answer(r: SearchResponse, before: SearchResponse) -> bool:
@@ -943,7 +992,9 @@ class Retriever:
         hits = self._labelled_first(self._detail_first(hits, on, gives, heads, self._topic_words(asked_text)),
                                     headed, score, s,
                                     lambda h: gives(h) and not figures_only(h), heads)
-        hits = self._cap_first(self._meta_last(self._most_specific(hits, on, gives, named)), asked_text, score, s)[:k]
+        hits = self._cap_first(self._meta_last(self._most_specific(hits, on, gives, named), asked_text),
+                               asked_text, score, s)
+        hits = self._stacking_first(hits, asked_text, score, s)[:k]
         d = self.decision
         top = hits[0] if hits else None
         # a place the answering passage itself writes is no other jurisdiction ("马德里体系" of a trademark award)
@@ -1071,13 +1122,18 @@ class Retriever:
         shared = sum(self.bm25.idf[t] for t in terms if t in written and t in self.bm25.idf)
         return shared / mass if mass else 0.0
 
-    def _meta_last(self, hits: list[Hit]) -> list[Hit]:
+    def _meta_last(self, hits: list[Hit], asked_text: str) -> list[Hit]:
         """A guide's 事项名称 or 设定依据 section names the service or the rules it rests on, and shares every
         word of the service's name with a question about it: a passage of the same document scoring nearly as
-        well (`detail_slack_notice`) says more ("建站资助能给多少" → 资助标准, not 事项名称)."""
-        if not hits or hits[0].kind != "chunk" or not META_SECTION.search(hits[0].title):
+        well (`detail_slack_notice`) says more ("建站资助能给多少" → 资助标准, not 事项名称). So does a 办法's
+        article defining its terms ("本办法下列用语的含义：…本地配套率，是指…") to a story using them, unless
+        the question asks what a term means."""
+        def meta(h: Hit) -> bool:
+            return h.kind == "chunk" and (bool(META_SECTION.search(h.title)) or
+                                          bool(DEFINITIONS.match(self._unit_text(h))))
+        if not hits or not meta(hits[0]) or DEFINITION_ASKED.search(asked_text):
             return hits
-        return self._close_in_doc_first(hits, lambda h: h.kind == "chunk" and not META_SECTION.search(h.title))
+        return self._close_in_doc_first(hits, lambda h: h.kind == "chunk" and not meta(h))
 
     def _cap_first(self, hits: list[Hit], asked_text: str, score: np.ndarray, s: dict[str, np.ndarray]) -> list[Hit]:
         """"软件这块一家企业一年最多能拿多少" names no measure of the policy, only the policy: its cap on all
@@ -1088,15 +1144,36 @@ class Retriever:
             return hits
         top = hits[0]
         at = self._caps.get(top.doc_id)
-        if at is None or top.key == int(self.unit_key[at]):
+        # (a guide's 奖励标准 section ends with its cap: the sentence, not the section, is what answers)
+        if at is None or top.id == f"{self.units[at]['ref']}/s{self.units[at]['sid']}":
             return hits
         title = set(tx.words(self.docs[top.doc_id]["title"]))
         # the words of the asking phrase itself ("一家企业一年加起来") name no measure either
-        if any(len(w) >= 2 and w not in self._generic and w not in title
-               for w in tx.words(CAP_QUESTION.sub("，", asked_text))):
+        if not ALL_MEASURES.search(asked_text) and any(len(w) >= 2 and w not in self._generic and w not in title
+                                                       for w in tx.words(CAP_QUESTION.sub("，", asked_text))):
             return hits
         cap = self._hit(self.units[at], max(float(score[at]), top.score), float(s["bm25"][at]), float(s["dense"][at]))
-        return [cap, *[h for h in hits if h.key != cap.key]]
+        return [cap, *[h for h in hits if h.key != cap.key or h.id != cap.id and cap.key == top.key]]
+
+    def _stacking_first(self, hits: list[Hit], asked_text: str, score: np.ndarray,
+                        s: dict[str, np.ndarray]) -> list[Hit]:
+        """"这个和新开门店的奖励能一起拿吗" asks whether two measures stack: a policy says so in a rule of its own
+        that names the measures by number ("同时符合第五条和第八条规定的，只能选择其中一项申请"), sharing few
+        words with the question. The rule citing the measure found answers, with that measure's confidence."""
+        if not hits or hits[0].kind != "chunk" or not STACKING_ASKED.search(asked_text):
+            return hits
+        top = hits[0]
+        if STACKING_RULE.search(self._unit_text(top)):
+            return hits
+        doc = top.key // KEY_STRIDE
+        ruled = [i for i in np.flatnonzero(self.unit_doc == doc).tolist()
+                 if self.units[i]["kind"] == "chunk" and int(self.unit_key[i]) != top.key
+                 and STACKING_RULE.search(self.units[i]["text"]) and top.task in cited_numbers(self.units[i]["text"])]
+        if not ruled:
+            return hits
+        at = max(ruled, key=lambda i: float(score[i]))
+        rule = self._hit(self.units[at], max(float(score[at]), top.score), float(s["bm25"][at]), float(s["dense"][at]))
+        return [rule, *[h for h in hits if h.key != rule.key]]
 
     def _named_policies(self, text: str) -> list[int]:
         """The short policies (document ordinals) a text names by a word only their title uses (油烟, 上云), or
@@ -1197,6 +1274,7 @@ class Retriever:
         out = []
         for m in LICENCE_ASKED.finditer(question):
             mod, act = m["mod"] or m["mod2"], m["act"] or m["act2"]
+            mod = LICENCE_MOD_TAIL.sub("", mod)  # "…平台的账号密码", "在协会办理登记": the thing is 平台, 协会
             words = [w for w in tx.words(mod) if self._content(w)]
             if not words or not mod.endswith(words[-1]):
                 continue  # "办什么备案": nothing names which

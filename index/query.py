@@ -22,6 +22,8 @@ MAX_PARTS = 3
 CONNECTIVES = re.compile(
     r"(?:^|(?<=[，,。；;：:！!\s]))(?:另外|此外|再者|以及|同时(?!也)|还有(?![没无什哪别其多就是])|顺便问一?下?|再问一?下?)[，,：:\s]*")
 QUESTION_MARKS = re.compile(r"[？?；;]+")
+ASKED_MARK = re.compile(r"[？?]")
+ENUMERATED = re.compile(r"\s*(?:[二三四五]是|其[二三四]|第[二三四]|[二三四]、|[2-4][、.．]|[（(][二三四2-4][）)])")
 # a clause asks something when it has a question word (or ended in a question mark in the message)
 QUESTION_WORDS = re.compile(
     r"吗|呢|么|什么|怎么|怎样|如何|多少|几|哪|是否|能否|可否|有没有|是不是|能不能|可不可以|会不会|要不要|多久|多长"
@@ -128,8 +130,13 @@ def split_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:
     neighbour, so one question with a narrative around it stays one part.
     """
     pieces: list[tuple[str, bool]] = []
-    for chunk in re.split(r"(?<=[？?；;])", text):
-        marked = bool(QUESTION_MARKS.search(chunk))
+    chunks = re.split(r"(?<=[？?；;])", text)
+    for n, chunk in enumerate(chunks):
+        # a semicolon ends a statement as often as a question ("研发经费支出800万；研发人员40个"): a question mark
+        # makes a clause without a question word ask, a semicolon only before the next of things enumerated
+        # ("一是…讲座；二是…体验项目。这两块分别有什么支持"); an English one joins two sentences
+        marked = bool(ASKED_MARK.search(chunk)) or (chunk.endswith(";") and not CJK.search(chunk)) or \
+            bool(chunk.endswith(("；", ";")) and n + 1 < len(chunks) and ENUMERATED.match(chunks[n + 1]))
         sub = [s for s in CONNECTIVES.split(chunk)]
         for i, s in enumerate(sub):
             s = QUESTION_MARKS.sub("", s).strip(" ，,。：:！!")

@@ -43,6 +43,12 @@ def test_language(text, lang):
     ("新区城镇新增就业目标是多少？人才总量要突破多少？以及人才公寓有多少套？还有社保怎么交？",
      ["新区城镇新增就业目标是多少", "人才总量要突破多少", "人才公寓有多少套，社保怎么交"]),
     ("我们是外贸企业。出口退税要多久？", ["我们是外贸企业。出口退税要多久"]),
+    # statements joined by semicolons are one story, not three questions
+    ("去年总收入3000万，其中研发经费支出800万；研发人员40个；想问下够不够备案条件",
+     ["去年总收入3000万，其中研发经费支出800万，研发人员40个，想问下够不够备案条件"]),
+    # …unless they enumerate things each asked about
+    ("今年做两件事：一是搞科普讲座，一年十二三场；二是做VR科普体验项目。这两块分别有什么支持",
+     ["今年做两件事：一是搞科普讲座，一年十二三场", "二是做VR科普体验项目。这两块分别有什么支持"]),
 ])
 def test_split_parts(text, parts):
     assert split_parts(text) == parts
