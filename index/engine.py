@@ -136,12 +136,16 @@ LICENCE_ASKED = re.compile(
 LICENCE_MOD_TAIL = re.compile(r"(?:的|办理|申请|申办|进行|完成)+$")
 # documents that describe a procedure of their own (a guide to 外国人来华工作许可, 个转企's 变更登记)
 GUIDE_TITLE = re.compile(r"指南|须知|办事|服务事项")
-# a question whether the enterprise it describes qualifies ("我们是旅行社…能申请研学基地的奖补吗")…
+# a question whether the enterprise it describes qualifies ("我们是旅行社…能申请研学基地的奖补吗", "能不能以中心的
+# 名义单独申请")…
 ELIGIBILITY_ASKED = re.compile(r"(?:能|可以|可不可以|能不能|能否|可否)(?:申请|申报|报|享受|拿|领|参加|参与)"
+                               r"|(?:可不可以|能不能|能否|可否)[^，,。？?]{1,10}?(?:申请|申报)"
                                r"|算不算|属不属于|符合[^，。？?]{0,8}(?:吗|不)|在不在[^，。？?]{0,6}范围")
+# …and what it says it lacks ("没有独立法人资格")
+SELF_LACKS = re.compile(r"(?:没有|不具有|不具备|不是)(?P<what>[^，,。？?；;！!]{2,12})")
 # …as it describes itself ("我们是新区的一家旅行社", "我们是做房地产开发的", "我们在近海做的是网箱养殖")
 SELF_DESCRIBED = re.compile(r"(?:我们|我|本公司|我司)(?:公司|企业|单位|这边)?[^，,。？?；;]{0,6}?"
-                            r"(?:是|属于|做的是|主要做|专门做)"
+                            r"(?:是|属于|做的是|主要做|专门做|开了一家|开了个|开的是|经营一家|办了一家)"
                             r"(?P<what>[^，,。？?；;！!]{2,24})")
 # …and a sentence leaving someone out ("…不运营研学基地的旅行社…不适用本指南", "房地产开发企业不在支持范围")
 EXCLUSION = re.compile(r"不适用|不属于|不在[^。；]{0,10}范围|不予(?:支持|受理|奖励|补助|补贴|认定)|不得(?:申报|申请)|"
@@ -151,7 +155,7 @@ META_SECTION = re.compile(r"事项名称|设定依据|实施依据|政策依据"
 DEFINITIONS = re.compile(r"(?:第[一二三四五六七八九十]+条\s*)?本(?:办法|通知|措施|细则|规定|政策)[^。：]{0,6}?"
                          r"(?:下列)?用语的?含义")
 DEFINITION_ASKED = re.compile(r"是指|指的是|什么是|是什么意思|啥意思|含义|定义|怎么界定|如何界定|算不算|属不属于"
-                              r"|包括哪些|包不包括")
+                              r"|包括哪些|包不包括|算进|算入|计入")  # "…这部分采购额能全额算进本地采购吗"
 # a policy's cap on what one enterprise gets from all of it in a year, as the sentence opening its unit
 # (or on all its kinds of support without a year: "4.同一经营场所各项补贴合计不超过2万元")
 POLICY_CAP = re.compile(r"(?:\d+[.．、])?(?:同一|单个|单家|每家|每个)[^，。；]{0,8}?"
@@ -1352,7 +1356,8 @@ class Retriever:
         top_text = self._unit_text(hits[0]) if hits[0].kind == "chunk" else hits[0].text
         if EXCLUSION.search(top_text):
             return hits
-        words = [w for w in self._topic_words(described["what"]) if self._content(w) and w not in top_text]
+        told = " ".join([described["what"], *(m["what"] for m in SELF_LACKS.finditer(question))])
+        words = [w for w in self._topic_words(told) if self._content(w) and w not in top_text]
 
         def leaves_out(h: Hit) -> bool:
             text = self._unit_text(h) if h.kind == "chunk" else h.text

@@ -910,11 +910,13 @@ def test_an_english_question_about_a_landing_reward_gets_the_article_paying_it(m
 @pytest.fixture(scope="module")
 def retrofit_live(index_settings: dict[str, Any], embedder, tmp_path_factory) -> LiveIndex:
     """The plan plus held-out set 20's rail-equipment 办法 (青岛市), new-R&D-institution notice (山东省), gas-safety
-    retrofit guide, VR notice, used-car-export measures and convenience-circle 办法 (invented)."""
+    retrofit guide, VR notice, used-car-export measures and convenience-circle 办法 with the 2023 one it replaces
+    (invented)."""
     held = ROOT / "tests" / "data" / "policies" / "heldout20"
     return _with_documents([held / f"{name}.txt" for name in (
         "qd-rail-transit-equipment-2026", "sd-new-rd-institution-2026", "xhd-guide-gas-safety-retrofit-2026",
-        "xhd-vr-industry-2026", "xhd-used-car-export-2026", "xhd-convenience-circle-2026")],
+        "xhd-vr-industry-2026", "xhd-used-car-export-2026", "xhd-convenience-circle-2023",
+        "xhd-convenience-circle-2026")],
         index_settings, embedder, tmp_path_factory.mktemp("retrofit"))
 
 
@@ -967,9 +969,12 @@ def test_a_story_using_a_policys_terms_is_not_answered_by_their_definitions(retr
                                        "增加的奖励怎么算？这两项一般每年几月份申报")
     first = r.parts[0] if r.parts else r
     assert first.outcome == "answered" and "按照新增采购额的3%给予奖励" in first.answer["text"], first.answer
-    # what a term means is still the definitions' to say
+    # what a term means, or whether something counts in it, is still the definitions' to say
     a = _answered_from(retrofit_live, "本地配套率是指什么", "qd-rail-transit-equipment-2026")
     assert "本地配套率" in a["text"] and a["citation"]["task"] == 2, a
+    a = _answered_from(retrofit_live, "我们整车厂有相当一部分零部件是从自己在青岛的控股子公司买的，一年大概4个亿。"
+                       "算本地配套率的时候，这部分采购额能全额算进本地采购吗", "qd-rail-transit-equipment-2026")
+    assert "按照50%计入本地采购额" in a["text"] and a["citation"]["task"] == 2, a
 
 
 def test_a_story_told_in_semicolons_is_one_question(retrofit_live):
@@ -987,3 +992,36 @@ def test_how_a_qualification_a_policy_only_names_is_recognised_is_declined(retro
     assert r.outcome == "declined" and r.reason == "unknown_object", r.explain
     a = _answered_from(retrofit_live, "新取得二手车出口资质的企业区里奖多少", "xhd-used-car-export-2026")
     assert "元" in a["text"], a
+
+
+def test_within_how_long_one_must_apply_is_the_application_window(manufacturing_live):
+    # "投产以后多长时间之内必须去申报" was read as how long handling takes, and the refund article
+    # ("…之日起5年内…退回") answered with its years
+    r = manufacturing_live.retriever.search("我们是黄岛一家做合成生物的公司，今年在胶州新上了一条发酵产线，设备投资"
+                                            "大概1.2个亿。市里的产业化补助按什么比例算？另外产线投产以后多长时间之内"
+                                            "必须去申报，过了是不是就不给了")
+    assert r.parts and len(r.parts) == 2, r.explain
+    assert r.parts[1].outcome == "answered" and "12个月内提出申请" in r.parts[1].answer["text"], r.parts[1].answer
+
+
+@pytest.mark.parametrize("question, fact, task", [
+    # what the asker says it lacks names who is left out ("没有独立法人资格"), and "能不能以中心的名义单独申请" asks
+    # whether it may apply, with words between
+    ("我们是一所大学材料学院下面的研究中心，研发实力很强，但没有独立法人资格，能不能以中心的名义单独申请省级新型研发"
+     "机构备案", "不纳入备案范围", 1),
+    # "我们在新区开了一家VR体验馆" describes the asker as "我们是…" does
+    ("我们在新区开了一家VR体验馆，主要做线下沉浸式娱乐，去年营业收入刚过5000万。听说营收首次突破5000万区里奖30万，"
+     "我们也能申请吧", "不适用本通知第5项至第10项", 2),
+])
+def test_whether_the_asker_qualifies_is_answered_by_the_sentence_leaving_it_out(retrofit_live, question, fact, task):
+    r = retrofit_live.retriever.search(question)
+    assert r.outcome == "answered" and fact in r.answer["text"], (r.explain, r.answer)
+    assert r.answer["citation"]["task"] == task, r.answer["citation"]
+
+
+def test_a_few_days_in_the_story_asks_for_no_time_limit(retrofit_live):
+    # "赶上元旦停了几天" was read as asking how many days handling takes, and 办理时限 answered
+    r = retrofit_live.retriever.search("我们店是去年12月20号开工做瓶改管的，赶上元旦停了几天，今年1月中旬才通气验收。"
+                                       "这种情况能申请补贴吗")
+    assert r.outcome == "answered" and "以开工日期为准" in r.answer["text"], (r.explain, r.answer)
+    assert "时限" not in r.explain["slots"], r.explain
