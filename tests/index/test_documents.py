@@ -1025,3 +1025,11 @@ def test_a_few_days_in_the_story_asks_for_no_time_limit(retrofit_live):
                                        "这种情况能申请补贴吗")
     assert r.outcome == "answered" and "以开工日期为准" in r.answer["text"], (r.explain, r.answer)
     assert "时限" not in r.explain["slots"], r.explain
+
+
+def test_when_filing_opens_is_not_when_the_list_is_published(retrofit_live):
+    # "…于2026年8月底前公布备案名单" read as an application deadline, and answered before the filing window
+    r = retrofit_live.retriever.search("今年省级新型研发机构备案什么时候开始在网上报？截止到哪天")
+    first = r.parts[0] if r.parts else r
+    assert first.outcome == "answered" and "2026年5月6日至5月29日" in first.answer["text"], first.answer
+    assert first.answer["citation"]["task"] == 5, first.answer["citation"]
