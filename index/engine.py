@@ -1148,16 +1148,14 @@ class Retriever:
             return hits
         top = hits[0]
         at = self._caps.get(top.doc_id)
-        # (a guide's 奖励标准 section ends with its cap: the sentence, not the section, is what answers)
-        if at is None or top.id == f"{self.units[at]['ref']}/s{self.units[at]['sid']}":
+        if at is None:
             return hits
         title = set(tx.words(self.docs[top.doc_id]["title"]))
         # the words of the asking phrase itself ("一家企业一年加起来") name no measure either
         if not ALL_MEASURES.search(asked_text) and any(len(w) >= 2 and w not in self._generic and w not in title
                                                        for w in tx.words(CAP_QUESTION.sub("，", asked_text))):
             return hits
-        cap = self._hit(self.units[at], max(float(score[at]), top.score), float(s["bm25"][at]), float(s["dense"][at]))
-        return [cap, *[h for h in hits if h.key != cap.key or h.id != cap.id and cap.key == top.key]]
+        return self._lifted(at, hits, score, s)
 
     def _stacking_first(self, hits: list[Hit], asked_text: str, score: np.ndarray,
                         s: dict[str, np.ndarray]) -> list[Hit]:
@@ -1175,9 +1173,18 @@ class Retriever:
                  and STACKING_RULE.search(self.units[i]["text"]) and top.task in cited_numbers(self.units[i]["text"])]
         if not ruled:
             return hits
-        at = max(ruled, key=lambda i: float(score[i]))
-        rule = self._hit(self.units[at], max(float(score[at]), top.score), float(s["bm25"][at]), float(s["dense"][at]))
-        return [rule, *[h for h in hits if h.key != rule.key]]
+        return self._lifted(max(ruled, key=lambda i: float(score[i])), hits, score, s)
+
+    def _lifted(self, at: int, hits: list[Hit], score: np.ndarray, s: dict[str, np.ndarray]) -> list[Hit]:
+        """Unit `at` of the best passage's policy moved first, with that passage's confidence (its own wording
+        shares little with the question), in place of the rest of its passage. Within the best passage itself
+        only the sentence moves: a guide's 奖励标准 section ends with its cap, and the cap answers."""
+        top = hits[0]
+        lifted = self._hit(self.units[at], max(float(score[at]), top.score), float(s["bm25"][at]),
+                           float(s["dense"][at]))
+        if lifted.id == top.id:
+            return hits
+        return [lifted, *[h for h in hits if h.id != lifted.id and (h.key != lifted.key or lifted.key == top.key)]]
 
     def _named_policies(self, text: str) -> list[int]:
         """The short policies (document ordinals) a text names by a word only their title uses (油烟, 上云), or
