@@ -134,6 +134,8 @@ eval-docs: .venv/.stamp
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout19 $(QUESTIONS) tests/data/eval_policies_heldout19.jsonl $(EVAL_ARGS)
 	@echo "held out, twentieth set (written by a twentieth person who never saw the engine):"
 	$(PY) -m index.cli eval-docs tests/data/policies/heldout20 $(QUESTIONS) tests/data/eval_policies_heldout20.jsonl $(EVAL_ARGS)
+	@echo "held out, twenty-first set (written by a twenty-first person who never saw the engine):"
+	$(PY) -m index.cli eval-docs tests/data/policies/heldout21 $(QUESTIONS) tests/data/eval_policies_heldout21.jsonl $(EVAL_ARGS)
 
 eval-chat: .venv/.stamp
 	$(PY) -m web.tools.evalchat eval $(QUESTIONS) --url $(URL)
