@@ -47,7 +47,7 @@ from index.subject import Subject, SubjectIndex, subject_tasks
 from knowledge.dictionaries import Slot
 from knowledge.documents import DEFAULT_LEVEL, MOST_SPECIFIC_FIRST
 from knowledge.parser import cn_to_int
-from knowledge.places import PlaceScope
+from knowledge.places import PlaceScope, gazetteer, place_spans
 
 DENSE_CANDIDATES = 64
 RESCORE_FROM = 5  # the documents of this many best candidates get every passage's exact cosine
@@ -96,6 +96,8 @@ OBJECT_NOUN = re.compile(r"(?:费|税|金|津贴|证|配额|险)$")
 NAMED_SUPPORT_GAP = 6  # characters after what an item supports in which its support word may follow (`_names_item`)
 ITEM_LABEL_MIN = 3  # characters of an item's own label that other items may name it by (`_item_label`)
 SHORTENED_MIN = 3  # characters of a word that may shorten a title's words (夜经济)
+TERM_TAIL = 2  # characters after a place name that make it part of a term the document writes (龙门 + 加工)
+PLACE_SUFFIX_START = "市县区省州镇街乡村的等和与及、"  # what follows a place's own name, not a term's next character
 WRITES_CACHE = 20000  # (document, word) answers of `_doc_writes` kept
 # declines that hold for the part after the declined one too: what it asks for is not in the knowledge
 CARRIED_DECLINES = frozenset({"unknown_object", "other_place"})
@@ -116,9 +118,11 @@ SUPPORT_WORDS = frozenset({"补贴", "补助", "奖励", "资助", "贴息", "�
 # … and the words before them that ask rather than name a kind ("有没有补贴", "额外奖励")
 ASKING_WORDS = frozenset("有没有 是不是 有无 额外 还有 另外 其他 其它 别的 那边 这边 什么 哪些 多少 能否 可否 可以 "
                          "能不能 申请 享受 拿到 领取 给予 获得 一次性 相关 专项 各项 个人 单位 这种 这类 这项 "
-                         "那种 所有 全部 这些 那些".split())
+                         "那种 所有 全部 这些 那些 加上 再加上 算上 连同 包括".split())
 # a tax's name (增值税, 所得税, 关税), not paying or refunding one (缴税, 纳税, 退税)
 TAX_NAME = re.compile(r"(?<![缴纳交退报免减扣征完欠逃偷漏避抵计核申])税$")
+# a utility's or land's price has one name too (电价, 阶梯气价, 水价, 地价): a policy not writing it does not set it
+PRICE_NAME = re.compile(r"[电水气热油地]价$")
 # how to obtain a licence, approval, filing or certificate named by what it is for ("食品生产许可证怎么办理",
 # "网络游戏版号怎么申请", "去证监会备案需要准备哪些材料"): a procedure of the authority that grants it. A support
 # policy names such a thing as a condition or a material ("获得绿色建材产品认证证书的…"); it does not say how to get it
@@ -140,6 +144,8 @@ GUIDE_TITLE = re.compile(r"指南|须知|办事|服务事项")
 # 名义单独申请")…
 ELIGIBILITY_ASKED = re.compile(r"(?:能|可以|可不可以|能不能|能否|可否)(?:申请|申报|报|享受|拿|领|参加|参与)"
                                r"|(?:可不可以|能不能|能否|可否)[^，,。？?]{1,10}?(?:申请|申报)"
+                               # "想以协会的名义直接申报…，可以吗"
+                               r"|(?:申请|申报)[^。？?]{0,30}?[，,]\s*(?:可以|行)吗"
                                r"|算不算|属不属于|符合[^，。？?]{0,8}(?:吗|不)|在不在[^，。？?]{0,6}范围")
 # …and what it says it lacks ("没有独立法人资格")
 SELF_LACKS = re.compile(r"(?:没有|不具有|不具备|不是)(?P<what>[^，,。？?；;！!]{2,12})")
@@ -148,7 +154,8 @@ SELF_DESCRIBED = re.compile(r"(?:我们|我|本公司|我司)(?:公司|企业|�
                             r"(?:是|属于|做的是|主要做|专门做|开了一家|开了个|开的是|经营一家|办了一家)"
                             r"(?P<what>[^，,。？?；;！!]{2,24})")
 # …and a sentence leaving someone out ("…不运营研学基地的旅行社…不适用本指南", "房地产开发企业不在支持范围")
-EXCLUSION = re.compile(r"不适用|不属于|不在[^。；]{0,10}范围|不予(?:支持|受理|奖励|补助|补贴|认定)|不得(?:申报|申请)|"
+EXCLUSION = re.compile(r"不适用|不属于|不在[^。；]{0,10}范围|不予(?:支持|受理|奖励|补助|补贴|认定)|"
+                       r"不得[^。；，]{0,8}?(?:申报|申请)|"
                        r"不纳入|不享受|除外")
 META_SECTION = re.compile(r"事项名称|设定依据|实施依据|政策依据")  # a guide's sections about the service itself
 # an article defining a policy's terms, and a question asking what one means
@@ -160,12 +167,14 @@ DEFINITION_ASKED = re.compile(r"是指|指的是|什么是|是什么意思|啥�
 # (or on all its kinds of support without a year: "4.同一经营场所各项补贴合计不超过2万元")
 POLICY_CAP = re.compile(r"(?:\d+[.．、])?(?:同一|单个|单家|每家|每个)[^，。；]{0,8}?"
                         r"(?:(?:同一年度|当年度|年度|每年)[^。；]{0,24}|各项[^。；]{0,6})"
-                        r"(?:合计|总额|总计|累计)[^。；]{0,6}?(?:不超过|不得超过)")
+                        r"(?:合计|总额|总计|累计)[^。；]{0,6}?"
+                        r"(?:不超过|不得超过|不高于|以\d+(?:\.\d+)?万?元为(?:限|上限)|\d+(?:\.\d+)?万?元封顶)")
 # a question about what one enterprise can get in a year at most ("一家企业一年最多能拿多少")
 # (or what everything adds up to: "这几项加起来，一年最多给一家多少", "所有补贴加起来有没有封顶")
 CAP_QUESTION = re.compile(r"(?:一家|每家|单家|一个|每个|同一)[^，。？?]{0,6}?(?:一年|每年|年度)"
                           r"[^，。？?]{0,16}?(?:最多|最高|封顶|上限|总共|一共|合计|加起来)"
-                          r"|(?:加起来|合计|总共|一共|累计)[^。？?]{0,12}?(?:最多|最高|封顶|上限|限额)")
+                          r"|(?:加起来|合计|总共|一共|累计|加上)[^。？?]{0,12}?(?:最多|最高|封顶|上限|限额)"
+                          r"|总(?:上限|限额|额度)")
 # a question whether two measures stack, and a policy's rule saying whether they do
 STACKING_ASKED = re.compile(r"一起(?:拿|领|享受|申请|申报)|同时(?:享受|拿|领|申请|申报)|叠加|重复(?:享受|拿|领|申请)"
                             r"|兼得"
@@ -180,7 +189,7 @@ BACK_REFERENCE = re.compile(r"(?:这个|这一|该|上述|前面那?个?|刚才�
 COUNTED_IN = re.compile(r"算不算|计不计|包不包括|包括|含不含|包含|在不在|是否|能不能|可不可以|占不占|占用|计入"
                         r"|算在|算进")
 # the sum asked is of every measure it lists ("绩效奖补、设备补助、成果转化奖励这几项加起来"), not of one
-ALL_MEASURES = re.compile(r"这几[项个样笔]|这些|所有|各项|全部|几项")
+ALL_MEASURES = re.compile(r"这几[项个样笔]|这些|所有|各项|全部|几项|加上|连同")  # "加上总部奖励…有没有总上限"
 # who gets it and what kind of money: no measure of a policy in particular
 WHOLE_POLICY_WORDS = frozenset("一家 每家 单家 一个 每个 企业 单位 公司 主体 机构 政策 补贴 奖励 补助 资金 扶持 奖补 "
                                "区里 市里 省里".split())
@@ -568,6 +577,8 @@ class Retriever:
         texts: dict[int, list[str]] = {}  # each document's text, by ordinal (`_unwritten`)
         for u, d in zip(self.units, self.unit_doc.tolist()):
             texts.setdefault(d, []).append(u["text"])
+        for c in self.chunks.values():  # …and its headings and items' labels ("8.总部落户奖励。")
+            texts.setdefault(_key(c) // KEY_STRIDE, []).extend(dict.fromkeys(c.get("section_titles", [])))
         self._doc_text = {d: "\n".join(t) for d, t in texts.items()}
         self._writes: dict[tuple[int, str], bool] = {}  # `_doc_writes`
         self._short_titles = {n: bare_title(self.docs[doc]["title"])
@@ -792,14 +803,15 @@ class Retriever:
             asked = [self._asked(query, without_opening_connective(prepared), ctx)]
         else:
             # "上海市对充电桩的补贴怎么规定的？每千瓦补多少": the second question is about 上海市 too
-            place = self._other_place(prepared)
+            place = self._other_place(prepared, self._places_in_terms(prepared))
             asked = []
             for i, part in enumerate(parts):
                 carry = ctx if i == 0 else None
                 if i and not self._detect(part):
                     # "信用好的能不能减免": the subject is the one of the question before
-                    # (a subject the dictionary does not know: the question before, as it was asked)
-                    carry = " ".join(s.term for s in self._detect(parts[i - 1])) or parts[i - 1]
+                    # (a subject the dictionary does not know: what the question before asked, without its story,
+                    # whose details "…租了两台大型龙门加工中心，按合同一年利息大概260万" outweigh the part's own words)
+                    carry = " ".join(s.term for s in self._detect(parts[i - 1])) or asking_sentences(parts[i - 1])
                 asked.append(replace(self._asked(part, part, carry, carry_always=bool(i)), place=place))
         # every part in one embedder batch: one call instead of one per part
         vectors = self.embed(self.dense_texts([a.q for a in asked]))
@@ -998,12 +1010,14 @@ class Retriever:
                                     lambda h: gives(h) and not figures_only(h), heads)
         hits = self._cap_first(self._meta_last(self._most_specific(hits, on, gives, named), asked_text),
                                asked_text, score, s)
-        hits = self._stacking_first(hits, asked_text, score, s)[:k]
+        hits = self._cited_item_first(self._stacking_first(hits, asked_text, score, s), asked_text, gives, score,
+                                      s)[:k]
         d = self.decision
         top = hits[0] if hits else None
         # a place the answering passage itself writes is no other jurisdiction ("马德里体系" of a trademark award)
         written = self._unit_text(top) if top and top.kind == "chunk" else (top.text if top else "")
         levels = [self.docs[top.doc_id].get("level") or DEFAULT_LEVEL] if top else None
+        written += self._places_in_terms(q, top) + self._places_in_terms(a.display, top)
         place = self._other_place(q, written, levels) or \
             (a.place if a.place and a.place not in written and not self.scope.names_home(asked_text) else None)
         best = top.score if top else 0.0
@@ -1021,7 +1035,7 @@ class Retriever:
         # a follow-up asks about the tax the question before it named ("…免增值税？要去税务局备案吗")
         # (of the whole question: "要办特种行业许可证，去哪个部门办" asks in the clause after)
         alien = self._alien_kinds(clauses) + (self._licences_elsewhere(asked_text, top) if top else [])
-        unwritten = list(dict.fromkeys([w for w in unknown if TAX_NAME.search(w)] + alien +
+        unwritten = list(dict.fromkeys([w for w in unknown if TAX_NAME.search(w) or PRICE_NAME.search(w)] + alien +
                                        (self._unwritten(q if follow_up else clauses, top) if top else [])))
         figures = bool(top) and _shares_figure(q, written)  # q: with an English question's sums in 万 (glossed)
         confidence = best + d["subject_bonus"] * matched + d["agree_bonus"] * agree \
@@ -1064,8 +1078,11 @@ class Retriever:
         # finds every passage of a short policy on its topic similar: it needs more confidence
         # (a passage under a heading naming the asked detail shares that with the question)
         # (of a narrative, the clauses that ask: its story dilutes the passage's share of the whole)
+        # (nor does a part asking a detail of the policy the part before was answered from, which this passage of
+        # it states: "…贴息能给多少？还有材料4月20号才整理好，交上去是马上审，还是要等" and its 受理期)
         dense_only = bool(top) and lang == "zh" and top.bm25 < d["min_bm25_zh"] and not curated \
-            and not heads(top) and (clauses == asked_text or self._word_share(clauses, top) < d["min_bm25_zh"])
+            and not heads(top) and (clauses == asked_text or self._word_share(clauses, top) < d["min_bm25_zh"]) \
+            and not (asked_slots and doc_before == top.key // KEY_STRIDE and gives(top))
         # the mirror for English: its BM25 words are the glossary's translations of a few phrases. With no
         # subject among them and a passage the multilingual model finds unlike the question, one translated
         # word is all the evidence ("recommend a good restaurant near the port" → 餐饮 → opening a restaurant
@@ -1175,6 +1192,25 @@ class Retriever:
             return hits
         return self._lifted(max(ruled, key=lambda i: float(score[i])), hits, score, s)
 
+    def _cited_item_first(self, hits: list[Hit], asked_text: str, gives: Callable[[Hit], bool], score: np.ndarray,
+                          s: dict[str, np.ndarray]) -> list[Hit]:
+        """"母港航次奖励一般什么时候申报" names an item by its label ("3.母港航次奖励。"); its window is in a
+        closing item citing it by number ("第3项、第4项…每年1月10日至2月10日申报"), which shares only its
+        numbers with the question. When the best passage does not state the asked detail, the sentence citing
+        the named item (or the best passage's own) that does answers, with the best passage's confidence."""
+        if not hits or hits[0].kind != "chunk" or hits[0].doc_id not in self._short_docs or gives(hits[0]):
+            return hits
+        top = hits[0]
+        units = [i for i in np.flatnonzero(self.unit_doc == top.key // KEY_STRIDE).tolist()
+                 if self.units[i]["kind"] == "chunk"]
+        named = {top.task} | {self.chunks[self.units[i]["ref"]]["task"] for i in units
+                              if (label := self._chunk_label(self.units[i]["ref"])) and label in asked_text}
+        citing = [i for i in units if named & cited_numbers(self.units[i]["text"])
+                  and gives(self._hit(self.units[i], float(score[i]), 0.0, 0.0))]
+        if not citing:
+            return hits
+        return self._lifted(max(citing, key=lambda i: float(score[i])), hits, score, s)
+
     def _lifted(self, at: int, hits: list[Hit], score: np.ndarray, s: dict[str, np.ndarray]) -> list[Hit]:
         """Unit `at` of the best passage's policy moved first, with that passage's confidence (its own wording
         shares little with the question), in place of the rest of its passage. Within the best passage itself
@@ -1234,11 +1270,12 @@ class Retriever:
 
     def _unwritten(self, question: str, top: Hit) -> list[str]:
         """What the question names and the answering passage's document never writes, where that decides:
-        a tax by its name (增值税 asked of a seed-industry notice, which the plan may well write elsewhere), and
+        a tax or a utility price by its name (增值税 asked of a seed-industry notice, which the plan may well write
+        elsewhere; 阶梯气价 of a gas-safety subsidy guide), and
         the kind of support asked for (购车补贴, 贷款贴息 of a policy that pays neither). A kind is written when
         its characters stand in order and close together (技改 in 技术改造, 房租 in 办公用房租赁)."""
         doc = top.key // KEY_STRIDE
-        taxes = [w for w in tx.words(question) if len(w) >= 2 and TAX_NAME.search(w)
+        taxes = [w for w in tx.words(question) if len(w) >= 2 and (TAX_NAME.search(w) or PRICE_NAME.search(w))
                  and w not in self._doc_text.get(doc, "")]
         tokens = tx.cut(question)
         # "…补贴" right after what it is for, or after "有没有" when no document writes that at all ("增资扩股有没有
@@ -1459,7 +1496,10 @@ class Retriever:
         items name it by; "" for an item without one."""
         if h.kind != "chunk" or h.doc_id not in self._short_docs:
             return ""
-        titles = self.chunks[_chunk_id(h)].get("section_titles", [])
+        return self._chunk_label(_chunk_id(h))
+
+    def _chunk_label(self, chunk_id: str) -> str:
+        titles = self.chunks[chunk_id].get("section_titles", [])
         return titles[-1] if len(titles) >= 2 and len(titles[-1]) >= ITEM_LABEL_MIN else ""
 
     def _labelled_first(self, hits: list[Hit], headed: np.ndarray | None, score: np.ndarray,
@@ -1506,15 +1546,27 @@ class Retriever:
         text = answer["text"]
         for sl in slots:
             headed = self._headed([sl])
-            if headed is None or names_slot(sl, top.title, top.text):
-                continue
-            h = self._labelled_in(top, headed, score, s, lambda h, sl=sl, shown=text:
-                                  h.text not in shown and given(sl, f"{h.title}：{h.text}"))
+            h = None
+            if headed is not None and not names_slot(sl, top.title, top.text):
+                h = self._labelled_in(top, headed, score, s, lambda h, sl=sl, shown=text:
+                                      h.text not in shown and given(sl, f"{h.title}：{h.text}"))
+            if h is None and not given(sl, text):
+                # …or the sentence citing the answer's item by number ("第6项、第8项、第9项常年受理") that states it
+                h = self._citing(top, lambda h, sl=sl: given(sl, h.text), score)
             if h:
                 clause = {"text": h.text, "citation": self.citation_for(h)}
                 clauses.append(clause)
                 text += f"\n（{clause['citation']['section_label']}）{h.text}"
         return {**answer, "text": text, "clauses": clauses} if clauses else answer
+
+    def _citing(self, top: Hit, states: Callable[[Hit], bool], score: np.ndarray) -> Hit | None:
+        """The best-scoring sentence of the passage's policy, outside it, that cites its item or article by number
+        and `states` what is asked."""
+        units = [i for i in np.flatnonzero(self.unit_doc == top.key // KEY_STRIDE).tolist()
+                 if self.units[i]["kind"] == "chunk" and int(self.unit_key[i]) != top.key
+                 and top.task in cited_numbers(self.units[i]["text"])]
+        hits = [self._hit(self.units[i], float(score[i]), 0.0, 0.0) for i in units]
+        return max((h for h in hits if states(h)), key=lambda h: h.score, default=None)
 
     def _key_doc(self, key: int) -> str | None:
         return self._docs_by_ordinal.get(key // KEY_STRIDE)
@@ -1726,6 +1778,16 @@ class Retriever:
             out.append(h)
             shown.append(body)
         return out
+
+    def _places_in_terms(self, q: str, top: Hit | None = None) -> str:
+        """The places the question names that the answering document (or, with no answer yet, the knowledge)
+        writes inside a term (龙门 of "大型龙门加工中心", a machine, not the county; "龙门五轴" asks about one):
+        no jurisdiction asked about. A place's own name goes on with its suffix (龙门县), or ends the word. Only a
+        county's short name can be a word of something else: 青岛 in "青岛西海岸新区" is still the city."""
+        text = self._doc_text.get(top.key // KEY_STRIDE, "") if top else self.corpus
+        known = gazetteer()
+        return "".join(f" {p}" for p, _, _ in place_spans(q) if p in known.weak and p not in known.names
+                       and re.search(f"{re.escape(p)}(?![{PLACE_SUFFIX_START}])[\u4e00-\u9fff]{{{TERM_TAIL}}}", text))
 
     def _other_place(self, q: str, written: str = "", levels: list[str] | None = None) -> str | None:
         """The first place the question names that no document's jurisdiction covers (knowledge.places) and

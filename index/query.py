@@ -21,6 +21,11 @@ MAX_PARTS = 3
 # a connective opening a clause starts another question ("另外刻章收费吗"); "还有没有…" is one question
 CONNECTIVES = re.compile(
     r"(?:^|(?<=[，,。；;：:！!\s]))(?:另外|此外|再者|以及|同时(?!也)|还有(?![没无什哪别其多就是])|顺便问一?下?|再问一?下?)[，,：:\s]*")
+# an English question joins its next one with a comma ("How much can the city give us, how is it paid out, and does
+# it count toward the cap?"); relative clauses (", which is…", ", when we…") do not start one
+EN_CONNECTIVES = re.compile(
+    r"(?<=,)\s*(?:and\s+|also\s+)?(?=(?:how|what|can|could|do|does|will|should|would)\s)|(?<=,)\s*and\s+(?=(?:is|are)\s)",
+    re.I)
 QUESTION_MARKS = re.compile(r"[？?；;]+")
 ASKED_MARK = re.compile(r"[？?]")
 ENUMERATED = re.compile(r"\s*(?:[二三四五]是|其[二三四]|第[二三四]|[二三四]、|[2-4][、.．]|[（(][二三四2-4][）)])")
@@ -28,6 +33,7 @@ ENUMERATED = re.compile(r"\s*(?:[二三四五]是|其[二三四]|第[二三四]|
 QUESTION_WORDS = re.compile(
     r"吗|呢|么|什么|怎么|怎样|如何|多少|几|哪|是否|能否|可否|有没有|是不是|能不能|可不可以|会不会|要不要|多久|多长"
     r"|([\u4e00-\u9fff])[不没]\1"  # 收不收, 给不给: a verb asked as "A not A"
+    r"|[，,]\s*还是"  # "是马上审，还是要等": one of two asked
     r"|\b(?:what|how|when|where|which|who|why|is|are|can|could|do|does|will|should)\b", re.I)
 EN_QUESTION_START = re.compile(
     r"(?:what|how|when|where|which|who|why|is|are|can|could|do|does|will|should|may)\b", re.I)
@@ -48,7 +54,9 @@ LATIN = re.compile(r"[A-Za-z]")
 # words saying the question is about a document/plan, so a named year means a version of it
 DOC_WORDS = re.compile(r"方案|版|政策|计划|措施|文件|规定|清单|plan|version|policy|policies|edition", re.I)
 # a year, not a sum or a count that happens to lie between 2000 and 2099 ("每录用一个学生奖励2000块", "2000人次")
-YEAR = re.compile(r"(?<![\d.])(20\d{2})(?![\d.]|\s*(?:[块元万千百亿人个次平亩吨件台家名米多余来%％]|yuan|rmb))", re.I)
+YEAR = re.compile(
+    r"(?<![\d.])(20\d{2})(?![\d.]|\s*(?:[块元万千百亿人个次平亩吨件台套辆项户座艘株头张份篇场批架部栋箱度家名米多余来%％]"
+    r"|yuan|rmb|units?|sets?))", re.I)
 VERSION = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*版(?!权|面)|version\s*(\d+(?:\.\d+)?)", re.I)
 
 # words between an asked-for value's cue and the thing it is about ("退税[平均能压到]几天", "扣除[比例是]百分之几"):
@@ -88,6 +96,14 @@ def language(text: str) -> str:
 
 def _is_question(part: str) -> bool:
     return bool(QUESTION_WORDS.search(part))
+
+
+def _part_asks(part: str) -> bool:
+    """A piece of a message asks: a question word in Chinese, a sentence opening with one in English ("We are a
+    firm, which is registered here" asks nothing)."""
+    if CJK.search(part):
+        return _is_question(part)
+    return any(EN_QUESTION_START.match(s) for s in re.split(r"(?<=[.!?])\s+", part.strip()))
 
 
 def _asks(clause: str) -> bool:
@@ -137,11 +153,11 @@ def split_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:
         # ("一是…讲座；二是…体验项目。这两块分别有什么支持"); an English one joins two sentences
         marked = bool(ASKED_MARK.search(chunk)) or (chunk.endswith(";") and not CJK.search(chunk)) or \
             bool(chunk.endswith(("；", ";")) and n + 1 < len(chunks) and ENUMERATED.match(chunks[n + 1]))
-        sub = [s for s in CONNECTIVES.split(chunk)]
+        sub = CONNECTIVES.split(chunk) if CJK.search(chunk) else EN_CONNECTIVES.split(chunk)
         for i, s in enumerate(sub):
             s = QUESTION_MARKS.sub("", s).strip(" ，,。：:！!")
             if s:
-                pieces.append((s, marked or _is_question(s) if i == len(sub) - 1 else _is_question(s)))
+                pieces.append((s, marked or _part_asks(s) if i == len(sub) - 1 else _part_asks(s)))
     parts: list[str] = []
     pending = ""
     for s, asks in pieces:

@@ -49,6 +49,13 @@ def test_language(text, lang):
     # …unless they enumerate things each asked about
     ("今年做两件事：一是搞科普讲座，一年十二三场；二是做VR科普体验项目。这两块分别有什么支持",
      ["今年做两件事：一是搞科普讲座，一年十二三场", "二是做VR科普体验项目。这两块分别有什么支持"]),
+    # an English message joins its questions with commas; a relative clause asks nothing
+    ("We are a rail supplier, newly registered last year. How much equipment subsidy can the city give us, how is it "
+     "paid out, and does it count toward the annual cap?",
+     ["We are a rail supplier, newly registered last year. How much equipment subsidy can the city give us",
+      "how is it paid out", "does it count toward the annual cap"]),
+    ("We are a software firm, which is registered in Qingdao, how much rent subsidy can we get?",
+     ["We are a software firm, which is registered in Qingdao，how much rent subsidy can we get"]),
 ])
 def test_split_parts(text, parts):
     assert split_parts(text) == parts
@@ -119,6 +126,8 @@ def test_named_years_and_versions_the_knowledge_does_not_hold():
     # a sum or a count is no year: "方案中没有写明2000年的方案" answered an order class's reward
     assert other_version("我记得文件上写的是每录用一个学生奖励企业2000块，现在还是这个标准吗", {"2026"}, corpus) is None
     assert other_version("文件说培训规模达到2000人次有奖励吗", {"2026"}, corpus) is None
+    assert other_version("500套和2000套两个坎同一年都过了，政策说只能拿2000套那档的200万，是这样吗", {"2026"},
+                         corpus) is None
     assert other_version("2025年的文件还有效吗", {"2026"}, corpus).label == "2025年的方案"
 
 
