@@ -16,6 +16,15 @@ def test_an_everyday_word_names_the_official_subject(live):
     assert r.outcome == "partial" and r.answer["citation"]["task"] == 5 and r.explain["subject"] == "企业开办"
 
 
+def test_doing_something_regularly_is_no_time_limit(live):
+    # "…按需或定期走进社区…" read as stating how long registration takes: "不动产登记要多久" was answered
+    r = live.retriever.search("不动产登记要多久", k=3)
+    assert r.outcome == "partial" and r.answer["citation"]["task"] == 9 and r.answer["missing"] == "办理时限", r.explain
+    # a rule that there is a limit states one ("推动政策兑现“限时办结”")
+    r = live.retriever.search("请问下惠企政策兑现有没有规定必须多长时间内办完", k=3)
+    assert r.outcome == "answered" and "限时办结" in r.answer["text"], r.explain
+
+
 def test_criteria_the_plan_lacks_are_partial(live):
     r = live.retriever.search("专精特新小巨人认定有什么条件", k=3)
     assert r.outcome == "partial" and r.answer["citation"]["task"] == 29 and "条件" in r.answer["missing"]
