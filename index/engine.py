@@ -1202,7 +1202,7 @@ class Retriever:
             return hits
         top = hits[0]
         units = [i for i in np.flatnonzero(self.unit_doc == top.key // KEY_STRIDE).tolist()
-                 if self.units[i]["kind"] == "chunk"]
+                 if self.units[i].get("kind") == "chunk"]
         named = {top.task} | {self.chunks[self.units[i]["ref"]]["task"] for i in units
                               if (label := self._chunk_label(self.units[i]["ref"])) and label in asked_text}
         citing = [i for i in units if named & cited_numbers(self.units[i]["text"])
@@ -1563,7 +1563,7 @@ class Retriever:
         """The best-scoring sentence of the passage's policy, outside it, that cites its item or article by number
         and `states` what is asked."""
         units = [i for i in np.flatnonzero(self.unit_doc == top.key // KEY_STRIDE).tolist()
-                 if self.units[i]["kind"] == "chunk" and int(self.unit_key[i]) != top.key
+                 if self.units[i].get("kind") == "chunk" and int(self.unit_key[i]) != top.key
                  and top.task in cited_numbers(self.units[i]["text"])]
         hits = [self._hit(self.units[i], float(score[i]), 0.0, 0.0) for i in units]
         return max((h for h in hits if states(h)), key=lambda h: h.score, default=None)
