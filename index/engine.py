@@ -122,7 +122,7 @@ ASKING_WORDS = frozenset("有没有 是不是 有无 额外 还有 另外 其他
 # a tax's name (增值税, 所得税, 关税), not paying or refunding one (缴税, 纳税, 退税)
 TAX_NAME = re.compile(r"(?<![缴纳交退报免减扣征完欠逃偷漏避抵计核申])税$")
 # a utility's or land's price has one name too (电价, 阶梯气价, 水价, 地价): a policy not writing it does not set it
-PRICE_NAME = re.compile(r"[电水气热油地]价$")
+ONE_NAME = re.compile(rf"{TAX_NAME.pattern}|[电水气热油地]价$")
 # how to obtain a licence, approval, filing or certificate named by what it is for ("食品生产许可证怎么办理",
 # "网络游戏版号怎么申请", "去证监会备案需要准备哪些材料"): a procedure of the authority that grants it. A support
 # policy names such a thing as a condition or a material ("获得绿色建材产品认证证书的…"); it does not say how to get it
@@ -803,7 +803,8 @@ class Retriever:
             asked = [self._asked(query, without_opening_connective(prepared), ctx)]
         else:
             # "上海市对充电桩的补贴怎么规定的？每千瓦补多少": the second question is about 上海市 too
-            place = self._other_place(prepared, self._places_in_terms(prepared))
+            place = self._other_place(prepared)
+            place = place and self._other_place(prepared, self._places_in_terms(prepared))
             asked = []
             for i, part in enumerate(parts):
                 carry = ctx if i == 0 else None
@@ -1017,9 +1018,14 @@ class Retriever:
         # a place the answering passage itself writes is no other jurisdiction ("马德里体系" of a trademark award)
         written = self._unit_text(top) if top and top.kind == "chunk" else (top.text if top else "")
         levels = [self.docs[top.doc_id].get("level") or DEFAULT_LEVEL] if top else None
-        written += self._places_in_terms(q, top) + self._places_in_terms(a.display, top)
-        place = self._other_place(q, written, levels) or \
-            (a.place if a.place and a.place not in written and not self.scope.names_home(asked_text) else None)
+
+        def asked_place() -> str | None:
+            return self._other_place(q, written, levels) or \
+                (a.place if a.place and a.place not in written and not self.scope.names_home(asked_text) else None)
+        place = asked_place()
+        if place:  # …nor a county's name inside a term its document writes (龙门 of 龙门加工中心)
+            written += self._places_in_terms(q, top) + self._places_in_terms(a.display, top)
+            place = asked_place()
         best = top.score if top else 0.0
         threshold = self.cfg["min_score"] if mode == "hybrid" else self.cfg.get(f"min_score_{mode}", 0.3)
         if lang == "en" and mode == "hybrid":
@@ -1035,7 +1041,7 @@ class Retriever:
         # a follow-up asks about the tax the question before it named ("…免增值税？要去税务局备案吗")
         # (of the whole question: "要办特种行业许可证，去哪个部门办" asks in the clause after)
         alien = self._alien_kinds(clauses) + (self._licences_elsewhere(asked_text, top) if top else [])
-        unwritten = list(dict.fromkeys([w for w in unknown if TAX_NAME.search(w) or PRICE_NAME.search(w)] + alien +
+        unwritten = list(dict.fromkeys([w for w in unknown if ONE_NAME.search(w)] + alien +
                                        (self._unwritten(q if follow_up else clauses, top) if top else [])))
         figures = bool(top) and _shares_figure(q, written)  # q: with an English question's sums in 万 (glossed)
         confidence = best + d["subject_bonus"] * matched + d["agree_bonus"] * agree \
@@ -1201,15 +1207,10 @@ class Retriever:
         if not hits or hits[0].kind != "chunk" or hits[0].doc_id not in self._short_docs or gives(hits[0]):
             return hits
         top = hits[0]
-        units = [i for i in np.flatnonzero(self.unit_doc == top.key // KEY_STRIDE).tolist()
-                 if self.units[i].get("kind") == "chunk"]
-        named = {top.task} | {self.chunks[self.units[i]["ref"]]["task"] for i in units
+        named = {top.task} | {self.chunks[self.units[i]["ref"]]["task"] for i in self._doc_chunk_units(top)
                               if (label := self._chunk_label(self.units[i]["ref"])) and label in asked_text}
-        citing = [i for i in units if named & cited_numbers(self.units[i]["text"])
-                  and gives(self._hit(self.units[i], float(score[i]), 0.0, 0.0))]
-        if not citing:
-            return hits
-        return self._lifted(max(citing, key=lambda i: float(score[i])), hits, score, s)
+        at = self._citing(top, named, gives, score)
+        return hits if at is None else self._lifted(at, hits, score, s)
 
     def _lifted(self, at: int, hits: list[Hit], score: np.ndarray, s: dict[str, np.ndarray]) -> list[Hit]:
         """Unit `at` of the best passage's policy moved first, with that passage's confidence (its own wording
@@ -1275,7 +1276,7 @@ class Retriever:
         the kind of support asked for (购车补贴, 贷款贴息 of a policy that pays neither). A kind is written when
         its characters stand in order and close together (技改 in 技术改造, 房租 in 办公用房租赁)."""
         doc = top.key // KEY_STRIDE
-        taxes = [w for w in tx.words(question) if len(w) >= 2 and (TAX_NAME.search(w) or PRICE_NAME.search(w))
+        taxes = [w for w in tx.words(question) if len(w) >= 2 and ONE_NAME.search(w)
                  and w not in self._doc_text.get(doc, "")]
         tokens = tx.cut(question)
         # "…补贴" right after what it is for, or after "有没有" when no document writes that at all ("增资扩股有没有
@@ -1552,21 +1553,27 @@ class Retriever:
                                       h.text not in shown and given(sl, f"{h.title}：{h.text}"))
             if h is None and not given(sl, text):
                 # …or the sentence citing the answer's item by number ("第6项、第8项、第9项常年受理") that states it
-                h = self._citing(top, lambda h, sl=sl: given(sl, h.text), score)
+                at = self._citing(top, {top.task}, lambda h, sl=sl: given(sl, h.text), score, outside=True)
+                h = None if at is None else self._hit(self.units[at], float(score[at]), 0.0, 0.0)
             if h:
                 clause = {"text": h.text, "citation": self.citation_for(h)}
                 clauses.append(clause)
                 text += f"\n（{clause['citation']['section_label']}）{h.text}"
         return {**answer, "text": text, "clauses": clauses} if clauses else answer
 
-    def _citing(self, top: Hit, states: Callable[[Hit], bool], score: np.ndarray) -> Hit | None:
-        """The best-scoring sentence of the passage's policy, outside it, that cites its item or article by number
-        and `states` what is asked."""
-        units = [i for i in np.flatnonzero(self.unit_doc == top.key // KEY_STRIDE).tolist()
-                 if self.units[i].get("kind") == "chunk" and int(self.unit_key[i]) != top.key
-                 and top.task in cited_numbers(self.units[i]["text"])]
-        hits = [self._hit(self.units[i], float(score[i]), 0.0, 0.0) for i in units]
-        return max((h for h in hits if states(h)), key=lambda h: h.score, default=None)
+    def _doc_chunk_units(self, top: Hit) -> list[int]:
+        """The sentence units of the passage's document (no FAQ entries)."""
+        return [i for i in np.flatnonzero(self.unit_doc == top.key // KEY_STRIDE).tolist()
+                if self.units[i].get("kind") == "chunk"]
+
+    def _citing(self, top: Hit, numbers: set[int], states: Callable[[Hit], bool], score: np.ndarray,
+                outside: bool = False) -> int | None:
+        """The best-scoring sentence unit of the passage's policy (`outside` the passage) that cites one of these
+        item or article numbers ("第6项、第8项、第9项常年受理") and `states` what is asked."""
+        units = [i for i in self._doc_chunk_units(top) if not (outside and int(self.unit_key[i]) == top.key)
+                 and numbers & cited_numbers(self.units[i]["text"])
+                 and states(self._hit(self.units[i], float(score[i]), 0.0, 0.0))]
+        return max(units, key=lambda i: float(score[i]), default=None)
 
     def _key_doc(self, key: int) -> str | None:
         return self._docs_by_ordinal.get(key // KEY_STRIDE)
