@@ -162,7 +162,7 @@ def split_parts(text: str, max_parts: int = MAX_PARTS) -> list[str]:
     pending = ""
     for s, asks in pieces:
         body = f"{pending}，{s}" if pending else s
-        short = len(CJK.findall(s)) < 5 and len(s.split()) < (4 if CJK.search(s) else 3)  # "is it free" asks alone
+        short = len(CJK.findall(s)) < 5 and len(s.split()) < 4
         if not asks:
             pending = body  # a statement: context of the next question
             continue

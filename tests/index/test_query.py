@@ -54,8 +54,9 @@ def test_language(text, lang):
      "paid out, and does it count toward the annual cap?",
      ["We are a rail supplier, newly registered last year. How much equipment subsidy can the city give us",
       "how is it paid out", "does it count toward the annual cap"]),
+    # "is it free", read alone, would lose the subject two parts back and get another task's 限时办结
     ("Can I register a company online, how long does it take, and is it free?",
-     ["Can I register a company online", "how long does it take", "is it free"]),
+     ["Can I register a company online", "how long does it take，is it free"]),
     ("We are a software firm, which is registered in Qingdao, how much rent subsidy can we get?",
      ["We are a software firm, which is registered in Qingdao，how much rent subsidy can we get"]),
 ])
